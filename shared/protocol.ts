@@ -1,0 +1,178 @@
+/**
+ * The wire protocol between the widget (or any API client) and the worker.
+ *
+ * One schema per event, shared by both sides: the worker validates what it receives and
+ * the widget parses what it receives with the same definitions, so a change to the
+ * protocol is a type error on both sides at once.
+ *
+ * SSE carries each event as `event: <type>` + `data: <json of data>`; the WebSocket carries
+ * the same thing as one JSON frame `{ type, data }`.
+ */
+import { z } from "zod";
+import { MAX_MESSAGE_BYTES } from "./limits";
+
+export const Role = z.enum(["user", "assistant", "human", "system"]);
+export type Role = z.infer<typeof Role>;
+
+export const ConversationStatus = z.enum(["bot", "waiting", "human", "resolved"]);
+export type ConversationStatus = z.infer<typeof ConversationStatus>;
+
+/** A client-chosen id that makes a send idempotent (a UUID or any 8–64 url-safe chars). */
+export const ClientMessageId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "clientMessageId may hold only letters, digits, '-' and '_'");
+
+const utf8 = new TextEncoder();
+export const MessageText = z
+  .string()
+  .refine((t) => t.trim().length > 0, "text must not be empty")
+  .refine(
+    (t) => utf8.encode(t).byteLength <= MAX_MESSAGE_BYTES,
+    `text must be at most ${MAX_MESSAGE_BYTES} bytes`,
+  );
+
+export const Source = z.object({
+  id: z.string(),
+  title: z.string(),
+  url: z.string().optional(),
+});
+export type Source = z.infer<typeof Source>;
+
+export const StoredMessage = z.object({
+  id: z.string(),
+  seq: z.number().int().positive(),
+  role: Role,
+  text: z.string(),
+  /** Display name of who wrote it: an agent's name, a staff member's name. */
+  author: z.string().optional(),
+  createdAt: z.string(),
+  clientMessageId: z.string().optional(),
+  agentId: z.string().optional(),
+  sources: z.array(Source).optional(),
+  /** True when the reply came from the offline provider rather than a language model. */
+  offline: z.boolean().optional(),
+});
+export type StoredMessage = z.infer<typeof StoredMessage>;
+
+export const DeltaData = z.object({
+  messageId: z.string(),
+  /** A piece of the reply's text... */
+  text: z.string(),
+  /** ...that starts at this character offset of the reply. A client that reconnects
+   * mid-reply receives the whole text so far at offset 0, so replaying is harmless. */
+  offset: z.number().int().nonnegative(),
+  author: z.string().optional(),
+});
+export type DeltaData = z.infer<typeof DeltaData>;
+
+export const ActivityKind = z.enum([
+  "delegation.start",
+  "delegation.end",
+  "tool.start",
+  "tool.end",
+  "transfer",
+  "handoff",
+]);
+export const ActivityData = z.object({
+  runId: z.string(),
+  agentId: z.string(),
+  kind: ActivityKind,
+  /** The agent a delegation or transfer goes to, or the tool being called. */
+  target: z.string().optional(),
+  targetName: z.string().optional(),
+  status: z.enum(["ok", "error", "timeout", "cancelled", "refused"]).optional(),
+  parentRunId: z.string().optional(),
+});
+export type ActivityData = z.infer<typeof ActivityData>;
+
+export const StatusData = z.object({
+  status: ConversationStatus,
+  /** Name of the staff member who holds the conversation while `human`. */
+  assignee: z.string().optional(),
+});
+export type StatusData = z.infer<typeof StatusData>;
+
+export const ErrorData = z.object({ code: z.string(), message: z.string() });
+export type ErrorData = z.infer<typeof ErrorData>;
+
+export const DoneData = z.object({
+  turnId: z.string().optional(),
+  /** The turn answered every visitor message up to this seq. */
+  upTo: z.number().int().optional(),
+  reason: z.enum(["complete", "stopped", "error", "deadline", "budget", "skipped"]).optional(),
+});
+
+export const AckData = z.object({
+  clientMessageId: z.string(),
+  seq: z.number().int(),
+  messageId: z.string(),
+  duplicate: z.boolean(),
+});
+
+export const TypingData = z.object({ who: z.enum(["visitor", "staff"]), name: z.string().optional() });
+
+export const ReadyData = z.object({
+  conversationId: z.string(),
+  status: ConversationStatus,
+  lastSeq: z.number().int().nonnegative(),
+  provider: z.enum(["offline", "openai"]),
+});
+
+export const ServerEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), data: StoredMessage }),
+  z.object({ type: z.literal("delta"), data: DeltaData }),
+  z.object({ type: z.literal("activity"), data: ActivityData }),
+  z.object({ type: z.literal("status"), data: StatusData }),
+  z.object({ type: z.literal("error"), data: ErrorData }),
+  z.object({ type: z.literal("done"), data: DoneData }),
+  // WebSocket only: acknowledgements and presence.
+  z.object({ type: z.literal("ready"), data: ReadyData }),
+  z.object({ type: z.literal("ack"), data: AckData }),
+  z.object({ type: z.literal("typing"), data: TypingData }),
+  z.object({ type: z.literal("pong"), data: z.object({}) }),
+]);
+export type ServerEvent = z.infer<typeof ServerEvent>;
+export type ServerEventType = ServerEvent["type"];
+
+export const SendMessageBody = z.object({ clientMessageId: ClientMessageId, text: MessageText });
+export type SendMessageBody = z.infer<typeof SendMessageBody>;
+
+/** Frames a client sends over the WebSocket. */
+export const ClientFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("send"), clientMessageId: ClientMessageId, text: MessageText }),
+  /** Ask for every message after `after` (the client's last seq), then live events. */
+  z.object({ type: z.literal("resume"), after: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("stop") }),
+  z.object({ type: z.literal("typing") }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+export const StartConversationBody = z
+  .object({
+    /** The widget's anonymous visitor id, so one browser's conversations can be grouped. */
+    visitorId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
+    locale: z.string().max(16).optional(),
+    /** The page the visitor started from, for staff context. */
+    pageUrl: z.string().max(2048).optional(),
+  })
+  .strict();
+export type StartConversationBody = z.infer<typeof StartConversationBody>;
+
+export const StartConversationResponse = z.object({
+  conversationId: z.string(),
+  token: z.string(),
+});
+
+export const TranscriptResponse = z.object({
+  conversationId: z.string(),
+  status: ConversationStatus,
+  messages: z.array(StoredMessage),
+  /** True when more messages follow this page: ask again with the last seq. */
+  more: z.boolean(),
+});
+export type TranscriptResponse = z.infer<typeof TranscriptResponse>;
+
+export const ApiError = z.object({ error: ErrorData });

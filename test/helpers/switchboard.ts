@@ -1,0 +1,209 @@
+/**
+ * Starts the real worker in workerd (Miniflare) from the bundle `wrangler deploy --dry-run`
+ * produced (see global-setup.ts), with real Durable Objects, D1 and KV in memory, the
+ * migrations applied, and optionally the demo seeded. Tests talk to it from outside, over
+ * HTTP and WebSocket, like any client, and read D1/KV directly to check what was stored.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
+import type { ServerEvent } from "../../shared/protocol";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+export const BUNDLE_DIR = join(ROOT, ".build", "worker");
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const SESSION_SECRET = "test-session-secret-0123456789";
+export const BILLING_API_KEY = "test-billing-key-0123456789";
+
+export interface StartOptions {
+  vars?: Record<string, string>;
+  seed?: boolean;
+  /** A fixed port (browser tests that reload pages keep one); default: any free port. */
+  port?: number;
+}
+
+export interface Switchboard {
+  url: string;
+  mf: Miniflare;
+  db: Awaited<ReturnType<Miniflare["getD1Database"]>>;
+  kv: Awaited<ReturnType<Miniflare["getKVNamespace"]>>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  putAgent(orgId: string, agent: AgentConfigInput): Promise<void>;
+  putSite(site: SiteConfigInput): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSwitchboard(options: StartOptions = {}): Promise<Switchboard> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "switchboard",
+    modules: [{ type: "ESModule", path: join(BUNDLE_DIR, "index.js") }],
+    modulesRoot: BUNDLE_DIR,
+    // Only what the test says: never the developer's .dev.vars.
+    bindings: {
+      APP_VERSION: "test",
+      ADMIN_TOKEN,
+      SESSION_SECRET,
+      BILLING_API_KEY,
+      ...options.vars,
+    },
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).origin;
+  const db = await mf.getD1Database("DB");
+  const kv = await mf.getKVNamespace("CONFIG");
+  await applyMigrations(db);
+
+  const sb: Switchboard = {
+    url,
+    mf,
+    db,
+    kv,
+    fetch: (path, init) => fetch(`${url}${path}`, init),
+    admin: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
+      }),
+    async putAgent(orgId, agent) {
+      const current = (await kv.get(`agent:${orgId}:${agent.id}`, "json")) as { version: number } | null;
+      const stored = JSON.stringify({ version: (current?.version ?? 0) + 1, updatedAt: new Date().toISOString(), config: await parseAgent(agent) });
+      await kv.put(`agent:${orgId}:${agent.id}`, stored);
+    },
+    async putSite(site) {
+      await kv.put(`site:${site.key}`, JSON.stringify(await parseSite(site)));
+      await db.prepare("INSERT OR IGNORE INTO orgs (id, name) VALUES (?, ?)").bind(site.orgId, site.orgId).run();
+      await db.prepare("INSERT OR IGNORE INTO sites (key, org_id, name) VALUES (?, ?, ?)").bind(site.key, site.orgId, site.name).run();
+    },
+    close: () => mf.dispose(),
+  };
+  if (options.seed) {
+    const res = await sb.admin("/api/admin/demo/seed", { method: "POST" });
+    if (!res.ok) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
+  }
+  return sb;
+}
+
+async function parseAgent(agent: AgentConfigInput) {
+  const { AgentConfig } = await import("../../shared/config");
+  return AgentConfig.parse(agent);
+}
+async function parseSite(site: SiteConfigInput) {
+  const { SiteConfig } = await import("../../shared/config");
+  return SiteConfig.parse(site);
+}
+
+async function applyMigrations(db: Switchboard["db"]): Promise<void> {
+  const dir = join(ROOT, "migrations");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of unstable_splitSqlQuery(readFileSync(join(dir, file), "utf8"))) {
+      await db.prepare(statement).run();
+    }
+  }
+}
+
+// ---- visitor helpers ----------------------------------------------------------------
+
+export const LOCAL_ORIGIN = "http://localhost:5173";
+
+export async function startConversation(sb: Switchboard, siteKey = "demo", origin = LOCAL_ORIGIN): Promise<{ id: string; token: string }> {
+  const res = await sb.fetch(`/api/sites/${siteKey}/conversations`, {
+    method: "POST",
+    headers: { origin, "content-type": "application/json" },
+    body: "{}",
+  });
+  if (res.status !== 201) throw new Error(`start conversation: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { conversationId: string; token: string };
+  return { id: body.conversationId, token: body.token };
+}
+
+/** Reads an SSE response to its end (or until `until` says stop) as parsed events. */
+export async function readSse(res: Response, until?: (e: ServerEvent) => boolean): Promise<ServerEvent[]> {
+  const events: ServerEvent[] = [];
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const type = frame.match(/^event: (.*)$/m)?.[1];
+      const data = frame.match(/^data: (.*)$/m)?.[1];
+      if (!type || data === undefined) continue;
+      const event = { type, data: JSON.parse(data) } as ServerEvent;
+      events.push(event);
+      if (until?.(event)) {
+        await reader.cancel();
+        return events;
+      }
+    }
+  }
+  return events;
+}
+
+export async function send(sb: Switchboard, conv: { id: string; token: string }, text: string, clientMessageId = randomClientId()) {
+  const res = await sb.fetch(`/api/conversations/${conv.id}/messages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${conv.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ clientMessageId, text }),
+  });
+  if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
+  const events = await readSse(res);
+  const reply = events.filter((e) => e.type === "message" && e.data.role !== "user").map((e) => (e as Extract<ServerEvent, { type: "message" }>).data);
+  return { events, reply: reply[reply.length - 1], clientMessageId };
+}
+
+export function randomClientId(): string {
+  return `cm_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+}
+
+export async function transcript(sb: Switchboard, conv: { id: string; token: string }, after = 0) {
+  const res = await sb.fetch(`/api/conversations/${conv.id}/messages?after=${after}`, { headers: { authorization: `Bearer ${conv.token}` } });
+  if (!res.ok) throw new Error(`transcript: ${res.status}`);
+  return (await res.json()) as { status: string; messages: { id: string; seq: number; role: string; text: string; clientMessageId?: string; sources?: { id: string; title: string; url?: string }[]; author?: string; offline?: boolean }[]; more: boolean };
+}
+
+export interface TraceNode {
+  id: string;
+  kind: string;
+  name: string;
+  agentId: string | null;
+  runId: string;
+  status: string;
+  startedAt: number;
+  endedAt: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  error: string | null;
+  data: Record<string, unknown> | null;
+  children: TraceNode[];
+}
+
+export async function trace(sb: Switchboard, conversationId: string): Promise<TraceNode[]> {
+  const res = await sb.admin(`/api/admin/conversations/${conversationId}/trace`);
+  if (!res.ok) throw new Error(`trace: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { roots: TraceNode[] }).roots;
+}
+
+/** Every span of a trace, depth first. */
+export function flatten(nodes: TraceNode[]): TraceNode[] {
+  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
+}
+
+/** The path of span kinds:names from a root to each span, for readable assertions. */
+export function paths(nodes: TraceNode[], prefix = ""): string[] {
+  return nodes.flatMap((n) => {
+    const p = `${prefix}${prefix ? " > " : ""}${n.kind}:${n.name}`;
+    return [p, ...paths(n.children, p)];
+  });
+}

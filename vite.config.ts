@@ -1,0 +1,42 @@
+/**
+ * Two builds into dist/public (served by the worker's ASSETS binding):
+ * - `vite build`               the chat app (and the inbox), ES modules under /widget/
+ * - `vite build --mode loader` widget.js, the tiny IIFE a site embeds
+ */
+import { defineConfig } from "vite";
+
+const jsx = { jsx: { runtime: "automatic" as const, importSource: "preact" } };
+
+export default defineConfig(({ mode }) =>
+  mode === "loader"
+    ? {
+        publicDir: false,
+        oxc: jsx,
+        build: {
+          outDir: "dist/public",
+          emptyOutDir: false,
+          target: "es2020",
+          lib: { entry: "widget/loader.ts", formats: ["iife"], name: "SwitchboardLoader", fileName: () => "widget.js" },
+        },
+      }
+    : {
+        publicDir: "widget/public",
+        oxc: jsx,
+        build: {
+          outDir: "dist/public",
+          emptyOutDir: true,
+          target: "es2020",
+          modulePreload: false,
+          rollupOptions: {
+            input: { app: "widget/app/main.tsx" },
+            preserveEntrySignatures: "exports-only",
+            output: {
+              format: "es",
+              entryFileNames: "widget/[name].js",
+              chunkFileNames: "widget/chunks/[name]-[hash].js",
+              assetFileNames: "widget/assets/[name]-[hash][extname]",
+            },
+          },
+        },
+      },
+);

@@ -1,0 +1,337 @@
+/**
+ * The widget's conversation state and everything that changes it: server events, the
+ * visitor's actions, the outbox. Components read `state` and call the actions; nothing
+ * else mutates it.
+ */
+import type { PublicSiteConfig } from "../../shared/config";
+import { MAX_MESSAGE_BYTES } from "../../shared/limits";
+import type { ActivityData, ConversationStatus, Role, ServerEvent, Source, StoredMessage } from "../../shared/protocol";
+import type { Identity, WidgetEvent } from "../types";
+import { Connection } from "./connection";
+import { newId, type OutboxItem, Session } from "./session";
+
+export interface ViewMessage {
+  /** The server's id, or `local:<clientMessageId>` until the server has it. */
+  key: string;
+  seq?: number;
+  role: Role;
+  text: string;
+  author?: string;
+  sources?: Source[];
+  offline?: boolean;
+  state: "sent" | "sending" | "streaming";
+  createdAt: string;
+}
+
+export interface ChatState {
+  messages: ViewMessage[];
+  status: ConversationStatus;
+  assignee?: string;
+  /** The socket is up (or there is no conversation yet, so nothing to be down). */
+  online: boolean;
+  /** A turn is running: show the stop button and the typing dots. */
+  busy: boolean;
+  activities: ActivityData[];
+  provider: "offline" | "openai";
+  open: boolean;
+  unread: number;
+  error?: string;
+  staffTyping: boolean;
+  feedback: Record<string, 1 | -1>;
+}
+
+export interface ChatOptions {
+  base: string;
+  siteKey: string;
+  config: PublicSiteConfig;
+  emit(event: WidgetEvent, payload?: unknown): void;
+  setUnread(count: number): void;
+}
+
+export class ChatClient {
+  state: ChatState;
+  private readonly listeners = new Set<() => void>();
+  private readonly session: Session;
+  private connection: Connection | null = null;
+  private lastSeq = 0;
+  private identity: Identity | null = null;
+  private creating: Promise<boolean> | null = null;
+
+  constructor(private readonly options: ChatOptions) {
+    this.session = new Session(options.siteKey);
+    this.state = {
+      messages: [],
+      status: "bot",
+      online: true,
+      busy: false,
+      activities: [],
+      provider: options.config.provider,
+      open: false,
+      unread: 0,
+      staffTyping: false,
+      feedback: {},
+    };
+    // Messages typed before a reload (or offline) are shown and sent again.
+    for (const item of this.session.outbox) this.addLocal(item);
+    if (this.session.conversation) this.connect();
+    else if (this.session.outbox.length) void this.ensureConversation().then((ok) => ok && this.connect());
+    // Another tab started the conversation: join it instead of starting a second one.
+    addEventListener("storage", (e) => {
+      if (e.key === this.session.key && e.newValue && !this.connection) this.connect();
+    });
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private set(patch: Partial<ChatState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+
+  // ---- actions ----
+
+  setOpen(open: boolean): void {
+    this.set({ open, unread: open ? 0 : this.state.unread });
+    if (open) {
+      this.session.seen = this.lastSeq;
+      this.options.setUnread(0);
+    }
+  }
+
+  /** Returns an error key when the text cannot be sent as is. */
+  send(text: string): "empty" | "tooLong" | null {
+    const trimmed = text.trim();
+    if (!trimmed) return "empty";
+    if (new TextEncoder().encode(trimmed).byteLength > MAX_MESSAGE_BYTES) return "tooLong";
+    const item: OutboxItem = { clientMessageId: newId(), text: trimmed, createdAt: new Date().toISOString() };
+    this.session.outbox = [...this.session.outbox, item];
+    this.addLocal(item);
+    if (this.state.status === "bot") this.set({ busy: true });
+    void this.ensureConversation().then((ok) => {
+      if (!ok) return;
+      if (!this.connection) this.connect();
+      else this.flushOutbox();
+    });
+    return null;
+  }
+
+  stop(): void {
+    this.connection?.send({ type: "stop" });
+    this.set({ busy: false, activities: [] });
+  }
+
+  async handoff(): Promise<void> {
+    if (!(await this.ensureConversation())) return;
+    const session = this.session.conversation;
+    if (!session) return;
+    const res = await fetch(`${this.options.base}/api/conversations/${session.conversationId}/handoff`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${session.token}` },
+    }).catch(() => null);
+    if (res?.ok) {
+      const body = (await res.json()) as { status: ConversationStatus };
+      this.set({ status: body.status, busy: false, activities: [] });
+    }
+    if (!this.connection) this.connect();
+  }
+
+  async rate(messageId: string, rating: 1 | -1): Promise<void> {
+    const session = this.session.conversation;
+    if (!session) return;
+    this.set({ feedback: { ...this.state.feedback, [messageId]: rating } });
+    await fetch(`${this.options.base}/api/conversations/${session.conversationId}/feedback`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ messageId, rating }),
+    }).catch(() => null);
+  }
+
+  typing(): void {
+    this.connection?.send({ type: "typing" });
+  }
+
+  identify(identity: Identity): void {
+    this.identity = identity;
+  }
+
+  /** At logout: forget the conversation on this browser and start clean. */
+  reset(): void {
+    this.connection?.stop();
+    this.connection = null;
+    this.session.clear();
+    this.lastSeq = 0;
+    this.identity = null;
+    this.set({ messages: [], status: "bot", busy: false, activities: [], unread: 0, online: true, feedback: {} });
+    this.options.setUnread(0);
+  }
+
+  // ---- connection ----
+
+  private async ensureConversation(): Promise<boolean> {
+    if (this.session.conversation) return true;
+    this.creating ??= (async () => {
+      try {
+        const res = await fetch(`${this.options.base}/api/sites/${encodeURIComponent(this.options.siteKey)}/conversations`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ visitorId: this.session.visitorId, pageUrl: location.href.slice(0, 2048), ...(this.identity ? { identity: this.identity } : {}) }),
+        });
+        if (!res.ok) throw new Error(`start ${res.status}`);
+        const body = (await res.json()) as { conversationId: string; token: string };
+        // Another tab may have won the race: keep the first conversation.
+        if (!this.session.conversation) this.session.conversation = body;
+        return true;
+      } catch {
+        this.set({ online: false });
+        setTimeout(() => {
+          this.creating = null;
+          void this.ensureConversation().then((ok) => ok && this.connect());
+        }, 3000);
+        return false;
+      } finally {
+        this.creating = null;
+      }
+    })();
+    return this.creating;
+  }
+
+  private connect(): void {
+    const session = this.session.conversation;
+    if (!session || this.connection) return;
+    const wsBase = this.options.base.replace(/^http/, "ws");
+    this.connection = new Connection({
+      url: () =>
+        `${wsBase}/api/conversations/${session.conversationId}/ws?token=${encodeURIComponent(session.token)}&after=${this.lastSeq}`,
+      event: (event) => this.onEvent(event),
+      up: () => this.set({ online: true }),
+      down: (failures) => {
+        this.set({ online: false });
+        if (failures === 3) void this.checkSession();
+      },
+    });
+    this.connection.connect();
+  }
+
+  /** After repeated failures, ask over HTTP whether the conversation still opens at all. */
+  private async checkSession(): Promise<void> {
+    const session = this.session.conversation;
+    if (!session) return;
+    const res = await fetch(`${this.options.base}/api/conversations/${session.conversationId}/messages?after=${this.lastSeq}`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    }).catch(() => null);
+    if (res && (res.status === 401 || res.status === 404)) {
+      // The conversation is gone (or its token was revoked): start over, keeping unsent messages.
+      const outbox = this.session.outbox;
+      this.reset();
+      this.session.outbox = outbox;
+      for (const item of outbox) this.addLocal(item);
+    }
+  }
+
+  private flushOutbox(): void {
+    for (const item of this.session.outbox) {
+      if (!this.connection?.send({ type: "send", clientMessageId: item.clientMessageId, text: item.text })) break;
+    }
+  }
+
+  private onEvent(event: ServerEvent): void {
+    switch (event.type) {
+      case "ready":
+        this.set({ status: event.data.status, provider: event.data.provider, online: true });
+        this.flushOutbox();
+        return;
+      case "message":
+        return this.onMessage(event.data);
+      case "delta": {
+        const { messageId, text, offset, author } = event.data;
+        const existing = this.state.messages.find((m) => m.key === messageId);
+        if (existing && existing.state !== "streaming") return;
+        const before = existing?.text ?? "";
+        const next = before.slice(0, offset) + text;
+        const message: ViewMessage = existing
+          ? { ...existing, text: next }
+          : { key: messageId, role: "assistant", text: next, author, state: "streaming", createdAt: new Date().toISOString() };
+        this.set({ messages: upsert(this.state.messages, message), busy: true });
+        return;
+      }
+      case "activity": {
+        const a = event.data;
+        if (a.kind === "delegation.start") this.set({ activities: [...this.state.activities, a] });
+        else if (a.kind === "delegation.end") {
+          this.set({ activities: this.state.activities.filter((x) => !(x.runId === a.runId && x.target === a.target)) });
+        }
+        return;
+      }
+      case "status":
+        this.set({ status: event.data.status, assignee: event.data.assignee, ...(event.data.status !== "bot" ? { busy: false } : {}) });
+        this.options.emit("status", event.data);
+        return;
+      case "done":
+        this.set({ busy: false, activities: [] });
+        return;
+      case "ack":
+        this.session.outbox = this.session.outbox.filter((i) => i.clientMessageId !== event.data.clientMessageId);
+        return;
+      case "typing":
+        if (event.data.who === "staff") {
+          this.set({ staffTyping: true });
+          clearTimeout(this.typingTimer);
+          this.typingTimer = setTimeout(() => this.set({ staffTyping: false }), 4000);
+        }
+        return;
+      case "error":
+        this.set({ error: event.data.message });
+        return;
+    }
+  }
+
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private onMessage(m: StoredMessage): void {
+    this.lastSeq = Math.max(this.lastSeq, m.seq);
+    const known = this.state.messages.find((x) => x.key === m.id && x.state === "sent");
+    let messages = this.state.messages.filter((x) => x.key !== `local:${m.clientMessageId}`);
+    if (m.clientMessageId) this.session.outbox = this.session.outbox.filter((i) => i.clientMessageId !== m.clientMessageId);
+    messages = upsert(messages, {
+      key: m.id,
+      seq: m.seq,
+      role: m.role,
+      text: m.text,
+      author: m.author,
+      sources: m.sources,
+      offline: m.offline,
+      state: "sent",
+      createdAt: m.createdAt,
+    });
+    const incoming = !known && (m.role === "assistant" || m.role === "human");
+    let unread = this.state.unread;
+    if (this.state.open) this.session.seen = this.lastSeq;
+    else if (incoming && m.seq > this.session.seen) unread++;
+    this.set({ messages, unread, ...(m.role === "human" ? { staffTyping: false } : {}) });
+    if (incoming && !this.state.open) this.options.setUnread(unread);
+    if (!known) this.options.emit("message", m);
+  }
+
+  private addLocal(item: OutboxItem): void {
+    this.set({
+      messages: upsert(this.state.messages, {
+        key: `local:${item.clientMessageId}`,
+        role: "user",
+        text: item.text,
+        state: "sending",
+        createdAt: item.createdAt,
+      }),
+    });
+  }
+}
+
+/** Stored messages in seq order, then the reply being streamed, then unsent messages. */
+function upsert(list: ViewMessage[], message: ViewMessage): ViewMessage[] {
+  const rest = list.filter((m) => m.key !== message.key);
+  rest.push(message);
+  const rank = (m: ViewMessage) => (m.seq !== undefined ? 0 : m.state === "streaming" ? 1 : 2);
+  return rest.sort((a, b) => rank(a) - rank(b) || (a.seq ?? 0) - (b.seq ?? 0) || a.createdAt.localeCompare(b.createdAt));
+}

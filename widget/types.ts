@@ -1,0 +1,37 @@
+/**
+ * The contract between the tiny loader (widget.js) and the lazily loaded app: what the
+ * loader hands over when it mounts the app, and what the app gives back.
+ */
+import type { PublicSiteConfig } from "../shared/config";
+
+export type WidgetEvent = "ready" | "open" | "close" | "message" | "status";
+
+export interface Identity {
+  userId: string;
+  name?: string;
+  email?: string;
+  /** HMAC-SHA256 of userId under the site's identity secret, computed by the site's backend. */
+  signature?: string;
+}
+
+export interface MountOptions {
+  /** Where the panel renders (inside the loader's shadow root). */
+  container: HTMLElement;
+  shadow: ShadowRoot;
+  base: string;
+  siteKey: string;
+  config: PublicSiteConfig;
+  mode: "widget" | "page";
+  emit(event: WidgetEvent, payload?: unknown): void;
+  /** The loader shows the unread count on the launcher. */
+  setUnread(count: number): void;
+  /** The panel asks to be closed (its close button, Escape). */
+  requestClose(): void;
+}
+
+export interface AppController {
+  setOpen(open: boolean): void;
+  send(text: string): void;
+  identify(identity: Identity): void;
+  reset(): void;
+}

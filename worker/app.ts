@@ -1,0 +1,54 @@
+/**
+ * The worker's HTTP surface: the public and admin APIs (with their OpenAPI document),
+ * pages, and static files. CORS and errors are handled once here.
+ */
+import { Hono } from "hono";
+import { ApiError, errorBody } from "./http/errors";
+import { ApiRoutes, type AppEnv } from "./http/openapi";
+import { corsHeaders, PREFLIGHT_HEADERS } from "./http/origins";
+import { demoBillingApi } from "./demo/billing-api";
+import { adminApi } from "./routes/admin-api";
+import { pages, serveAsset } from "./routes/pages";
+import { publicApi } from "./routes/public-api";
+
+export const app = new Hono<AppEnv>();
+export const api = new ApiRoutes(app);
+
+// CORS: a visitor route that accepted the request's Origin sets `corsOrigin`; the headers
+// are added here, on success and on error alike, so browsers can read either.
+app.use("/api/*", async (c, next) => {
+  if (c.req.method === "OPTIONS") {
+    const origin = c.req.header("origin");
+    return new Response(null, { status: 204, headers: origin ? { ...corsHeaders(origin), ...PREFLIGHT_HEADERS } : {} });
+  }
+  await next();
+  const origin = c.get("corsOrigin") as string | undefined;
+  if (origin && c.res.status !== 101) {
+    c.res = new Response(c.res.body, c.res);
+    for (const [k, v] of Object.entries(corsHeaders(origin))) c.res.headers.set(k, v);
+  }
+});
+
+publicApi(api);
+adminApi(api);
+demoBillingApi(api);
+
+app.get("/api/openapi.json", (c) => c.json(api.document(c.env.APP_VERSION ?? "dev")));
+api.specs.push({ method: "get", path: "/api/openapi.json", summary: "This document", tag: "public", auth: "none" });
+
+pages(app);
+
+app.all("/api/*", () => {
+  throw new ApiError(404, "not_found", "no such API route");
+});
+app.get("*", serveAsset);
+
+app.onError((error, c) => {
+  const origin = c.get("corsOrigin") as string | undefined;
+  const cors = origin ? corsHeaders(origin) : {};
+  if (error instanceof ApiError) {
+    return c.json(errorBody(error.code, error.message), error.status, { ...cors, ...error.headers });
+  }
+  console.error("unhandled error", error);
+  return c.json(errorBody("internal", "something went wrong on our side"), 500, cors);
+});

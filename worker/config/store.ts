@@ -1,0 +1,104 @@
+/**
+ * Agent and site configs in KV. Every read and write goes through the zod schemas in
+ * shared/config.ts, so a hand-edited or outdated value is caught where it is used.
+ * Agents are versioned: the current version under `agent:ORG:ID`, each past version
+ * under `agent-version:ORG:ID:N`, so an owner can look back and roll back.
+ */
+import { z } from "zod";
+import { AgentConfig, type AgentConfigInput, SiteConfig, type SiteConfigInput } from "../../shared/config";
+import type { Env } from "../env";
+import { ApiError } from "../http/errors";
+
+const StoredAgent = z.object({ version: z.number().int().positive(), updatedAt: z.string(), config: AgentConfig });
+export type StoredAgent = z.infer<typeof StoredAgent>;
+
+const siteKey = (key: string) => `site:${key}`;
+const agentKey = (orgId: string, id: string) => `agent:${orgId}:${id}`;
+const agentVersionKey = (orgId: string, id: string, version: number) => `agent-version:${orgId}:${id}:${version}`;
+const domainKey = (host: string) => `domain:${host.toLowerCase()}`;
+
+function invalidStored(what: string, error: z.ZodError): ApiError {
+  return new ApiError(500, "invalid_config", `stored ${what} is invalid: ${z.prettifyError(error)}`);
+}
+
+export async function getSite(env: Env, key: string): Promise<SiteConfig | null> {
+  const raw = await env.CONFIG.get(siteKey(key), "json");
+  if (raw === null) return null;
+  const parsed = SiteConfig.safeParse(raw);
+  if (!parsed.success) throw invalidStored(`site ${key}`, parsed.error);
+  return parsed.data;
+}
+
+export async function putSite(env: Env, input: SiteConfigInput): Promise<SiteConfig> {
+  const site = SiteConfig.parse(input);
+  const previous = await getSite(env, site.key);
+  await env.CONFIG.put(siteKey(site.key), JSON.stringify(site));
+  for (const host of previous?.customDomains ?? []) {
+    if (!site.customDomains.includes(host)) await env.CONFIG.delete(domainKey(host));
+  }
+  for (const host of site.customDomains) await env.CONFIG.put(domainKey(host), site.key);
+  return site;
+}
+
+export async function deleteSite(env: Env, key: string): Promise<void> {
+  const site = await getSite(env, key);
+  for (const host of site?.customDomains ?? []) await env.CONFIG.delete(domainKey(host));
+  await env.CONFIG.delete(siteKey(key));
+}
+
+export async function siteKeyForDomain(env: Env, host: string): Promise<string | null> {
+  return env.CONFIG.get(domainKey(host));
+}
+
+export async function getStoredAgent(env: Env, orgId: string, id: string): Promise<StoredAgent | null> {
+  const raw = await env.CONFIG.get(agentKey(orgId, id), "json");
+  if (raw === null) return null;
+  const parsed = StoredAgent.safeParse(raw);
+  if (!parsed.success) throw invalidStored(`agent ${id}`, parsed.error);
+  return parsed.data;
+}
+
+export async function getAgent(env: Env, orgId: string, id: string): Promise<AgentConfig | null> {
+  return (await getStoredAgent(env, orgId, id))?.config ?? null;
+}
+
+export async function getAgentVersion(env: Env, orgId: string, id: string, version: number): Promise<StoredAgent | null> {
+  const raw = await env.CONFIG.get(agentVersionKey(orgId, id, version), "json");
+  if (raw === null) return null;
+  const parsed = StoredAgent.safeParse(raw);
+  if (!parsed.success) throw invalidStored(`agent ${id} v${version}`, parsed.error);
+  return parsed.data;
+}
+
+/** Writes a new version; the previous one stays readable under its version key. */
+export async function putAgent(env: Env, orgId: string, input: AgentConfigInput): Promise<StoredAgent> {
+  const config = AgentConfig.parse(input);
+  const previous = await getStoredAgent(env, orgId, config.id);
+  const stored: StoredAgent = {
+    version: (previous?.version ?? 0) + 1,
+    updatedAt: new Date().toISOString(),
+    config,
+  };
+  const json = JSON.stringify(stored);
+  await env.CONFIG.put(agentVersionKey(orgId, config.id, stored.version), json);
+  await env.CONFIG.put(agentKey(orgId, config.id), json);
+  return stored;
+}
+
+export async function deleteAgent(env: Env, orgId: string, id: string): Promise<void> {
+  await env.CONFIG.delete(agentKey(orgId, id));
+}
+
+export async function listAgents(env: Env, orgId: string): Promise<StoredAgent[]> {
+  const out: StoredAgent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.CONFIG.list({ prefix: `agent:${orgId}:`, cursor });
+    for (const key of page.keys) {
+      const stored = await getStoredAgent(env, orgId, key.name.slice(`agent:${orgId}:`.length));
+      if (stored) out.push(stored);
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * A conversation's own facts (site, org, status, who answers) in its Durable Object's SQLite
+ * storage. Reads are synchronous, so every handler sees the current state without awaiting.
+ */
+import type { ConversationStatus } from "../../shared/protocol";
+
+export interface ConversationMeta {
+  conversationId: string;
+  siteKey: string;
+  orgId: string;
+  visitorId?: string;
+  status: ConversationStatus;
+  /** The agent that answers: the site's entry agent until a transfer changes it. */
+  activeAgent: string;
+  /** The highest user-message seq the bot has finished a turn for. */
+  answeredSeq: number;
+  createdAt: string;
+  pageUrl?: string;
+  summary?: string;
+  assigneeId?: string;
+  assigneeName?: string;
+  /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */
+  failures: number;
+}
+
+export class MetaStore {
+  private cache: ConversationMeta | null | undefined;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec("CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL)");
+  }
+
+  get(): ConversationMeta | null {
+    if (this.cache === undefined) {
+      const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE id = 1").toArray()[0];
+      this.cache = row ? (JSON.parse(row.value) as ConversationMeta) : null;
+    }
+    return this.cache;
+  }
+
+  put(meta: ConversationMeta): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (id, value) VALUES (1, ?)", JSON.stringify(meta));
+    this.cache = meta;
+  }
+
+  update(patch: Partial<ConversationMeta>): ConversationMeta {
+    const current = this.get();
+    if (!current) throw new Error("conversation is not initialised");
+    const next = { ...current, ...patch };
+    this.put(next);
+    return next;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * What the bot says when a turn cannot end normally. Kept in one place so the wording is
+ * consistent and easy to change.
+ */
+export const REPLIES = {
+  deadline: "Sorry, this is taking longer than it should. Please try again in a moment, or ask for a person.",
+  budget: "I've reached my usage limit for now, so I've passed your conversation to our team. Someone will reply here.",
+  budgetNoHuman: "I've reached my usage limit for now. Please try again later.",
+  error: "Sorry, I ran into a problem answering that. Please try again, or ask for a person.",
+  maxTurns: "Sorry, I couldn't finish working that out. Please rephrase, or ask for a person.",
+  visitorHandoff: "You asked for a person. Someone from our team will reply here.",
+} as const;
+
+/** A specialist's answer delivered as-is when the router cannot consolidate (e.g. out of budget). */
+export function relayReplies(replies: { agentName: string; text: string }[]): string {
+  if (replies.length === 1) return replies[0]?.text ?? "";
+  return replies.map((r) => `**${r.agentName}:** ${r.text}`).join("\n\n");
+}

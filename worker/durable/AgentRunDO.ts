@@ -1,0 +1,95 @@
+/**
+ * One delegated run. Its name is derived from the parent run and the tool-call id, so the
+ * same delegation always reaches the same object: a retried call gets the first call's
+ * result (from memory while running, from storage afterwards) and never starts a second
+ * model conversation.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { ActivityData } from "../../shared/protocol";
+import { getAgent } from "../config/store";
+import type { Env } from "../env";
+import { runController } from "../engine/abort";
+import { Budget } from "../engine/budget";
+import type { ChildRunRequest } from "../engine/tools/delegate";
+import { runAgent } from "../engine/run-agent";
+import type { ConversationPort, RunResult } from "../engine/types";
+import { SpanLog } from "../log/spans";
+
+const RESULT_KEY = "result";
+
+export class AgentRunDO extends DurableObject<Env> {
+  private running: Promise<RunResult> | null = null;
+  private cancelRun: (() => void) | null = null;
+  private children = new Set<() => Promise<void>>();
+  private cancelled = false;
+
+  async run(request: ChildRunRequest): Promise<RunResult> {
+    const stored = await this.ctx.storage.get<RunResult>(RESULT_KEY);
+    if (stored) return stored;
+    this.running ??= this.execute(request).then(async (result) => {
+      await this.ctx.storage.put(RESULT_KEY, result);
+      return result;
+    });
+    return this.running;
+  }
+
+  /** Stops this run and, through it, every run it started. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    this.cancelRun?.();
+    await Promise.all([...this.children].map((cancel) => cancel()));
+  }
+
+  private async execute(request: ChildRunRequest): Promise<RunResult> {
+    const log = new SpanLog(this.env.DB, { conversationId: request.conversationId, orgId: request.orgId, turnId: request.turnId });
+    const agent = await getAgent(this.env, request.orgId, request.agentId);
+    if (!agent) {
+      return { status: "error", code: "not_found", message: `no agent "${request.agentId}"`, text: "", sources: [], replies: [] };
+    }
+    // A child can never outlive its parent.
+    const deadline = Math.min(Date.now() + agent.timeoutMs, request.deadline);
+    const control = runController(deadline);
+    this.cancelRun = () => control.cancel();
+    if (this.cancelled) control.cancel();
+
+    const conversation = this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(request.conversationId));
+    const port: ConversationPort = {
+      activity: (data: ActivityData) => conversation.activity(data),
+      handoff: (req) => conversation.handoff(req),
+      captureLead: (lead) => conversation.captureLead(lead),
+    };
+    const content =
+      request.prompt +
+      (request.context && Object.keys(request.context).length ? `\n\nContext:\n${JSON.stringify(request.context, null, 2)}` : "") +
+      (request.outputSchema ? `\n\nReply with only a JSON value that matches this JSON Schema:\n${JSON.stringify(request.outputSchema)}` : "");
+    try {
+      return await runAgent(
+        {
+          env: this.env,
+          orgId: request.orgId,
+          siteKey: request.siteKey,
+          conversationId: request.conversationId,
+          turnId: request.turnId,
+          runId: request.runId,
+          parentRunId: request.parentRunId,
+          parentSpanId: request.parentSpanId,
+          agent,
+          chain: [...request.chain, agent.id],
+          deadline,
+          signal: control.signal,
+          log,
+          budget: new Budget(this.env.DB, request.orgId, agent.team),
+          conversation: port,
+          isRoot: false,
+          children: this.children,
+        },
+        [{ role: "user", content }],
+        request.outputSchema ? { outputSchema: request.outputSchema } : {},
+      );
+    } finally {
+      control.dispose();
+      // Spans are written before the parent hears the result, so its trace is whole.
+      await log.flush();
+    }
+  }
+}

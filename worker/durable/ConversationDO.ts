@@ -1,0 +1,572 @@
+/**
+ * One conversation: its transcript, its status, everyone connected to it, and the turn the
+ * bot is running. Visitor messages are stored first (idempotent on the client's message
+ * id), then answered by one turn of the conversation's agent; every event goes to every
+ * connected client in the order it happened, and a client that comes back with its last
+ * seq gets exactly what it missed.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { AgentConfig } from "../../shared/config";
+import { TRANSCRIPT_PAGE } from "../../shared/limits";
+import {
+  type ActivityData,
+  ClientFrame,
+  type ConversationStatus,
+  type ServerEvent,
+  type StoredMessage,
+} from "../../shared/protocol";
+import { MAX_FRAME_BYTES } from "../../shared/limits";
+import { getAgent, getSite } from "../config/store";
+import { Clients } from "../conversation/clients";
+import { indexMessage, indexStatus, insertIndexRow } from "../conversation/index-row";
+import { type ConversationMeta, MetaStore } from "../conversation/meta";
+import { REPLIES, relayReplies } from "../conversation/replies";
+import { Transcript } from "../conversation/transcript";
+import { runController } from "../engine/abort";
+import { Budget } from "../engine/budget";
+import { runAgent } from "../engine/run-agent";
+import type { ConversationPort, RunResult } from "../engine/types";
+import type { Env } from "../env";
+import { errorResponse } from "../http/errors";
+import { randomId } from "../ids";
+import { SpanLog } from "../log/spans";
+import { providerFor } from "../providers/select";
+import type { ChatMessage } from "../providers/types";
+
+/** History the agent sees: the last this many messages. */
+const HISTORY = 40;
+/** If the object restarts mid-turn, this alarm picks the unanswered message up again. */
+const WATCHDOG_MS = 60_000;
+/** Transfers allowed within one turn (A → B → C), so two agents cannot bounce forever. */
+const MAX_TRANSFERS = 2;
+
+const PING = '{"type":"ping"}';
+const PONG = '{"type":"pong","data":{}}';
+
+export interface InitRequest {
+  conversationId: string;
+  siteKey: string;
+  orgId: string;
+  entryAgent: string;
+  visitorId?: string;
+  pageUrl?: string;
+}
+
+interface Turn {
+  id: string;
+  upTo: number;
+  messageId: string;
+  author: string;
+  text: string;
+  cancel: () => void;
+  children: Set<() => Promise<void>>;
+}
+
+interface SocketState {
+  audience: "visitor" | "staff";
+}
+
+export class ConversationDO extends DurableObject<Env> {
+  private readonly transcript: Transcript;
+  private readonly meta: MetaStore;
+  private readonly clients: Clients;
+  private turn: Turn | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.transcript = new Transcript(ctx.storage.sql);
+    this.meta = new MetaStore(ctx.storage.sql);
+    this.clients = new Clients(ctx);
+    // Keep-alive pings are answered without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+  }
+
+  // ---- RPC from the worker and from delegated runs -------------------------------------
+
+  async init(request: InitRequest): Promise<void> {
+    if (this.meta.get()) return;
+    const createdAt = new Date().toISOString();
+    this.meta.put({
+      conversationId: request.conversationId,
+      siteKey: request.siteKey,
+      orgId: request.orgId,
+      ...(request.visitorId ? { visitorId: request.visitorId } : {}),
+      ...(request.pageUrl ? { pageUrl: request.pageUrl } : {}),
+      status: "bot",
+      activeAgent: request.entryAgent,
+      answeredSeq: 0,
+      createdAt,
+      failures: 0,
+    });
+    await insertIndexRow(this.env.DB, {
+      id: request.conversationId,
+      orgId: request.orgId,
+      siteKey: request.siteKey,
+      ...(request.visitorId ? { visitorId: request.visitorId } : {}),
+      createdAt,
+    });
+  }
+
+  /** A delegated run reports what it is doing; visitors see it as an activity line. */
+  async activity(data: ActivityData): Promise<void> {
+    this.clients.broadcast({ type: "activity", data });
+  }
+
+  /** An agent's `handoff_to_human`. */
+  async handoff(request: Parameters<ConversationPort["handoff"]>[0]): Promise<{ status: string }> {
+    const meta = this.meta.get();
+    if (!meta) return { status: "unknown" };
+    if (meta.status === "bot") {
+      await this.setStatus("waiting", { reason: request.reason, summary: request.summary, runId: request.runId, parentSpanId: request.spanId });
+    }
+    return { status: this.meta.get()?.status ?? "waiting" };
+  }
+
+  async captureLead(lead: Parameters<ConversationPort["captureLead"]>[0]): Promise<{ id: string }> {
+    const meta = this.requireMeta();
+    const id = randomId("lead_", 12);
+    await this.env.DB.prepare(
+      "INSERT INTO leads (id, org_id, site_key, conversation_id, name, email, note, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+      .bind(id, meta.orgId, meta.siteKey, meta.conversationId, lead.name ?? null, lead.email, lead.note ?? null, `agent:${lead.agentId}`)
+      .run();
+    return { id };
+  }
+
+  // ---- HTTP (forwarded by the worker after it checked the token and origin) ------------
+
+  override async fetch(request: Request): Promise<Response> {
+    const meta = this.meta.get();
+    if (!meta) return errorResponse(404, "not_found", "conversation not found");
+    const url = new URL(request.url);
+    const route = `${request.method} ${url.pathname}`;
+    switch (route) {
+      case "GET /ws":
+        return this.acceptSocket(request, "visitor");
+      case "POST /messages":
+        return this.postMessage((await request.json()) as { clientMessageId: string; text: string });
+      case "GET /messages":
+        return this.getMessages(request, url);
+      case "POST /stop":
+        await this.stop();
+        return Response.json({ stopped: true });
+      case "POST /handoff":
+        return this.visitorHandoff();
+      default:
+        return errorResponse(404, "not_found", "no such route");
+    }
+  }
+
+  private acceptSocket(request: Request, audience: SocketState["audience"]): Response {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return errorResponse(426, "upgrade_required", "this endpoint speaks WebSocket");
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [audience]);
+    server.serializeAttachment({ audience } satisfies SocketState);
+    const after = Number(new URL(request.url).searchParams.get("after") ?? "NaN");
+    const meta = this.requireMeta();
+    Clients.sendTo(server, {
+      type: "ready",
+      data: {
+        conversationId: meta.conversationId,
+        status: meta.status,
+        lastSeq: this.transcript.lastSeq(),
+        provider: this.providerKind(),
+      },
+    });
+    if (Number.isInteger(after) && after >= 0) this.sendBacklog(server, after);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const text = typeof raw === "string" ? raw : null;
+    if (text === null || text.length > MAX_FRAME_BYTES) {
+      Clients.sendTo(ws, { type: "error", data: { code: "bad_frame", message: `frames must be JSON text of at most ${MAX_FRAME_BYTES} bytes` } });
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      const parsed = ClientFrame.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        Clients.sendTo(ws, { type: "error", data: { code: "bad_frame", message: issue ? `${issue.path.join(".") || "frame"}: ${issue.message}` : "invalid frame" } });
+        return;
+      }
+      frame = parsed.data;
+    } catch {
+      Clients.sendTo(ws, { type: "error", data: { code: "bad_frame", message: "frames must be JSON" } });
+      return;
+    }
+    switch (frame.type) {
+      case "send": {
+        const { message, duplicate } = await this.accept(frame.clientMessageId, frame.text);
+        Clients.sendTo(ws, { type: "ack", data: { clientMessageId: frame.clientMessageId, seq: message.seq, messageId: message.id, duplicate } });
+        return;
+      }
+      case "resume":
+        this.sendBacklog(ws, frame.after);
+        return;
+      case "stop":
+        await this.stop();
+        return;
+      case "typing":
+        this.clients.broadcast({ type: "typing", data: { who: "visitor" } }, ["staff"]);
+        return;
+      case "ping":
+        Clients.sendTo(ws, { type: "pong", data: {} });
+        return;
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(): Promise<void> {
+    // Nothing to clean up: hibernatable sockets leave the object's socket list by themselves.
+  }
+
+  /** Watchdog: an unanswered visitor message after a restart gets its turn. */
+  override async alarm(): Promise<void> {
+    if (this.loop) {
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      return;
+    }
+    if (this.hasPending()) this.kick();
+  }
+
+  // ---- Messages -------------------------------------------------------------------------
+
+  /** Stores a visitor message once; a resend with the same client id returns the first. */
+  private async accept(clientMessageId: string, text: string): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const existing = this.transcript.byClientId(clientMessageId);
+    if (existing) return { message: existing, duplicate: true };
+    const message = this.transcript.append({ id: randomId("m_"), role: "user", text, clientMessageId });
+    this.clients.broadcast({ type: "message", data: message });
+    this.ctx.waitUntil(indexMessage(this.env.DB, this.requireMeta().conversationId, message).catch(() => {}));
+    if (this.requireMeta().status === "bot") this.kick();
+    return { message, duplicate: false };
+  }
+
+  private async postMessage(body: { clientMessageId: string; text: string }): Promise<Response> {
+    // The stream is open before the message is stored, so it cannot miss the first delta.
+    let seq = Number.POSITIVE_INFINITY;
+    const stream = this.clients.openStream("visitor", (event) => event.type === "done" && (event.data.upTo ?? Number.POSITIVE_INFINITY) >= seq);
+    const { message, duplicate } = await this.accept(body.clientMessageId, body.text);
+    seq = message.seq;
+    const meta = this.requireMeta();
+    const answered = message.seq <= meta.answeredSeq;
+    const inFlight = !!this.turn && this.turn.upTo >= message.seq;
+    const botWillAnswer = meta.status === "bot" && !answered;
+    if (duplicate) {
+      // Replay what this message already produced: itself and everything after it.
+      for (const m of this.transcript.after(message.seq - 1, TRANSCRIPT_PAGE)) stream.send({ type: "message", data: m });
+      if (inFlight && this.turn?.text) {
+        stream.send({ type: "delta", data: { messageId: this.turn.messageId, text: this.turn.text, offset: 0, author: this.turn.author } });
+      }
+    }
+    if (!botWillAnswer && !inFlight) {
+      if (meta.status !== "bot") stream.send({ type: "status", data: this.statusData(meta) });
+      stream.send({ type: "done", data: { reason: answered ? "complete" : "skipped" } });
+    }
+    return stream.response;
+  }
+
+  private getMessages(request: Request, url: URL): Response {
+    const afterParam = url.searchParams.get("after") ?? request.headers.get("last-event-id") ?? "0";
+    const after = Number(afterParam);
+    const limit = Math.min(Number(url.searchParams.get("limit") ?? TRANSCRIPT_PAGE) || TRANSCRIPT_PAGE, TRANSCRIPT_PAGE);
+    const meta = this.requireMeta();
+    if ((request.headers.get("accept") ?? "").includes("text/event-stream")) {
+      // A live stream for clients that cannot use WebSockets: the backlog, then everything.
+      const stream = this.clients.openStream("visitor");
+      for (const m of this.transcript.after(after, TRANSCRIPT_PAGE)) stream.send({ type: "message", data: m });
+      if (this.turn?.text) {
+        stream.send({ type: "delta", data: { messageId: this.turn.messageId, text: this.turn.text, offset: 0, author: this.turn.author } });
+      }
+      stream.send({ type: "status", data: this.statusData(meta) });
+      return stream.response;
+    }
+    const messages = this.transcript.after(after, limit + 1);
+    return Response.json({
+      conversationId: meta.conversationId,
+      status: meta.status,
+      messages: messages.slice(0, limit),
+      more: messages.length > limit,
+    });
+  }
+
+  private sendBacklog(ws: WebSocket, after: number): void {
+    let cursor = after;
+    while (true) {
+      const page = this.transcript.after(cursor, TRANSCRIPT_PAGE);
+      for (const m of page) Clients.sendTo(ws, { type: "message", data: m });
+      if (page.length < TRANSCRIPT_PAGE) break;
+      cursor = page[page.length - 1]?.seq ?? cursor;
+    }
+    if (this.turn?.text) {
+      Clients.sendTo(ws, { type: "delta", data: { messageId: this.turn.messageId, text: this.turn.text, offset: 0, author: this.turn.author } });
+    }
+    Clients.sendTo(ws, { type: "status", data: this.statusData(this.requireMeta()) });
+  }
+
+  // ---- Status ----------------------------------------------------------------------------
+
+  private async visitorHandoff(): Promise<Response> {
+    const meta = this.requireMeta();
+    if (meta.status === "bot" || meta.status === "resolved") {
+      // The bot never talks over a person: a reply in progress stops here.
+      await this.stop();
+      await this.setStatus("waiting", { reason: "visitor", summary: "The visitor asked for a person." });
+      this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.visitorHandoff });
+    }
+    return Response.json({ status: this.requireMeta().status });
+  }
+
+  private async setStatus(
+    status: ConversationStatus,
+    details: { reason: string; summary?: string; runId?: string; parentSpanId?: string; assigneeId?: string; assigneeName?: string },
+  ): Promise<void> {
+    const before = this.requireMeta();
+    const meta = this.meta.update({
+      status,
+      ...(details.summary ? { summary: details.summary } : {}),
+      assigneeId: details.assigneeId,
+      assigneeName: details.assigneeName,
+    });
+    const log = new SpanLog(this.env.DB, { conversationId: meta.conversationId, orgId: meta.orgId, ...(this.turn ? { turnId: this.turn.id } : {}) });
+    log.event(status === "waiting" ? "handoff" : "status", `${before.status}→${status}`, "ok", {
+      runId: details.runId ?? "conversation",
+      ...(details.parentSpanId ? { parentId: details.parentSpanId } : {}),
+    }, { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}) } });
+    await log.flush();
+    await indexStatus(this.env.DB, meta.conversationId, status, {
+      summary: details.summary ?? null,
+      assigneeId: details.assigneeId ?? null,
+      waitingSince: status === "waiting" ? new Date().toISOString() : null,
+    });
+    this.clients.broadcast({ type: "status", data: this.statusData(meta) });
+  }
+
+  private statusData(meta: ConversationMeta) {
+    return { status: meta.status, ...(meta.status === "human" && meta.assigneeName ? { assignee: meta.assigneeName } : {}) };
+  }
+
+  // ---- Turns -----------------------------------------------------------------------------
+
+  private hasPending(): boolean {
+    const meta = this.meta.get();
+    return !!meta && meta.status === "bot" && this.transcript.lastSeqOf("user") > meta.answeredSeq;
+  }
+
+  /** Starts the turn loop unless it is already running (it picks up new messages itself). */
+  private kick(): void {
+    if (this.loop) return;
+    this.loop = (async () => {
+      try {
+        while (this.hasPending()) {
+          await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+          await this.runTurn(this.transcript.lastSeqOf("user"));
+        }
+      } finally {
+        this.loop = null;
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    const turn = this.turn;
+    if (!turn) return;
+    turn.cancel();
+    await Promise.all([...turn.children].map((cancel) => cancel()));
+  }
+
+  private async runTurn(upTo: number): Promise<void> {
+    const meta = this.requireMeta();
+    const turnId = randomId("t_", 12);
+    const log = new SpanLog(this.env.DB, { conversationId: meta.conversationId, orgId: meta.orgId, turnId });
+    const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: { upTo } });
+    const turn: Turn = {
+      id: turnId,
+      upTo,
+      messageId: randomId("m_"),
+      author: "",
+      text: "",
+      cancel: () => {},
+      children: new Set(),
+    };
+    this.turn = turn;
+    let reason: "complete" | "stopped" | "error" | "deadline" | "budget" = "complete";
+    try {
+      const site = await getSite(this.env, meta.siteKey);
+      let agent = await getAgent(this.env, meta.orgId, meta.activeAgent);
+      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await getAgent(this.env, meta.orgId, site.entryAgent);
+      if (!agent) {
+        reason = "error";
+        this.finishReply(turn, { text: REPLIES.error });
+        turnSpan.end("error", { error: `agent ${meta.activeAgent} not found` });
+        return;
+      }
+      const history = this.history(upTo);
+      let result: RunResult | null = null;
+      for (let hop = 0; hop <= MAX_TRANSFERS; hop++) {
+        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop);
+        if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
+        const next = await getAgent(this.env, meta.orgId, result.transferTo);
+        if (!next) break;
+        this.meta.update({ activeAgent: next.id });
+        agent = next;
+      }
+      reason = await this.concludeTurn(turn, agent, result as RunResult);
+      turnSpan.end(reason === "complete" ? "ok" : reason === "stopped" ? "cancelled" : reason === "deadline" ? "timeout" : "error", {
+        data: { reason },
+      });
+    } catch (error) {
+      reason = "error";
+      console.error("turn failed", error);
+      turnSpan.end("error", { error: error instanceof Error ? error.message : String(error) });
+      if (!this.transcript.after(upTo, 1).some((m) => m.id === turn.messageId)) {
+        this.finishReply(turn, { text: turn.text || REPLIES.error });
+      }
+    } finally {
+      this.meta.update({ answeredSeq: Math.max(upTo, this.requireMeta().answeredSeq) });
+      this.turn = null;
+      // The trace is whole before the client hears `done`.
+      await log.flush().catch((e) => console.error("span flush failed", e));
+      this.clients.broadcast({ type: "done", data: { turnId, reason, upTo } });
+    }
+  }
+
+  private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number): Promise<RunResult> {
+    const meta = this.requireMeta();
+    const control = runController(Date.now() + agent.timeoutMs);
+    turn.cancel = () => control.cancel();
+    turn.author = agent.name;
+    const port: ConversationPort = {
+      activity: (data) => this.activity(data),
+      handoff: (request) => this.handoff(request),
+      captureLead: (lead) => this.captureLead(lead),
+    };
+    try {
+      return await runAgent(
+        {
+          env: this.env,
+          orgId: meta.orgId,
+          siteKey: meta.siteKey,
+          conversationId: meta.conversationId,
+          turnId: turn.id,
+          runId: hop === 0 ? `run_${turn.id}` : `run_${turn.id}_${hop}`,
+          parentSpanId: turnSpanId,
+          agent,
+          chain: [agent.id],
+          deadline: Date.now() + agent.timeoutMs,
+          signal: control.signal,
+          log,
+          budget: new Budget(this.env.DB, meta.orgId, agent.team),
+          conversation: port,
+          isRoot: true,
+          children: turn.children,
+          onText: (piece) => {
+            const offset = turn.text.length;
+            turn.text += piece;
+            this.clients.broadcast({ type: "delta", data: { messageId: turn.messageId, text: piece, offset, author: turn.author } });
+          },
+        },
+        history,
+      );
+    } finally {
+      control.dispose();
+    }
+  }
+
+  /** Stores the turn's reply (or the graceful words for how it ended) and applies policies. */
+  private async concludeTurn(turn: Turn, agent: AgentConfig, result: RunResult): Promise<"complete" | "stopped" | "error" | "deadline" | "budget"> {
+    const offline = providerFor(this.env, agent).kind === "offline";
+    const base = { sources: result.sources, agentId: agent.id, offline };
+    if (result.status === "ok") {
+      this.finishReply(turn, { ...base, text: turn.text || result.text || REPLIES.error });
+      this.meta.update({ failures: 0 });
+      return "complete";
+    }
+    switch (result.code) {
+      case "cancelled":
+        if (turn.text) this.finishReply(turn, { ...base, text: turn.text });
+        return "stopped";
+      case "timeout":
+        this.finishReply(turn, { ...base, text: join(turn.text, REPLIES.deadline) });
+        return "deadline";
+      case "budget_exceeded": {
+        // The specialists' answers that did come back are still delivered.
+        const relayed = result.replies.length ? relayReplies(result.replies) : "";
+        const canHandOff = this.requireMeta().status === "bot";
+        this.finishReply(turn, { ...base, text: join(turn.text, relayed, canHandOff ? REPLIES.budget : REPLIES.budgetNoHuman) });
+        if (canHandOff) await this.setStatus("waiting", { reason: "policy", summary: "The token budget is used up." });
+        return "budget";
+      }
+      case "max_turns":
+        this.finishReply(turn, { ...base, text: join(turn.text || result.text, turn.text || result.text ? "" : REPLIES.maxTurns) });
+        return "error";
+      default:
+        this.finishReply(turn, { ...base, text: join(turn.text, REPLIES.error) });
+        this.meta.update({ failures: this.requireMeta().failures + 1 });
+        return "error";
+    }
+  }
+
+  private finishReply(turn: Turn, reply: { text: string; sources?: StoredMessage["sources"]; agentId?: string; offline?: boolean }): void {
+    this.appendAndBroadcast({
+      id: turn.messageId,
+      role: "assistant",
+      text: reply.text,
+      ...(turn.author ? { author: turn.author } : {}),
+      ...(reply.agentId ? { agentId: reply.agentId } : {}),
+      ...(reply.sources?.length ? { sources: reply.sources } : {}),
+      ...(reply.offline ? { offline: true } : {}),
+    });
+  }
+
+  private appendAndBroadcast(message: Parameters<Transcript["append"]>[0]): StoredMessage {
+    const stored = this.transcript.append(message);
+    this.clients.broadcast({ type: "message", data: stored });
+    this.ctx.waitUntil(indexMessage(this.env.DB, this.requireMeta().conversationId, stored).catch(() => {}));
+    return stored;
+  }
+
+  private history(upTo: number): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    for (const m of this.transcript.recent(upTo, HISTORY)) {
+      if (m.role === "user") out.push({ role: "user", content: m.text });
+      else if (m.role === "assistant") out.push({ role: "assistant", content: m.text });
+      else if (m.role === "human") out.push({ role: "assistant", content: `[${m.author ?? "Support"}, from the support team]: ${m.text}` });
+    }
+    return out;
+  }
+
+  private providerKind(): "offline" | "openai" {
+    return typeof this.env.OPENAI_API_KEY === "string" && this.env.OPENAI_API_KEY ? "openai" : "offline";
+  }
+
+  private requireMeta(): ConversationMeta {
+    const meta = this.meta.get();
+    if (!meta) throw new Error("conversation is not initialised");
+    return meta;
+  }
+
+  /** Used by tests and the trace endpoint to read the server's view of a conversation. */
+  async state(): Promise<{ meta: ConversationMeta | null; turnRunning: boolean; lastSeq: number }> {
+    return { meta: this.meta.get(), turnRunning: !!this.turn, lastSeq: this.transcript.lastSeq() };
+  }
+}
+
+function join(...parts: string[]): string {
+  return parts.filter((p) => p.trim()).join("\n\n");
+}
+
+export type { ServerEvent };

@@ -1,0 +1,259 @@
+/**
+ * The agent run loop, shared by the conversation's own run (ConversationDO) and every
+ * delegated run (AgentRunDO): model call (streaming) → tool calls → model call … until a
+ * final reply, a cap, the deadline, a stop or the budget ends it. Every step is a span.
+ */
+import { z } from "zod";
+import type { Source } from "../../shared/protocol";
+import { estimateTokens } from "../providers/offline";
+import { providerFor } from "../providers/select";
+import { type ChatMessage, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
+import { DeadlineExceeded, mapLimit, raceSignal, RunCancelled } from "./abort";
+import { isBudgetHit } from "./budget";
+import { toolsFor } from "./tools";
+import type { DelegateReply, RunContext, RunErrorCode, RunResult, ToolHandler, ToolOutcome } from "./types";
+import { toolError } from "./types";
+
+export interface RunOptions {
+  /** A JSON Schema the final reply must match (asked for by the parent's `delegate`). */
+  outputSchema?: Record<string, unknown>;
+}
+
+interface ModelTurn {
+  text: string;
+  calls: ToolCall[];
+  tokensIn: number;
+  tokensOut: number;
+}
+
+export async function runAgent(ctx: RunContext, input: ChatMessage[], options: RunOptions = {}): Promise<RunResult> {
+  const { agent } = ctx;
+  const runSpan = ctx.log.start("run", agent.id, {
+    runId: ctx.runId,
+    ...(ctx.parentSpanId ? { parentId: ctx.parentSpanId } : {}),
+    agentId: agent.id,
+    data: { chain: ctx.chain, deadline: ctx.deadline },
+  });
+  const tools = await toolsFor(ctx);
+  const specs = [...tools.values()].map((t) => t.spec);
+  const messages: ChatMessage[] = [{ role: "system", content: systemPrompt(ctx, specs) }, ...input];
+  const sources = new Map<string, Source>();
+  const replies: DelegateReply[] = [];
+  const texts: string[] = [];
+  let turns = 0;
+  let toolCalls = 0;
+  let schemaRetried = false;
+
+  const finish = (result: RunResult): RunResult => {
+    const status = result.status === "ok" ? "ok" : result.code === "timeout" ? "timeout" : result.code === "cancelled" ? "cancelled" : "error";
+    runSpan.end(status, {
+      ...(result.status === "error" ? { error: `${result.code}: ${result.message}` } : {}),
+      data: { turns, toolCalls },
+    });
+    return result;
+  };
+  const fail = (code: RunErrorCode, message: string, issues?: string[]): RunResult =>
+    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, ...(issues ? { issues } : {}) });
+
+  try {
+    while (true) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      turns++;
+      // The last allowed model call gets no tools, so the model has to answer.
+      const lastTurn = turns >= agent.maxTurns || toolCalls >= agent.maxToolCalls;
+      const offered = lastTurn ? [] : specs;
+
+      const estimate = messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0) + agent.model.maxTokens;
+      const reservation = await ctx.budget.reserve(estimate);
+      if (isBudgetHit(reservation)) {
+        ctx.log.event("budget", "reserve", "blocked", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, {
+          error: `budget rule ${reservation.ruleId} (${reservation.period}) reached: ${reservation.used}/${reservation.limit} tokens`,
+          data: { ...reservation },
+        });
+        return fail("budget_exceeded", `the ${reservation.period} token budget is used up`);
+      }
+
+      const provider = providerFor(ctx.env, agent);
+      const modelSpan = ctx.log.start("model", provider.kind === "offline" ? "offline" : agent.model.name, {
+        runId: ctx.runId,
+        parentId: runSpan.id,
+        agentId: agent.id,
+        data: { turn: turns, tools: offered.map((t) => t.name) },
+      });
+      let out: ModelTurn;
+      try {
+        out = await callModel(ctx, provider, messages, offered, texts.length > 0);
+      } catch (error) {
+        await ctx.budget.release(reservation);
+        const { status, code, message } = describeError(error);
+        modelSpan.end(status, { error: message });
+        if (code === "timeout" || code === "cancelled") throw error;
+        return fail(code, message);
+      }
+      await ctx.budget.settle(reservation, {
+        conversationId: ctx.conversationId,
+        runId: ctx.runId,
+        agentId: agent.id,
+        tokens: out.tokensIn + out.tokensOut,
+      });
+      modelSpan.end("ok", { tokensIn: out.tokensIn, tokensOut: out.tokensOut, data: { toolCalls: out.calls.map((c) => c.name) } });
+      if (out.text) texts.push(out.text);
+
+      if (out.calls.length === 0) {
+        if (options.outputSchema) {
+          const check = validateOutput(out.text, options.outputSchema);
+          if (!check.ok) {
+            if (schemaRetried) return fail("invalid_output", "the reply did not match the requested schema", check.issues);
+            schemaRetried = true;
+            ctx.log.event("refusal", "invalid_output", "refused", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, { error: check.issues.join("; ") });
+            messages.push({ role: "assistant", content: out.text });
+            messages.push({
+              role: "user",
+              content: `Your reply did not match the required JSON Schema:\n- ${check.issues.join("\n- ")}\nReply again with only the JSON value.`,
+            });
+            texts.length = 0;
+            continue;
+          }
+          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies });
+        }
+        const text = texts.join("\n\n");
+        return finish({ status: "ok", text, sources: cited(text, [...sources.values()]), replies });
+      }
+
+      messages.push({ role: "assistant", content: out.text || null, tool_calls: out.calls });
+      if (lastTurn) {
+        for (const call of out.calls) {
+          const reason = turns >= agent.maxTurns ? `the limit of ${agent.maxTurns} model turns` : `the limit of ${agent.maxToolCalls} tool calls`;
+          ctx.log.event("refusal", "max_turns", "refused", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, {
+            error: `${call.name} refused: ${reason} is reached`,
+          });
+        }
+        return fail("max_turns", `stopped at ${turns >= agent.maxTurns ? `${agent.maxTurns} model turns` : `${agent.maxToolCalls} tool calls`}`);
+      }
+
+      const outcomes = await mapLimit(out.calls, agent.maxParallel, async (call) => {
+        const number = ++toolCalls;
+        return runTool(ctx, tools, call, number, runSpan.id);
+      });
+      let transferTo: string | undefined;
+      out.calls.forEach((call, i) => {
+        const outcome = outcomes[i] as ToolOutcome;
+        messages.push({ role: "tool", tool_call_id: call.id, content: outcome.content });
+        for (const s of outcome.sources ?? []) sources.set(s.id, s);
+        if (outcome.reply) replies.push(outcome.reply);
+        transferTo ??= outcome.transferTo;
+      });
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (transferTo) return finish({ status: "ok", text: texts.join("\n\n"), sources: [...sources.values()], replies, transferTo });
+    }
+  } catch (error) {
+    const { code, message } = describeError(error);
+    const kind = code === "timeout" ? "timeout" : code === "cancelled" ? "cancel" : null;
+    if (kind) ctx.log.event(kind, agent.id, code === "timeout" ? "timeout" : "cancelled", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, { error: message });
+    return fail(code, message);
+  }
+}
+
+async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: ToolCall, number: number, runSpanId: string): Promise<ToolOutcome> {
+  const span = ctx.log.start("tool", call.name, { runId: ctx.runId, parentId: runSpanId, agentId: ctx.agent.id, data: { callId: call.id, number } });
+  const end = (outcome: ToolOutcome) => {
+    span.end(outcome.status === "blocked" ? "blocked" : outcome.status, outcome.status === "ok" ? {} : { error: outcome.content.slice(0, 1000) });
+    return outcome;
+  };
+  const refuse = (code: string, message: string, status: ToolOutcome["status"] = "refused") => {
+    ctx.log.event(status === "blocked" ? "budget" : "refusal", code, status === "blocked" ? "blocked" : "refused", {
+      runId: ctx.runId,
+      parentId: span.id,
+      agentId: ctx.agent.id,
+    }, { error: message });
+    return end(toolError(code, message, status));
+  };
+
+  if (number > ctx.agent.maxToolCalls) return refuse("max_tool_calls", `the limit of ${ctx.agent.maxToolCalls} tool calls per run is reached`);
+  const handler = tools.get(call.name);
+  if (!handler) return refuse("unknown_tool", `there is no tool named "${call.name}"`);
+  let args: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(call.arguments || "{}");
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("arguments must be a JSON object");
+    args = parsed;
+  } catch (error) {
+    return end(toolError("invalid_arguments", `arguments are not a JSON object: ${(error as Error).message}`));
+  }
+  const hit = await ctx.budget.exhausted();
+  if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
+
+  try {
+    return end(await raceSignal(handler.run(ctx, call, args, span.id), ctx.signal));
+  } catch (error) {
+    const { status, code, message } = describeError(error);
+    return end(toolError(code, message, status === "timeout" ? "timeout" : status === "cancelled" ? "cancelled" : "error"));
+  }
+}
+
+async function callModel(ctx: RunContext, provider: ModelProvider, messages: ChatMessage[], tools: ToolSpec[], continuing: boolean): Promise<ModelTurn> {
+  const turn: ModelTurn = { text: "", calls: [], tokensIn: 0, tokensOut: 0 };
+  // Text of a later model turn is a new paragraph of the same visible reply.
+  let separator = continuing ? "\n\n" : "";
+  for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal })) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (chunk.type === "text") {
+      turn.text += chunk.text;
+      if (ctx.onText && chunk.text) {
+        ctx.onText(separator + chunk.text);
+        separator = "";
+      }
+    } else if (chunk.type === "tool_call") turn.calls.push(chunk.call);
+    else {
+      turn.tokensIn = chunk.inputTokens;
+      turn.tokensOut = chunk.outputTokens;
+    }
+  }
+  return turn;
+}
+
+function describeError(error: unknown): { status: "timeout" | "cancelled" | "error"; code: RunErrorCode; message: string } {
+  if (error instanceof DeadlineExceeded) return { status: "timeout", code: "timeout", message: error.message };
+  if (error instanceof RunCancelled) return { status: "cancelled", code: "cancelled", message: error.message };
+  if (error instanceof ModelError) return { status: "error", code: error.code === "rate_limited" ? "rate_limited" : "model_error", message: error.message };
+  return { status: "error", code: "failed", message: error instanceof Error ? error.message : String(error) };
+}
+
+function systemPrompt(ctx: RunContext, specs: ToolSpec[]): string {
+  const has = (name: string) => specs.some((s) => s.name === name);
+  const lines = [ctx.agent.instructions.trim() || `You are ${ctx.agent.name}. ${ctx.agent.description}`];
+  if (has("delegate")) lines.push("Delegate to a specialist when the question is in its field; the specialist sees only what you send it.");
+  if (has("search_knowledge")) lines.push("Look answers up with search_knowledge before answering from memory, and cite the article titles you use.");
+  if (has("handoff_to_human")) lines.push("If the visitor asks for a person, or you cannot help, call handoff_to_human with a short summary.");
+  return lines.join("\n\n");
+}
+
+/**
+ * The sources a reply cites by title (agents are told to cite what they use); when it names
+ * none, the top three retrieved, so an answer is never shown without where it came from.
+ */
+export function cited(text: string, sources: Source[]): Source[] {
+  const lower = text.toLowerCase();
+  const named = sources.filter((s) => lower.includes(s.title.toLowerCase()));
+  return named.length ? named : sources.slice(0, 3);
+}
+
+/** Parses the reply as JSON (a fenced block is accepted) and checks it against the schema. */
+export function validateOutput(text: string, schema: Record<string, unknown>): { ok: true; value: unknown } | { ok: false; issues: string[] } {
+  const fenced = text.match(/```(?:json)?\s*([\s\S]*?)```/);
+  let value: unknown;
+  try {
+    value = JSON.parse((fenced?.[1] ?? text).trim());
+  } catch {
+    return { ok: false, issues: ["the reply is not valid JSON"] };
+  }
+  let validator: z.ZodType;
+  try {
+    validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch (error) {
+    return { ok: false, issues: [`the output schema is not usable: ${(error as Error).message}`] };
+  }
+  const result = validator.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, issues: result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`) };
+}

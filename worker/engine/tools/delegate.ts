@@ -1,0 +1,195 @@
+/**
+ * `delegate`: the sub-agents tool. Each call starts a child run in its own AgentRunDO, named
+ * from this run and the tool-call id, so a retried call reaches the same child (which
+ * answers with its first result) instead of starting a second run. The child sees only
+ * the prompt and context sent here; its deadline is capped by this run's; a stop reaches
+ * it through `cancel`. Loop rules (depth, no agent twice in a chain) are checked here and
+ * refused as tool errors the model can read.
+ */
+import { z } from "zod";
+import type { AgentConfig } from "../../../shared/config";
+import { getAgent } from "../../config/store";
+import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
+import { type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
+
+export const DEFAULT_MAX_DEPTH = 3;
+
+const DelegateArgs = z.object({
+  agent: z.string().min(1),
+  prompt: z.string().min(1).max(20_000),
+  context: z.record(z.string(), z.unknown()).optional(),
+  output_schema: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** What a parent sends to AgentRunDO.run. */
+export interface ChildRunRequest {
+  runId: string;
+  parentRunId: string;
+  parentSpanId: string;
+  orgId: string;
+  siteKey: string;
+  conversationId: string;
+  turnId: string;
+  agentId: string;
+  prompt: string;
+  context?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  /** The parent's deadline: the child's own is never later. */
+  deadline: number;
+  /** The chain so far, ending with the parent. */
+  chain: string[];
+}
+
+export function maxDepth(ctx: RunContext): number {
+  const configured = Number(ctx.env.MAX_DELEGATION_DEPTH);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_DEPTH;
+}
+
+export function delegateTool(candidates: AgentConfig[]): ToolHandler {
+  return {
+    spec: {
+      name: "delegate",
+      description:
+        "Ask a specialist agent to handle part of the job. The specialist sees only the prompt and context you send, not this conversation, so include every detail it needs. Its final reply comes back as the result. Several delegate calls in one turn run in parallel.\n\nSpecialists:\n" +
+        candidates.map((c) => `- ${c.id} (${c.name}): ${c.description}`).join("\n"),
+      parameters: {
+        type: "object",
+        properties: {
+          agent: { type: "string", enum: candidates.map((c) => c.id), description: "Which specialist." },
+          prompt: { type: "string", description: "The task for the specialist, self-contained." },
+          context: { type: "object", description: "Facts the specialist needs (customer email, order id, …).", additionalProperties: true },
+          output_schema: { type: "object", description: "Optional JSON Schema the specialist's reply must match." },
+        },
+        required: ["agent", "prompt"],
+      },
+      offline: {
+        candidates: candidates.map((c) => ({ id: c.id, name: c.name, description: c.description, keywords: c.keywords })),
+      },
+    },
+
+    async run(ctx, call, rawArgs, toolSpanId) {
+      const parsed = DelegateArgs.safeParse(rawArgs);
+      if (!parsed.success) return toolError("invalid_arguments", z.prettifyError(parsed.error));
+      const args = parsed.data;
+      if (!ctx.agent.delegates.includes(args.agent)) {
+        return refuse(ctx, toolSpanId, "unknown_agent", `${ctx.agent.id} may not delegate to "${args.agent}"; allowed: ${ctx.agent.delegates.join(", ") || "none"}`);
+      }
+      const childName = `${ctx.runId}/${call.id}`;
+      const first = await attempt(ctx, toolSpanId, args.agent, childName, args);
+      if (first.status === "ok" || first.status === "refused" || first.status === "cancelled" || ctx.signal.aborted) return first;
+
+      // The failed specialist's configured fallback gets the same task once.
+      const failed = await getAgent(ctx.env, ctx.orgId, args.agent);
+      const fallback = failed?.fallbackAgent;
+      if (!fallback) return first;
+      ctx.log.event("delegation", `fallback:${fallback}`, "ok", {
+        runId: ctx.runId,
+        parentId: toolSpanId,
+        agentId: ctx.agent.id,
+        data: { from: args.agent, to: fallback, reason: JSON.parse(first.content).error?.code },
+      });
+      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback`, args);
+      if (second.status === "ok") {
+        const body = JSON.parse(second.content);
+        return { ...second, content: JSON.stringify({ ...body, fallbackFrom: args.agent }) };
+      }
+      return second;
+    },
+  };
+}
+
+function refuse(ctx: RunContext, parentSpanId: string, code: string, message: string): ToolOutcome {
+  ctx.log.event("refusal", code, "refused", { runId: ctx.runId, parentId: parentSpanId, agentId: ctx.agent.id }, { error: message });
+  return toolError(code, message, "refused");
+}
+
+async function attempt(
+  ctx: RunContext,
+  toolSpanId: string,
+  target: string,
+  childName: string,
+  args: z.infer<typeof DelegateArgs>,
+): Promise<ToolOutcome> {
+  if (ctx.chain.includes(target)) {
+    return refuse(ctx, toolSpanId, "loop_detected", `${target} is already in this chain (${[...ctx.chain, target].join(" → ")}); an agent may appear only once`);
+  }
+  const depth = maxDepth(ctx);
+  if (ctx.chain.length > depth) {
+    return refuse(ctx, toolSpanId, "depth_exceeded", `the chain ${[...ctx.chain, target].join(" → ")} would exceed ${depth} hops`);
+  }
+  const config = await getAgent(ctx.env, ctx.orgId, target);
+  if (!config) return refuse(ctx, toolSpanId, "unknown_agent", `no agent "${target}" exists`);
+
+  const span = ctx.log.start("delegation", target, {
+    runId: ctx.runId,
+    parentId: toolSpanId,
+    agentId: ctx.agent.id,
+    data: { target, childRunId: childName, prompt: args.prompt.slice(0, 500) },
+  });
+  const activity = { runId: ctx.runId, agentId: ctx.agent.id, target, targetName: config.name, ...(ctx.parentRunId ? { parentRunId: ctx.parentRunId } : {}) };
+  await ctx.conversation.activity({ ...activity, kind: "delegation.start" }).catch(() => {});
+
+  const stub = ctx.env.AGENT_RUN.get(ctx.env.AGENT_RUN.idFromName(childName));
+  const cancel = async () => {
+    await stub.cancel().catch(() => {});
+  };
+  ctx.children.add(cancel);
+  const request: ChildRunRequest = {
+    runId: childName,
+    parentRunId: ctx.runId,
+    parentSpanId: span.id,
+    orgId: ctx.orgId,
+    siteKey: ctx.siteKey,
+    conversationId: ctx.conversationId,
+    turnId: ctx.turnId,
+    agentId: target,
+    prompt: args.prompt,
+    ...(args.context ? { context: args.context } : {}),
+    ...(args.output_schema ? { outputSchema: args.output_schema } : {}),
+    deadline: ctx.deadline,
+    chain: ctx.chain,
+  };
+
+  let result: RunResult;
+  try {
+    result = await raceSignal(runChild(stub, request), ctx.signal);
+  } catch (error) {
+    const reason = ctx.signal.aborted ? ctx.signal.reason : error;
+    await cancel();
+    const status = reason instanceof DeadlineExceeded ? "timeout" : reason instanceof RunCancelled ? "cancelled" : "error";
+    const message = reason instanceof Error ? reason.message : String(reason);
+    span.end(status, { error: message });
+    await ctx.conversation.activity({ ...activity, kind: "delegation.end", status }).catch(() => {});
+    return toolError(status === "error" ? "failed" : status, `${target}: ${message}`, status);
+  } finally {
+    ctx.children.delete(cancel);
+  }
+
+  const status = result.status === "ok" ? "ok" : result.code === "timeout" ? "timeout" : result.code === "cancelled" ? "cancelled" : "error";
+  span.end(status, result.status === "error" ? { error: `${result.code}: ${result.message}` } : {});
+  await ctx.conversation.activity({ ...activity, kind: "delegation.end", status }).catch(() => {});
+
+  if (result.status === "ok") {
+    return toolOk(
+      { agent: target, status: "ok", reply: result.text, ...(result.structured !== undefined ? { structured: result.structured } : {}) },
+      { sources: result.sources, reply: { agentId: target, agentName: config.name, text: result.text } },
+    );
+  }
+  return {
+    ...toolError(result.code, `${target}: ${result.message}`, status === "ok" ? "error" : status, {
+      agent: target,
+      ...(result.issues ? { issues: result.issues } : {}),
+    }),
+    sources: result.sources,
+  };
+}
+
+/** A Durable Object call can fail in transit (the object was reset); the child is idempotent, so try once more. */
+async function runChild(stub: DurableObjectStub<import("../../durable/AgentRunDO").AgentRunDO>, request: ChildRunRequest): Promise<RunResult> {
+  try {
+    return (await stub.run(request)) as RunResult;
+  } catch (error) {
+    if ((error as { retryable?: boolean }).retryable) return (await stub.run(request)) as RunResult;
+    throw error;
+  }
+}

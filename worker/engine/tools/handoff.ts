@@ -1,0 +1,20 @@
+import { type ToolHandler, toolError, toolOk } from "../types";
+
+export const handoffTool: ToolHandler = {
+  spec: {
+    name: "handoff_to_human",
+    description:
+      "Hand the conversation to a person on the support team. Use it when the visitor asks for a person or when you cannot help. Write a short summary for the staff member who picks it up.",
+    parameters: {
+      type: "object",
+      properties: { summary: { type: "string", description: "What the visitor needs and what has been tried." } },
+      required: ["summary"],
+    },
+  },
+  async run(ctx, _call, args, parentSpanId) {
+    const summary = typeof args.summary === "string" ? args.summary.trim().slice(0, 2000) : "";
+    if (!summary) return toolError("invalid_arguments", "summary must be a non-empty string");
+    const result = await ctx.conversation.handoff({ summary, reason: "agent", runId: ctx.runId, spanId: parentSpanId });
+    return toolOk({ status: result.status, message: "A person from the support team will take over this conversation." });
+  },
+};

@@ -1,0 +1,31 @@
+import { passageSource, searchKnowledge } from "../../knowledge/search";
+import { type ToolHandler, toolError, toolOk } from "../types";
+
+export const searchKnowledgeTool: ToolHandler = {
+  spec: {
+    name: "search_knowledge",
+    description:
+      "Search this agent's knowledge base (help-center articles). Returns passages with the title and url of their source. Cite the article titles you use.",
+    parameters: {
+      type: "object",
+      properties: { query: { type: "string", description: "What to look for, in the visitor's words." } },
+      required: ["query"],
+    },
+  },
+  async run(ctx, _call, args, parentSpanId) {
+    const query = typeof args.query === "string" ? args.query.trim() : "";
+    if (!query) return toolError("invalid_arguments", "query must be a non-empty string");
+    const span = ctx.log.start("retrieval", "search_knowledge", {
+      runId: ctx.runId,
+      parentId: parentSpanId,
+      agentId: ctx.agent.id,
+      data: { query, collections: ctx.agent.knowledge },
+    });
+    const passages = await searchKnowledge(ctx.env.DB, ctx.orgId, ctx.agent.knowledge, query);
+    span.end("ok", { data: { results: passages.map((p) => p.ref) } });
+    return toolOk(
+      { results: passages.map((p) => ({ ref: p.ref, title: p.title, url: p.url, text: p.text })) },
+      { sources: passages.map(passageSource) },
+    );
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Reading request input at the edge: size-capped, parsed, validated by a zod schema.
+ * Every failure is a 4xx ApiError before anything is stored.
+ */
+import { z } from "zod";
+import { MAX_BODY_BYTES } from "../../shared/limits";
+import { ApiError } from "./errors";
+
+export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes = MAX_BODY_BYTES): Promise<z.infer<S>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
+  const text = await readCapped(request, maxBytes);
+  let raw: unknown;
+  try {
+    raw = text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "bad_json", "the body is not valid JSON");
+  }
+  return validate(schema, raw);
+}
+
+export function validate<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const tooLarge = parsed.error.issues.find((i) => i.message.includes("at most") && i.message.includes("bytes"));
+    if (tooLarge) throw new ApiError(413, "payload_too_large", `${tooLarge.path.join(".")}: ${tooLarge.message}`);
+    throw new ApiError(400, "invalid_request", describeIssues(parsed.error));
+  }
+  return parsed.data;
+}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+async function readCapped(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    all.set(p, offset);
+    offset += p.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

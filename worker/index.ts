@@ -1,0 +1,11 @@
+/**
+ * Worker entry: the HTTP app and the Durable Object classes it binds.
+ */
+import { app } from "./app";
+
+export { AgentRunDO } from "./durable/AgentRunDO";
+export { ConversationDO } from "./durable/ConversationDO";
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<import("./env").Env>;

@@ -1,0 +1,61 @@
+/**
+ * The one interface every model provider implements. Messages and tools use the OpenAI
+ * chat-completions shapes because that is what the SDK speaks; the offline provider reads
+ * the same shapes.
+ */
+import type { AgentConfig } from "../../shared/config";
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as the model produced it (it may be malformed; the engine checks). */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string }
+  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+/** Hints a tool carries for the offline provider, which cannot read prose like a model. */
+export interface OfflineHints {
+  /** For `delegate` and `transfer_to_agent`: the agents it may pick, with what routes to them. */
+  candidates?: { id: string; name: string; description: string; keywords: string[] }[];
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+  offline?: OfflineHints;
+}
+
+export type ModelChunk =
+  | { type: "text"; text: string }
+  | { type: "tool_call"; call: ToolCall }
+  | { type: "usage"; inputTokens: number; outputTokens: number };
+
+export interface ModelRequest {
+  agent: AgentConfig;
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+  signal: AbortSignal;
+}
+
+export interface ModelProvider {
+  readonly kind: "openai" | "offline";
+  stream(request: ModelRequest): AsyncIterable<ModelChunk>;
+}
+
+/** A model call that failed for a reason the engine can act on. */
+export class ModelError extends Error {
+  constructor(
+    readonly code: "rate_limited" | "model_error" | "bad_request" | "auth",
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * HTML pages: the demo company page at `/`, the full-page assistant at `/chat/:siteKey`,
+ * help articles of the demo at `/help/:slug`, and the static files the widget is built
+ * into (served from the ASSETS binding with CORS, so any site can load them).
+ */
+import type { Context, Hono } from "hono";
+import { getSite, siteKeyForDomain } from "../config/store";
+import type { AppEnv } from "../http/openapi";
+import { demoPage, chatPage, helpArticlePage, notFoundPage } from "../pages/html";
+
+/** Our own pages run with a strict CSP: no inline script or style anywhere. */
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+function html(c: Context<AppEnv>, body: string, status = 200) {
+  return c.body(body, status as 200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": PAGE_CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+  });
+}
+
+export function pages(app: Hono<AppEnv>): void {
+  app.get("/", async (c) => {
+    // A site's custom domain shows its full-page assistant.
+    const host = new URL(c.req.url).hostname;
+    const customSite = await siteKeyForDomain(c.env, host);
+    if (customSite) {
+      const site = await getSite(c.env, customSite);
+      if (site) return html(c, chatPage(site));
+    }
+    return html(c, demoPage());
+  });
+
+  app.get("/chat/:siteKey", async (c) => {
+    const site = await getSite(c.env, c.req.param("siteKey"));
+    if (!site) return html(c, notFoundPage("This assistant does not exist."), 404);
+    return html(c, chatPage(site));
+  });
+
+  app.get("/help/:slug", async (c) => {
+    const slug = c.req.param("slug");
+    const doc = await c.env.DB.prepare(
+      "SELECT title, text FROM knowledge_documents WHERE url = ? AND org_id = 'demo' ORDER BY created_at LIMIT 1",
+    )
+      .bind(`/help/${slug}`)
+      .first<{ title: string; text: string }>();
+    if (!doc) return html(c, notFoundPage("No such article."), 404);
+    return html(c, helpArticlePage(doc.title, doc.text));
+  });
+}
+
+/** Static files: the widget may be loaded by any site, so its files carry CORS headers. */
+export async function serveAsset(c: Context<AppEnv>): Promise<Response> {
+  const response = await c.env.ASSETS.fetch(c.req.raw);
+  const path = new URL(c.req.url).pathname;
+  if (response.status === 404) return c.html(notFoundPage("Page not found."), 404);
+  const out = new Response(response.body, response);
+  if (path === "/widget.js" || path.startsWith("/widget/")) {
+    out.headers.set("access-control-allow-origin", "*");
+    out.headers.set("cross-origin-resource-policy", "cross-origin");
+    // The loader's URL never changes, so it must be revalidated; the rest is cached briefly.
+    out.headers.set("cache-control", path === "/widget.js" ? "public, max-age=300, must-revalidate" : "public, max-age=3600");
+  }
+  return out;
+}

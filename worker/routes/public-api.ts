@@ -1,0 +1,182 @@
+/**
+ * The visitor-facing API: start a conversation, send and read messages (JSON, SSE,
+ * WebSocket), stop a turn, ask for a person. Input is validated here; the conversation's
+ * Durable Object does the rest.
+ */
+import { z } from "zod";
+import { PublicSiteConfig } from "../../shared/config";
+import { SendMessageBody, StartConversationBody, StartConversationResponse, TranscriptResponse } from "../../shared/protocol";
+import { issueVisitorToken } from "../auth/visitor-token";
+import { ApiError } from "../http/errors";
+import type { ApiRoutes } from "../http/openapi";
+import { randomId } from "../ids";
+import { defaultProviderKind } from "../providers/select";
+import { openConversation, siteForRequest } from "./visitor-access";
+
+const TranscriptQuery = z.object({
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+/** Forwards a visitor request to the conversation's object on an internal path. */
+function forward(stub: { fetch(request: Request): Promise<Response> }, request: Request, path: string, init: RequestInit = {}) {
+  const url = new URL(request.url);
+  return stub.fetch(
+    new Request(`https://conversation${path}${url.search}`, {
+      method: init.method ?? request.method,
+      headers: init.headers ?? request.headers,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    }),
+  );
+}
+
+export function publicApi(api: ApiRoutes): void {
+  api.add(
+    {
+      method: "get",
+      path: "/api/health",
+      summary: "Liveness, version and which model provider serves",
+      tag: "public",
+      auth: "none",
+      response: z.object({ ok: z.boolean(), version: z.string(), provider: z.enum(["offline", "openai"]) }),
+    },
+    (c) => c.json({ ok: true, version: c.env.APP_VERSION ?? "dev", provider: defaultProviderKind(c.env) }),
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/sites/{siteKey}/config",
+      summary: "The widget's view of a site: theme, texts, locale",
+      tag: "visitor",
+      auth: "none",
+      response: PublicSiteConfig,
+    },
+    async (c) => {
+      const site = await siteForRequest(c, c.req.param("siteKey") ?? "", false);
+      const config: PublicSiteConfig = {
+        key: site.key,
+        name: site.name,
+        theme: site.theme,
+        locale: site.locale,
+        leadForm: site.leadForm,
+        provider: defaultProviderKind(c.env),
+        identityRequired: false,
+      };
+      return c.json(config, 200, { "cache-control": "public, max-age=60" });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/sites/{siteKey}/conversations",
+      summary: "Start a conversation; the request's Origin must be allowed for the site",
+      tag: "visitor",
+      auth: "none",
+      body: StartConversationBody,
+      response: StartConversationResponse,
+      status: 201,
+    },
+    async (c, { body }) => {
+      const site = await siteForRequest(c, c.req.param("siteKey") ?? "", true);
+      const conversationId = randomId("c_");
+      const stub = c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(conversationId));
+      await stub.init({
+        conversationId,
+        siteKey: site.key,
+        orgId: site.orgId,
+        entryAgent: site.entryAgent,
+        ...(body.visitorId ? { visitorId: body.visitorId } : {}),
+        ...(body.pageUrl ? { pageUrl: body.pageUrl } : {}),
+      });
+      return c.json({ conversationId, token: await issueVisitorToken(c.env, conversationId, site.key) }, 201);
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/conversations/{id}/messages",
+      summary: "Send a visitor message (idempotent on clientMessageId); answers an SSE stream of the turn",
+      tag: "visitor",
+      auth: "visitor",
+      body: SendMessageBody,
+      response: { contentType: "text/event-stream", description: "message, delta, activity, status, error and done events" },
+    },
+    async (c, { body }) => {
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/conversations/{id}/messages",
+      summary: "The transcript after a sequence number (JSON), or a live event stream with Accept: text/event-stream",
+      tag: "visitor",
+      auth: "visitor",
+      query: TranscriptQuery,
+      response: TranscriptResponse,
+    },
+    async (c) => {
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/messages");
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/conversations/{id}/ws",
+      summary: "WebSocket with the same events, both directions (token in the query string)",
+      tag: "visitor",
+      auth: "visitor",
+      query: z.object({ token: z.string(), after: z.coerce.number().int().nonnegative().optional() }),
+      response: { contentType: "application/websocket", description: "101 Switching Protocols" },
+      status: 101,
+    },
+    async (c) => {
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket");
+      }
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/ws");
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/conversations/{id}/handoff",
+      summary: "The visitor asks for a person: the status becomes waiting and the bot stops",
+      tag: "visitor",
+      auth: "visitor",
+      response: z.object({ status: z.string() }),
+    },
+    async (c) => {
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/handoff", { method: "POST", headers: {} });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/conversations/{id}/stop",
+      summary: "Cancel the turn in flight, with every delegated run under it",
+      tag: "visitor",
+      auth: "visitor",
+      response: z.object({ stopped: z.boolean() }),
+    },
+    async (c) => {
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/stop", { method: "POST", headers: {} });
+    },
+  );
+}
