@@ -41,7 +41,7 @@ export async function searchKnowledge(
   const placeholders = collections.map(() => "?").join(", ");
   const rows = await db
     .prepare(
-      `SELECT c.document_id AS ref, d.title AS title, d.url AS url, c.text AS text, bm25(knowledge_fts, 4.0, 1.0) AS score
+      `SELECT c.document_id AS ref, d.title AS title, d.url AS url, c.text AS text, bm25(knowledge_fts, 2.0, 1.0) AS score
        FROM knowledge_fts f
        JOIN knowledge_chunks c ON c.id = f.chunk_id
        JOIN knowledge_documents d ON d.id = c.document_id

@@ -5,7 +5,7 @@
  */
 import OpenAI from "openai";
 import type { ModelConfig } from "../../shared/config";
-import { type ModelChunk, ModelError, type ModelProvider, type ModelRequest } from "./types";
+import { type ChatMessage, type ModelChunk, ModelError, type ModelProvider, type ModelRequest } from "./types";
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -33,7 +33,7 @@ export class OpenAIProvider implements ModelProvider {
       stream = await this.client.chat.completions.create(
         {
           model: model.name,
-          messages: request.messages as OpenAI.Chat.ChatCompletionMessageParam[],
+          messages: request.messages.map(toOpenAIMessage),
           ...(request.tools.length > 0
             ? {
                 tools: request.tools.map((t) => ({
@@ -81,6 +81,19 @@ export class OpenAIProvider implements ModelProvider {
       yield { type: "tool_call", call: { ...call, id: call.id || `call_${index}` } };
     }
   }
+}
+
+/** Our tool calls are flat; the API nests them under `function`. */
+function toOpenAIMessage(message: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  if (message.role === "assistant" && message.tool_calls?.length) {
+    return {
+      role: "assistant",
+      content: message.content,
+      tool_calls: message.tool_calls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })),
+    };
+  }
+  if (message.role === "assistant") return { role: "assistant", content: message.content ?? "" };
+  return message;
 }
 
 function toModelError(error: unknown, signal: AbortSignal): unknown {

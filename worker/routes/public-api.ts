@@ -137,7 +137,7 @@ export function publicApi(api: ApiRoutes): void {
       summary: "WebSocket with the same events, both directions (token in the query string)",
       tag: "visitor",
       auth: "visitor",
-      query: z.object({ token: z.string(), after: z.coerce.number().int().nonnegative().optional() }),
+      query: z.object({ token: z.string().optional(), after: z.coerce.number().int().nonnegative().optional() }),
       response: { contentType: "application/websocket", description: "101 Switching Protocols" },
       status: 101,
     },

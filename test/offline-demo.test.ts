@@ -1,0 +1,85 @@
+/**
+ * The seeded demo with no model configured: the offline provider routes billing questions
+ * to the billing specialist (which calls its invoice lookup tool), technical ones to the
+ * technical specialist, answers general ones itself from the FAQ, hands off when asked,
+ * and says it is offline. The trace shows each path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { paths, send, startConversation, startSwitchboard, type Switchboard, trace } from "./helpers/switchboard";
+
+let sb: Switchboard;
+beforeAll(async () => {
+  sb = await startSwitchboard({ seed: true });
+});
+afterAll(async () => {
+  await sb?.close();
+});
+
+describe("offline demo", () => {
+  it("a billing question reaches the billing specialist, which looks the invoice up", async () => {
+    const conv = await startConversation(sb);
+    const { reply, events } = await send(sb, conv, "I was charged twice on invoice INV-1001");
+    expect(reply?.text).toContain("INV-1001");
+    expect(reply?.text).toMatch(/charged \*\*2 times\*\*/);
+    expect(reply?.offline).toBe(true);
+    // Beside the lookup, the specialist searched its own (billing) articles for one to cite.
+    expect(reply?.sources?.length).toBe(1);
+    expect(["Invoices and receipts", "Refunds and duplicate charges"]).toContain(reply?.sources?.[0]?.title);
+
+    // Visitors saw the delegation as activity.
+    const activity = events.filter((e) => e.type === "activity").map((e) => (e.data as { kind: string; targetName?: string }));
+    expect(activity).toEqual([
+      expect.objectContaining({ kind: "delegation.start", targetName: "Billing" }),
+      expect.objectContaining({ kind: "delegation.end", targetName: "Billing", status: "ok" }),
+    ]);
+
+    const p = paths(await trace(sb, conv.id));
+    expect(p).toContain("turn:turn > run:router > tool:delegate > delegation:billing > run:billing > tool:lookup_invoices");
+    expect(p).toContain("turn:turn > run:router > tool:delegate > delegation:billing > run:billing > tool:search_knowledge > retrieval:search_knowledge");
+  });
+
+  it("the billing lookup works by email too, and says when nothing matches", async () => {
+    const conv = await startConversation(sb);
+    const byEmail = await send(sb, conv, "Can you check the invoices for sam@example.com? I want a refund");
+    expect(byEmail.reply?.text).toContain("INV-1003");
+    const missing = await send(sb, conv, "What about invoice INV-9999, was I charged?");
+    expect(missing.reply?.text).toContain("couldn't find an invoice");
+  });
+
+  it("a technical question reaches the technical specialist", async () => {
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, "the app crashes when I log in");
+    expect(reply?.text).toContain("Troubleshooting login problems");
+    expect(reply?.sources?.[0]).toMatchObject({ title: "Troubleshooting login problems", url: "/help/troubleshooting-login" });
+    const p = paths(await trace(sb, conv.id));
+    expect(p).toContain("turn:turn > run:router > tool:delegate > delegation:technical > run:technical > tool:search_knowledge");
+    expect(p.some((x) => x.includes("delegation:billing"))).toBe(false);
+  });
+
+  it("a general question is answered by the router from the FAQ, without delegating", async () => {
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, "How do I export my notes to Markdown?");
+    expect(reply?.text).toContain("Exporting your notes");
+    expect(reply?.sources?.[0]?.title).toBe("Exporting your notes");
+    const p = paths(await trace(sb, conv.id));
+    expect(p).toContain("turn:turn > run:router > tool:search_knowledge > retrieval:search_knowledge");
+    expect(p.some((x) => x.includes("delegation"))).toBe(false);
+  });
+
+  it("asking for a person hands the conversation off", async () => {
+    const conv = await startConversation(sb);
+    const { reply, events } = await send(sb, conv, "Can I talk to a person please?");
+    expect(events.some((e) => e.type === "status" && e.data.status === "waiting")).toBe(true);
+    expect(reply?.text).toMatch(/member of our team/);
+    const p = paths(await trace(sb, conv.id));
+    expect(p.some((x) => x.endsWith("tool:handoff_to_human"))).toBe(true);
+    expect(p.some((x) => x.includes("handoff:bot→waiting"))).toBe(true);
+  });
+
+  it("says honestly when it cannot answer", async () => {
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, "zxqv blorp");
+    expect(reply?.text).toMatch(/couldn't find an answer/);
+    expect(reply?.text).toMatch(/talk to a person/);
+  });
+});
