@@ -8,7 +8,10 @@ import { ApiError } from "./errors";
 
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes = MAX_BODY_BYTES): Promise<z.infer<S>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
+  if (declared > maxBytes) {
+    await drain(request);
+    throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
+  }
   const text = await readCapped(request, maxBytes);
   let raw: unknown;
   try {
@@ -46,7 +49,7 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      await drain(request, reader);
       throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
     }
     parts.push(value);
@@ -58,4 +61,19 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
     offset += p.byteLength;
   }
   return new TextDecoder().decode(all);
+}
+
+/** Up to this much of a refused body is read and dropped, so the client's connection
+ * stays healthy for its next request; past it, the connection is cut. */
+const DRAIN_LIMIT = 1024 * 1024;
+
+async function drain(request: Request, reader = request.body?.getReader()): Promise<void> {
+  if (!reader) return;
+  let read = 0;
+  while (read < DRAIN_LIMIT) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    read += value.byteLength;
+  }
+  await reader.cancel();
 }
