@@ -44,7 +44,8 @@ const dev = spawn(
     "--show-interactive-dev-session=false",
     "--log-level", process.env.WRANGLER_LOG ?? "warn",
   ],
-  { stdio: ["ignore", "inherit", "inherit"], env: process.env },
+  // No network: skip miniflare's download of a sample `request.cf` object.
+  { stdio: ["ignore", "inherit", "inherit"], env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env } },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

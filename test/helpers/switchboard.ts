@@ -36,6 +36,9 @@ export interface Switchboard {
   close(): Promise<void>;
 }
 
+// No network in tests: skip miniflare's download of a sample `request.cf` object.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+
 export async function startSwitchboard(options: StartOptions = {}): Promise<Switchboard> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const mf = new Miniflare({
