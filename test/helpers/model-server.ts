@@ -245,3 +245,26 @@ export class ScriptedModel {
     record.completed = true;
   }
 }
+
+/** Matches requests from the agent whose instructions contain `tag` (the system prompt only). */
+export const agent = (tag: string) => (request: RecordedRequest) => request.system.includes(tag);
+
+/** Whether two requests were in flight at the same time. */
+export const overlapped = (a: RecordedRequest, b: RecordedRequest) =>
+  a.startedAt < (b.endedAt ?? Number.POSITIVE_INFINITY) && b.startedAt < (a.endedAt ?? Number.POSITIVE_INFINITY);
+
+/** The most requests in flight at once among `requests`. */
+export function maxConcurrency(requests: RecordedRequest[]): number {
+  const edges = requests.flatMap((r) => [
+    { t: r.startedAt, d: 1 },
+    { t: r.endedAt ?? Number.POSITIVE_INFINITY, d: -1 },
+  ]);
+  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) {
+    now += e.d;
+    max = Math.max(max, now);
+  }
+  return max;
+}

@@ -210,3 +210,21 @@ export function paths(nodes: TraceNode[], prefix = ""): string[] {
     return [p, ...paths(n.children, p)];
   });
 }
+
+/** A test org with its own site (allowed origin: LOCAL_ORIGIN) and agents. */
+export async function setupOrg(sb: Switchboard, orgId: string, agents: AgentConfigInput[], entryAgent = agents[0]?.id ?? "router") {
+  await sb.putSite({ key: orgId, orgId, name: orgId, allowedOrigins: [LOCAL_ORIGIN], entryAgent });
+  for (const a of agents) await sb.putAgent(orgId, a);
+}
+
+/** A minimal agent config for scripted-model tests: its instructions carry `[id]` to route on. */
+export function testAgent(id: string, extra: Partial<AgentConfigInput> = {}): AgentConfigInput {
+  return {
+    id,
+    name: id[0]?.toUpperCase() + id.slice(1),
+    description: `The ${id} agent.`,
+    instructions: `You are [${id}].`,
+    model: { name: `model-${id}`, maxTokens: 50 },
+    ...extra,
+  };
+}

@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { ActivityData } from "../../shared/protocol";
 import { getAgent } from "../config/store";
 import type { Env } from "../env";
-import { runController } from "../engine/abort";
+import { runController, sleep } from "../engine/abort";
 import { Budget } from "../engine/budget";
 import type { ChildRunRequest } from "../engine/tools/delegate";
 import { runAgent } from "../engine/run-agent";
@@ -16,6 +16,7 @@ import type { ConversationPort, RunResult } from "../engine/types";
 import { SpanLog } from "../log/spans";
 
 const RESULT_KEY = "result";
+const CANCEL_GRACE_MS = 5_000;
 
 export class AgentRunDO extends DurableObject<Env> {
   private running: Promise<RunResult> | null = null;
@@ -33,11 +34,15 @@ export class AgentRunDO extends DurableObject<Env> {
     return this.running;
   }
 
-  /** Stops this run and, through it, every run it started. */
+  /**
+   * Stops this run and, through it, every run it started; returns once the run has unwound
+   * and written its spans (or after a grace period), so a stop's trace is complete.
+   */
   async cancel(): Promise<void> {
     this.cancelled = true;
     this.cancelRun?.();
     await Promise.all([...this.children].map((cancel) => cancel()));
+    if (this.running) await Promise.race([this.running.catch(() => {}), sleep(CANCEL_GRACE_MS)]);
   }
 
   private async execute(request: ChildRunRequest): Promise<RunResult> {

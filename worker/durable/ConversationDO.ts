@@ -446,7 +446,8 @@ export class ConversationDO extends DurableObject<Env> {
 
   private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number): Promise<RunResult> {
     const meta = this.requireMeta();
-    const control = runController(Date.now() + agent.timeoutMs);
+    const deadline = Date.now() + agent.timeoutMs;
+    const control = runController(deadline);
     turn.cancel = () => control.cancel();
     turn.author = agent.name;
     const port: ConversationPort = {
@@ -466,7 +467,7 @@ export class ConversationDO extends DurableObject<Env> {
           parentSpanId: turnSpanId,
           agent,
           chain: [agent.id],
-          deadline: Date.now() + agent.timeoutMs,
+          deadline,
           signal: control.signal,
           log,
           budget: new Budget(this.env.DB, meta.orgId, agent.team),

@@ -184,7 +184,8 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
   if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
 
   try {
-    return end(await raceSignal(handler.run(ctx, call, args, span.id), ctx.signal));
+    const running = handler.run(ctx, call, args, span.id);
+    return end(await (handler.handlesAbort ? running : raceSignal(running, ctx.signal)));
   } catch (error) {
     const { status, code, message } = describeError(error);
     return end(toolError(code, message, status === "timeout" ? "timeout" : status === "cancelled" ? "cancelled" : "error"));
@@ -209,6 +210,8 @@ async function callModel(ctx: RunContext, provider: ModelProvider, messages: Cha
       turn.tokensOut = chunk.outputTokens;
     }
   }
+  // A stream cut by an abort can end quietly: what arrived is not a whole answer.
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   return turn;
 }
 

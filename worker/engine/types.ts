@@ -87,6 +87,9 @@ export interface ToolOutcome {
 
 export interface ToolHandler {
   spec: ToolSpec;
+  /** The handler reacts to the run's signal itself (and cleans up before returning), so the
+   * engine waits for it instead of abandoning it when the run is stopped. */
+  handlesAbort?: boolean;
   run(ctx: RunContext, call: ToolCall, args: Record<string, unknown>, parentSpanId: string): Promise<ToolOutcome>;
 }
 

@@ -77,6 +77,7 @@ export class OpenAIProvider implements ModelProvider {
     } catch (error) {
       throw toModelError(error, request.signal);
     }
+    if (request.signal.aborted) throw request.signal.reason;
     for (const [index, call] of [...calls.entries()].sort((a, b) => a[0] - b[0])) {
       yield { type: "tool_call", call: { ...call, id: call.id || `call_${index}` } };
     }

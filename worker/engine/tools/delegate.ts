@@ -67,6 +67,8 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       },
     },
 
+    handlesAbort: true,
+
     async run(ctx, call, rawArgs, toolSpanId) {
       const parsed = DelegateArgs.safeParse(rawArgs);
       if (!parsed.success) return toolError("invalid_arguments", z.prettifyError(parsed.error));
@@ -74,7 +76,9 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       if (!ctx.agent.delegates.includes(args.agent)) {
         return refuse(ctx, toolSpanId, "unknown_agent", `${ctx.agent.id} may not delegate to "${args.agent}"; allowed: ${ctx.agent.delegates.join(", ") || "none"}`);
       }
-      const childName = `${ctx.runId}/${call.id}`;
+      // The same call (a retry) reaches the same child; the agent is part of the name so a
+      // model that reuses call ids across different delegations cannot collide them.
+      const childName = `${ctx.runId}/${call.id}:${args.agent}`;
       const first = await attempt(ctx, toolSpanId, args.agent, childName, args);
       if (first.status === "ok" || first.status === "refused" || first.status === "cancelled" || ctx.signal.aborted) return first;
 
@@ -88,7 +92,7 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
         agentId: ctx.agent.id,
         data: { from: args.agent, to: fallback, reason: JSON.parse(first.content).error?.code },
       });
-      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback`, args);
+      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback:${fallback}`, args);
       if (second.status === "ok") {
         const body = JSON.parse(second.content);
         return { ...second, content: JSON.stringify({ ...body, fallbackFrom: args.agent }) };
@@ -155,11 +159,12 @@ async function attempt(
     result = await raceSignal(runChild(stub, request), ctx.signal);
   } catch (error) {
     const reason = ctx.signal.aborted ? ctx.signal.reason : error;
-    await cancel();
     const status = reason instanceof DeadlineExceeded ? "timeout" : reason instanceof RunCancelled ? "cancelled" : "error";
     const message = reason instanceof Error ? reason.message : String(reason);
     span.end(status, { error: message });
     await ctx.conversation.activity({ ...activity, kind: "delegation.end", status }).catch(() => {});
+    // Waits until the child (and its children) have stopped and written their spans.
+    await cancel();
     return toolError(status === "error" ? "failed" : status, `${target}: ${message}`, status);
   } finally {
     ctx.children.delete(cancel);

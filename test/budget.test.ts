@@ -1,0 +1,151 @@
+/**
+ * Token budgets: rules per org or team and period; every model call reserves before it
+ * starts and settles after; spend rolls up from child runs to the org's and team's
+ * counters; counters stay exact under many concurrent conversations (equal to the usage
+ * ledger's sum); and a rule hit mid-call lets the in-flight specialist's reply come back,
+ * blocks the parent's next tool call, gives the visitor a graceful reply and a person, and
+ * is recorded in the log.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { agent, ScriptedModel } from "./helpers/model-server";
+import { flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
+
+let sb: Switchboard;
+const model = new ScriptedModel();
+
+beforeAll(async () => {
+  await model.start();
+  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } });
+});
+afterAll(async () => {
+  await sb?.close();
+  await model.stop();
+});
+beforeEach(() => model.reset());
+
+async function addRule(orgId: string, limit: number, period: "day" | "month" = "day", team: string | null = null) {
+  const id = `rule_${orgId}_${period}_${team ?? "org"}_${limit}`;
+  await sb.db.prepare("INSERT INTO budget_rules (id, org_id, team, period, limit_tokens) VALUES (?, ?, ?, ?, ?)").bind(id, orgId, team, period, limit).run();
+  return id;
+}
+
+async function counter(ruleId: string) {
+  return sb.db.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ?").bind(ruleId).first<{ used: number; reserved: number }>();
+}
+
+async function ledgerSum(orgId: string, team?: string) {
+  const row = await sb.db
+    .prepare(`SELECT COALESCE(SUM(tokens), 0) AS t, COUNT(*) AS n FROM usage_ledger WHERE org_id = ? ${team ? "AND team = ?" : ""}`)
+    .bind(...(team ? [orgId, team] : [orgId]))
+    .first<{ t: number; n: number }>();
+  return row ?? { t: 0, n: 0 };
+}
+
+describe("budget hit mid-chain", () => {
+  it("the specialist's reply still comes back, the router is blocked, the visitor gets a graceful reply and a person", async () => {
+    await setupOrg(sb, "bhit", [testAgent("router", { delegates: ["billing"] }), testAgent("billing")]);
+    const rule = await addRule("bhit", 1000);
+    model.on(agent("[router]"), { toolCalls: [{ name: "delegate", arguments: { agent: "billing", prompt: "refund status?" } }], usage: { prompt: 100, completion: 50 } }, { text: "never sent" });
+    // The specialist's call was admitted, but its real usage crosses the limit.
+    model.on(agent("[billing]"), { text: "Your refund is on its way.", usage: { prompt: 700, completion: 200 } });
+    const conv = await startConversation(sb, "bhit");
+    const { reply, events } = await send(sb, conv, "where is my refund?");
+
+    expect(model.requests.filter(agent("[router]"))).toHaveLength(1);
+    expect(reply?.text).toContain("Your refund is on its way.");
+    expect(reply?.text).toMatch(/usage limit/);
+    expect(events.some((e) => e.type === "status" && e.data.status === "waiting")).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: "done", data: { reason: "budget" } });
+
+    expect(await counter(rule)).toEqual({ used: 1050, reserved: 0 });
+    expect((await ledgerSum("bhit")).t).toBe(1050);
+    const spans = flatten(await trace(sb, conv.id));
+    const hit = spans.find((s) => s.kind === "budget");
+    expect(hit).toMatchObject({ status: "blocked", agentId: "router" });
+    expect(hit?.error).toContain(rule);
+    expect(spans.some((s) => s.kind === "handoff")).toBe(true);
+  });
+
+  it("blocks the parent's next tool call once a rule is hit", async () => {
+    await setupOrg(sb, "bnext", [
+      testAgent("router", { delegates: ["billing", "technical"], maxParallel: 1 }),
+      testAgent("billing"),
+      testAgent("technical"),
+    ]);
+    await addRule("bnext", 1000);
+    model.on(agent("[router]"), {
+      toolCalls: [
+        { id: "n1", name: "delegate", arguments: { agent: "billing", prompt: "first" } },
+        { id: "n2", name: "delegate", arguments: { agent: "technical", prompt: "second" } },
+      ],
+      usage: { prompt: 100, completion: 20 },
+    });
+    model.on(agent("[billing]"), { text: "Billing answer.", usage: { prompt: 900, completion: 100 } });
+    model.on(agent("[technical]"), { text: "never" });
+    const conv = await startConversation(sb, "bnext");
+    const { reply } = await send(sb, conv, "two things");
+    expect(model.requests.some(agent("[technical]"))).toBe(false);
+    expect(reply?.text).toContain("Billing answer.");
+    const spans = flatten(await trace(sb, conv.id));
+    const blocked = spans.filter((s) => s.kind === "budget");
+    // The second delegate call was blocked before it started, then the router's next model call.
+    expect(blocked.map((s) => s.name)).toEqual(["budget_exceeded", "reserve"]);
+    expect(spans.filter((s) => s.kind === "delegation").map((s) => s.name)).toEqual(["billing"]);
+  });
+
+  it("a team rule counts only that team's agents; the org rule counts everyone", async () => {
+    await setupOrg(sb, "bteam", [testAgent("router", { delegates: ["billing"] }), testAgent("billing", { team: "finance" })]);
+    const orgRule = await addRule("bteam", 100_000, "month");
+    const teamRule = await addRule("bteam", 100_000, "day", "finance");
+    model.on(agent("[router]"), { toolCalls: [{ name: "delegate", arguments: { agent: "billing", prompt: "p" } }], usage: { prompt: 10, completion: 5 } }, { text: "ok", usage: { prompt: 20, completion: 5 } });
+    model.on(agent("[billing]"), { text: "fine", usage: { prompt: 30, completion: 10 } });
+    const conv = await startConversation(sb, "bteam");
+    await send(sb, conv, "go");
+    expect(await counter(orgRule)).toEqual({ used: 80, reserved: 0 });
+    expect(await counter(teamRule)).toEqual({ used: 40, reserved: 0 });
+    expect((await ledgerSum("bteam", "finance")).t).toBe(40);
+    // The child's spend is booked under a run named from its parent run: the roll-up is readable.
+    const runs = await sb.db.prepare("SELECT run_id, agent_id, tokens FROM usage_ledger WHERE org_id = 'bteam' ORDER BY created_at").all<{ run_id: string; agent_id: string }>();
+    const routerRun = runs.results.find((r) => r.agent_id === "router")?.run_id ?? "";
+    expect(runs.results.find((r) => r.agent_id === "billing")?.run_id.startsWith(`${routerRun}/`)).toBe(true);
+  });
+});
+
+describe("counters under concurrency", () => {
+  it("many concurrent conversations: every counter equals the ledger's sum, nothing left reserved", async () => {
+    await setupOrg(sb, "bconc", [testAgent("router", { delegates: ["billing"] }), testAgent("billing", { team: "finance" })]);
+    const day = await addRule("bconc", 10_000_000, "day");
+    const month = await addRule("bconc", 10_000_000, "month");
+    const team = await addRule("bconc", 10_000_000, "day", "finance");
+    model.always(agent("[router]"), { text: "direct", usage: { prompt: 13, completion: 7 } });
+    const conversations = await Promise.all(Array.from({ length: 40 }, () => startConversation(sb, "bconc")));
+    await Promise.all(conversations.map((c, i) => send(sb, c, `question ${i}`)));
+    // Half of them again, delegating this time, so child spend rolls up too.
+    model.reset();
+    model.always(agent("[router]"), { toolCalls: [{ name: "delegate", arguments: { agent: "billing", prompt: "p" } }], usage: { prompt: 11, completion: 4 } });
+    model.always(agent("[billing]"), { text: "b", usage: { prompt: 9, completion: 3 } });
+    await Promise.all(conversations.slice(0, 20).map((c, i) => send(sb, c, `again ${i}`)));
+
+    const ledger = await ledgerSum("bconc");
+    expect(ledger.n).toBeGreaterThan(40);
+    expect(await counter(day)).toEqual({ used: ledger.t, reserved: 0 });
+    expect(await counter(month)).toEqual({ used: ledger.t, reserved: 0 });
+    expect(await counter(team)).toEqual({ used: (await ledgerSum("bconc", "finance")).t, reserved: 0 });
+    expect((await ledgerSum("bconc", "finance")).t).toBeGreaterThan(0);
+  });
+
+  it("a tight rule under concurrency is never overspent by admitted reservations and stays equal to the ledger", async () => {
+    await setupOrg(sb, "btight", [testAgent("router")]);
+    const rule = await addRule("btight", 1_500);
+    model.always(agent("[router]"), { text: "answer", usage: { prompt: 40, completion: 10 } });
+    const conversations = await Promise.all(Array.from({ length: 40 }, () => startConversation(sb, "btight")));
+    const results = await Promise.all(conversations.map((c, i) => send(sb, c, `q${i}`)));
+    const ledger = await ledgerSum("btight");
+    const c = await counter(rule);
+    expect(c).toEqual({ used: ledger.t, reserved: 0 });
+    expect(c?.used).toBeLessThanOrEqual(1_500);
+    const budgetReplies = results.filter((r) => r.events.at(-1)?.type === "done" && (r.events.at(-1)?.data as { reason?: string }).reason === "budget");
+    expect(budgetReplies.length).toBeGreaterThan(0);
+    expect(budgetReplies.length + ledger.n).toBe(40);
+  });
+});
