@@ -436,6 +436,8 @@ export class ConversationDO extends DurableObject<Env> {
         this.finishReply(turn, { text: turn.text || REPLIES.error });
       }
     } finally {
+      // A closed turn leaves nothing running under it.
+      await Promise.all([...turn.children].map((cancel) => cancel()));
       this.meta.update({ answeredSeq: Math.max(upTo, this.requireMeta().answeredSeq) });
       this.turn = null;
       // The trace is whole before the client hears `done`.

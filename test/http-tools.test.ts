@@ -1,0 +1,107 @@
+/**
+ * HTTP tools declared in an agent's config, against a real endpoint on loopback: arguments
+ * into the URL and query, secret headers sent but never shown to the model, the timeout
+ * bounded by the tool's own limit, the response cut at its size cap, errors as tool errors.
+ */
+import { once } from "node:events";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { agent, ScriptedModel } from "./helpers/model-server";
+import { flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
+
+const SECRET = "orders-secret-value-9f8e7d";
+let sb: Switchboard;
+let api: Server;
+let apiUrl = "";
+const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+const model = new ScriptedModel();
+
+beforeAll(async () => {
+  api = createServer((req, res) => {
+    seen.push({ url: req.url ?? "", headers: req.headers });
+    if (req.url?.startsWith("/slow")) return void setTimeout(() => res.end("{}"), 5_000);
+    if (req.url?.startsWith("/huge")) return void res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(100_000));
+    if (req.url?.startsWith("/missing")) return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"no such order"}');
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ order: req.url, status: "shipped" }));
+  });
+  api.listen(0, "127.0.0.1");
+  await once(api, "listening");
+  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  await model.start();
+  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url, ORDERS_KEY: SECRET } });
+  const tool = (name: string, path: string, extra = {}) => ({
+    name,
+    description: `${name} tool`,
+    parameters: { type: "object", properties: { orderId: { type: "string" }, verbose: { type: "boolean" } } },
+    url: `${apiUrl}${path}`,
+    secretHeaders: { "x-api-key": "ORDERS_KEY" },
+    ...extra,
+  });
+  await setupOrg(sb, "tools", [
+    testAgent("router", {
+      httpTools: [
+        tool("get_order", "/orders/{orderId}"),
+        tool("slow_lookup", "/slow", { timeoutMs: 500 }),
+        tool("huge_lookup", "/huge", { maxResponseBytes: 1000 }),
+        tool("missing_lookup", "/missing"),
+        tool("unset_secret", "/orders/x", { secretHeaders: { "x-api-key": "NOT_CONFIGURED" } }),
+      ],
+    }),
+  ]);
+});
+afterAll(async () => {
+  await sb?.close();
+  await model.stop();
+  api?.closeAllConnections();
+  api?.close();
+});
+beforeEach(() => {
+  model.reset();
+  seen.length = 0;
+});
+
+const results = () => (model.requests.at(-1)?.body.messages.filter((m) => m.role === "tool") ?? []).map((m) => JSON.parse(m.content ?? "{}"));
+
+describe("HTTP tools", () => {
+  it("fills the URL and query from the arguments and sends the secret header, which the model never sees", async () => {
+    model.on(agent("[router]"), { toolCalls: [{ name: "get_order", arguments: { orderId: "A/17", verbose: true } }] }, { text: "Your order shipped." });
+    const conv = await startConversation(sb, "tools");
+    await send(sb, conv, "where is order A/17?");
+    expect(seen[0]?.url).toBe("/orders/A%2F17?verbose=true");
+    expect(seen[0]?.headers["x-api-key"]).toBe(SECRET);
+    expect(results()[0]).toEqual({ order: "/orders/A%2F17?verbose=true", status: "shipped" });
+    expect(JSON.stringify(model.requests.map((r) => r.body))).not.toContain(SECRET);
+    const spans = flatten(await trace(sb, conv.id));
+    expect(JSON.stringify(spans)).not.toContain(SECRET);
+    expect(spans.find((s) => s.kind === "tool")).toMatchObject({ name: "get_order", status: "ok" });
+  });
+
+  it("times out at the tool's limit, cuts a large response, and reports HTTP and configuration errors", async () => {
+    model.on(
+      agent("[router]"),
+      {
+        toolCalls: [
+          { name: "slow_lookup", arguments: {} },
+          { name: "huge_lookup", arguments: {} },
+          { name: "missing_lookup", arguments: {} },
+          { name: "unset_secret", arguments: {} },
+        ],
+      },
+      { text: "Some lookups failed." },
+    );
+    const conv = await startConversation(sb, "tools");
+    const started = Date.now();
+    await send(sb, conv, "look everything up");
+    expect(Date.now() - started).toBeLessThan(4_500); // the 5 s endpoint did not hold the turn
+    const [slow, huge, missing, unset] = results();
+    expect(slow).toMatchObject({ error: { code: "timeout" } });
+    expect(huge).toMatchObject({ truncated: true });
+    expect(String(huge.body).length).toBe(1000);
+    expect(missing).toMatchObject({ error: { code: "http_error", status: 404 } });
+    expect(unset).toMatchObject({ error: { code: "misconfigured" } });
+    expect(seen.some((s) => s.url.startsWith("/orders/x"))).toBe(false);
+    const statuses = flatten(await trace(sb, conv.id)).filter((s) => s.kind === "tool").map((s) => `${s.name}:${s.status}`);
+    expect(statuses.sort()).toEqual(["huge_lookup:ok", "missing_lookup:error", "slow_lookup:timeout", "unset_secret:error"]);
+  });
+});
