@@ -150,6 +150,27 @@ export const ClientFrame = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
+/**
+ * Who the visitor is, from the site's own login. `signature` is the hex HMAC-SHA256 of
+ * `userId` under the site's identity secret, computed by the site's backend; Switchboard
+ * checks it, so a visitor cannot claim to be someone else.
+ */
+export const Identity = z
+  .object({
+    userId: z.string().min(1).max(128),
+    name: z.string().max(120).optional(),
+    email: z.email().max(254).optional(),
+    signature: z.string().regex(/^[0-9a-fA-F]{64}$/, "signature must be a hex HMAC-SHA256").optional(),
+  })
+  .strict();
+export type Identity = z.infer<typeof Identity>;
+
+export const FeedbackBody = z.object({
+  messageId: z.string().min(1).max(64),
+  rating: z.union([z.literal(1), z.literal(-1)]),
+});
+export type FeedbackBody = z.infer<typeof FeedbackBody>;
+
 export const StartConversationBody = z
   .object({
     /** The widget's anonymous visitor id, so one browser's conversations can be grouped. */
@@ -157,6 +178,7 @@ export const StartConversationBody = z
     locale: z.string().max(16).optional(),
     /** The page the visitor started from, for staff context. */
     pageUrl: z.string().max(2048).optional(),
+    identity: Identity.optional(),
   })
   .strict();
 export type StartConversationBody = z.infer<typeof StartConversationBody>;

@@ -1,10 +1,12 @@
 /**
  * The launcher's CSS and the panel's frame (position, size, mobile full screen). The chat
- * app adds its own sheet for everything inside the panel. `:host` resets inheritance so
- * the host page's fonts, colours and line heights do not leak in.
+ * app adds its own sheet for everything inside the panel. The page's selectors cannot reach
+ * into the shadow root, but inherited properties (font, colour…) flow through the host
+ * element, even `!important` ones, so the panel and launcher set their own.
  */
 export const LAUNCHER_CSS = `
 :host{all:initial;--sb-primary:#4f46e5;--sb-z:2147483000;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:16px;line-height:1.45;color:#111827}
+.sb-panel,.sb-launcher{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:16px;font-weight:400;font-style:normal;line-height:1.45;color:#111827;letter-spacing:normal;word-spacing:normal;text-transform:none;text-indent:0;text-shadow:none;visibility:visible}
 .sb-launcher{position:fixed;bottom:20px;right:20px;z-index:var(--sb-z);width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:var(--sb-primary);color:#fff;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 24px rgba(0,0,0,.22);transition:transform .15s}
 .sb-launcher:hover{transform:scale(1.05)}
 .sb-launcher:focus-visible{outline:3px solid #111827;outline-offset:3px}

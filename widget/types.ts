@@ -3,16 +3,11 @@
  * loader hands over when it mounts the app, and what the app gives back.
  */
 import type { PublicSiteConfig } from "../shared/config";
+import type { Identity } from "../shared/protocol";
+
+export type { Identity };
 
 export type WidgetEvent = "ready" | "open" | "close" | "message" | "status";
-
-export interface Identity {
-  userId: string;
-  name?: string;
-  email?: string;
-  /** HMAC-SHA256 of userId under the site's identity secret, computed by the site's backend. */
-  signature?: string;
-}
 
 export interface MountOptions {
   /** Where the panel renders (inside the loader's shadow root). */

@@ -55,6 +55,9 @@ export async function hostPages(): Promise<HostPages> {
   };
 }
 
-export function embedPage(backend: string, body = "", head = ""): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Host page</title>${head}</head><body>${body}<h1>A customer's site</h1><script src="${backend}/widget.js" data-site-key="demo" async></script></body></html>`;
+export function embedPage(backend: string, body = "", head = "", siteKey = "demo"): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title>${head}</head><body><main>${body}<h1>A customer's site</h1></main><script src="${backend}/widget.js" data-site-key="${siteKey}" async></script></body></html>`;
 }
+
+/** The widget's shadow root, for `page.evaluate` callbacks. */
+export const SHADOW = "#switchboard-widget";

@@ -212,8 +212,14 @@ export function paths(nodes: TraceNode[], prefix = ""): string[] {
 }
 
 /** A test org with its own site (allowed origin: LOCAL_ORIGIN) and agents. */
-export async function setupOrg(sb: Switchboard, orgId: string, agents: AgentConfigInput[], entryAgent = agents[0]?.id ?? "router") {
-  await sb.putSite({ key: orgId, orgId, name: orgId, allowedOrigins: [LOCAL_ORIGIN], entryAgent });
+export async function setupOrg(
+  sb: Switchboard,
+  orgId: string,
+  agents: AgentConfigInput[],
+  entryAgent = agents[0]?.id ?? "router",
+  site: Partial<SiteConfigInput> = {},
+) {
+  await sb.putSite({ key: orgId, orgId, name: orgId, allowedOrigins: [LOCAL_ORIGIN, "http://127.0.0.1:*"], entryAgent, ...site });
   for (const a of agents) await sb.putAgent(orgId, a);
 }
 

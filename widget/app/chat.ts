@@ -7,7 +7,7 @@ import type { PublicSiteConfig } from "../../shared/config";
 import { MAX_MESSAGE_BYTES } from "../../shared/limits";
 import type { ActivityData, ConversationStatus, Role, ServerEvent, Source, StoredMessage } from "../../shared/protocol";
 import type { Identity, WidgetEvent } from "../types";
-import { Connection } from "./connection";
+import { type Link, SocketLink, StreamLink } from "./connection";
 import { newId, type OutboxItem, Session } from "./session";
 
 export interface ViewMessage {
@@ -52,7 +52,9 @@ export class ChatClient {
   state: ChatState;
   private readonly listeners = new Set<() => void>();
   private readonly session: Session;
-  private connection: Connection | null = null;
+  private connection: Link | null = null;
+  /** Set once WebSockets proved blocked while HTTP works: events come over SSE instead. */
+  private useStream = false;
   private lastSeq = 0;
   private identity: Identity | null = null;
   private creating: Promise<boolean> | null = null;
@@ -155,6 +157,13 @@ export class ChatClient {
 
   identify(identity: Identity): void {
     this.identity = identity;
+    const session = this.session.conversation;
+    if (!session) return; // sent with the conversation when it starts
+    void fetch(`${this.options.base}/api/conversations/${session.conversationId}/identify`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+      body: JSON.stringify(identity),
+    }).catch(() => null);
   }
 
   /** At logout: forget the conversation on this browser and start clean. */
@@ -201,17 +210,19 @@ export class ChatClient {
   private connect(): void {
     const session = this.session.conversation;
     if (!session || this.connection) return;
-    const wsBase = this.options.base.replace(/^http/, "ws");
-    this.connection = new Connection({
-      url: () =>
-        `${wsBase}/api/conversations/${session.conversationId}/ws?token=${encodeURIComponent(session.token)}&after=${this.lastSeq}`,
-      event: (event) => this.onEvent(event),
-      up: () => this.set({ online: true }),
-      down: (failures) => {
+    const handlers = {
+      target: () => ({ path: `/api/conversations/${session.conversationId}`, token: session.token, after: this.lastSeq }),
+      event: (event: ServerEvent) => this.onEvent(event),
+      up: () => {
+        this.set({ online: true });
+        this.flushOutbox();
+      },
+      down: (failures: number) => {
         this.set({ online: false });
         if (failures === 3) void this.checkSession();
       },
-    });
+    };
+    this.connection = this.useStream ? new StreamLink(this.options.base, handlers) : new SocketLink(this.options.base, handlers);
     this.connection.connect();
   }
 
@@ -222,6 +233,14 @@ export class ChatClient {
     const res = await fetch(`${this.options.base}/api/conversations/${session.conversationId}/messages?after=${this.lastSeq}`, {
       headers: { authorization: `Bearer ${session.token}` },
     }).catch(() => null);
+    if (res?.ok && !this.useStream) {
+      // HTTP gets through but WebSockets do not: a proxy is blocking them. Use SSE.
+      this.useStream = true;
+      this.connection?.stop();
+      this.connection = null;
+      this.connect();
+      return;
+    }
     if (res && (res.status === 401 || res.status === 404)) {
       // The conversation is gone (or its token was revoked): start over, keeping unsent messages.
       const outbox = this.session.outbox;
@@ -241,7 +260,6 @@ export class ChatClient {
     switch (event.type) {
       case "ready":
         this.set({ status: event.data.status, provider: event.data.provider, online: true });
-        this.flushOutbox();
         return;
       case "message":
         return this.onMessage(event.data);

@@ -1,7 +1,9 @@
 /**
- * The WebSocket to a conversation, kept alive: reconnects with exponential backoff and
- * jitter, resumes from the last seq it saw (the server sends the gap), and detects dead
- * connections with a ping the server answers without waking up.
+ * The live link to a conversation, kept alive. WebSocket first: reconnects with exponential
+ * backoff and jitter, resumes from the last seq it saw (the server sends the gap), and
+ * detects dead connections with a ping the server answers without waking up. Where
+ * WebSockets are blocked (some proxies and corporate networks), the same events come over
+ * Server-Sent Events and messages go by HTTP POST.
  */
 import type { ClientFrame, ServerEvent } from "../../shared/protocol";
 
@@ -9,15 +11,23 @@ const PING = '{"type":"ping"}';
 const PING_EVERY = 25_000;
 const PONG_WITHIN = 10_000;
 const MAX_BACKOFF = 30_000;
+const EVENTS: ServerEvent["type"][] = ["message", "delta", "activity", "status", "error", "done", "typing"];
 
 export interface ConnectionHandlers {
-  url(): string;
+  /** The conversation's API path and token, and the last seq the client has. */
+  target(): { path: string; token: string; after: number };
   event(event: ServerEvent): void;
   up(): void;
   down(failures: number): void;
 }
 
-export class Connection {
+export interface Link {
+  connect(): void;
+  send(frame: ClientFrame): boolean;
+  stop(): void;
+}
+
+export class SocketLink implements Link {
   private ws: WebSocket | null = null;
   private failures = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
@@ -25,19 +35,19 @@ export class Connection {
   private pong: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
-  constructor(private readonly on: ConnectionHandlers) {
+  constructor(
+    private readonly base: string,
+    private readonly on: ConnectionHandlers,
+  ) {
     addEventListener("online", this.reconnectNow);
     document.addEventListener("visibilitychange", this.onVisible);
-  }
-
-  get open(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
   }
 
   connect(): void {
     if (this.stopped || this.ws) return;
     clearTimeout(this.retry);
-    const ws = new WebSocket(this.on.url());
+    const { path, token, after } = this.on.target();
+    const ws = new WebSocket(`${this.base.replace(/^http/, "ws")}${path}/ws?token=${encodeURIComponent(token)}&after=${after}`);
     this.ws = ws;
     ws.onopen = () => {
       this.failures = 0;
@@ -49,13 +59,12 @@ export class Connection {
     };
     ws.onmessage = (e) => {
       clearTimeout(this.pong);
-      let event: ServerEvent;
       try {
-        event = JSON.parse(String(e.data)) as ServerEvent;
+        const event = JSON.parse(String(e.data)) as ServerEvent;
+        if (event.type !== "pong") this.on.event(event);
       } catch {
-        return;
+        // not ours
       }
-      if (event.type !== "pong") this.on.event(event);
     };
     ws.onclose = () => {
       clearInterval(this.ping);
@@ -65,20 +74,16 @@ export class Connection {
       if (this.stopped) return;
       this.failures++;
       this.on.down(this.failures);
+      if (this.stopped) return;
       const delay = Math.min(MAX_BACKOFF, 500 * 2 ** Math.min(this.failures - 1, 6)) * (0.75 + Math.random() / 2);
       this.retry = setTimeout(() => this.connect(), delay);
     };
   }
 
   send(frame: ClientFrame): boolean {
-    if (!this.open) return false;
-    this.ws?.send(JSON.stringify(frame));
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
     return true;
-  }
-
-  /** Drops the socket as if the network had (used by tests and by `reset`). */
-  drop(): void {
-    this.ws?.close(4001, "dropped");
   }
 
   stop(): void {
@@ -99,4 +104,50 @@ export class Connection {
   private readonly onVisible = () => {
     if (document.visibilityState === "visible") this.reconnectNow();
   };
+}
+
+/** Events over SSE (EventSource reconnects by itself, with Last-Event-ID), sends over HTTP. */
+export class StreamLink implements Link {
+  private source: EventSource | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly base: string,
+    private readonly on: ConnectionHandlers,
+  ) {}
+
+  connect(): void {
+    if (this.source) return;
+    const { path, token, after } = this.on.target();
+    const source = new EventSource(`${this.base}${path}/messages?token=${encodeURIComponent(token)}&after=${after}`);
+    this.source = source;
+    source.onopen = () => {
+      this.failures = 0;
+      this.on.up();
+    };
+    source.onerror = () => this.on.down(++this.failures);
+    for (const type of EVENTS) {
+      source.addEventListener(type, (e) => this.on.event({ type, data: JSON.parse((e as MessageEvent<string>).data) } as ServerEvent));
+    }
+  }
+
+  send(frame: ClientFrame): boolean {
+    if (!this.source || this.source.readyState !== EventSource.OPEN) return false;
+    if (frame.type !== "send" && frame.type !== "stop") return true;
+    const { path, token } = this.on.target();
+    void fetch(`${this.base}${path}/${frame.type === "send" ? "messages" : "stop"}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: frame.type === "send" ? JSON.stringify({ clientMessageId: frame.clientMessageId, text: frame.text }) : "{}",
+    })
+      // The live stream carries the same events; this answer's copy is not needed.
+      .then((r) => r.body?.cancel())
+      .catch(() => this.on.down(++this.failures));
+    return true;
+  }
+
+  stop(): void {
+    this.source?.close();
+    this.source = null;
+  }
 }

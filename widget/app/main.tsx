@@ -12,7 +12,12 @@ import { followKeyboard } from "./viewport";
 
 function App({ chat, options }: { chat: ChatClient; options: MountOptions }) {
   const [state, setState] = useState(chat.state);
-  useEffect(() => chat.subscribe(() => setState(chat.state)), [chat]);
+  useEffect(() => {
+    // Changes made between the first render and this subscription (the loader replays
+    // queued commands right after mounting) must not be missed.
+    setState(chat.state);
+    return chat.subscribe(() => setState(chat.state));
+  }, [chat]);
   const locale = pickLocale(options.config.locale, navigator.languages ?? [navigator.language]);
   return (
     <Panel

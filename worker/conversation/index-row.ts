@@ -16,6 +16,17 @@ export async function insertIndexRow(
     .run();
 }
 
+export async function indexIdentity(
+  db: D1Database,
+  conversationId: string,
+  identity: { userId: string; name?: string; email?: string; verified: boolean },
+): Promise<void> {
+  await db
+    .prepare("UPDATE conversations SET user_id = ?, visitor_name = ?, visitor_email = ?, identity_verified = ? WHERE id = ?")
+    .bind(identity.userId, identity.name ?? null, identity.email ?? null, identity.verified ? 1 : 0, conversationId)
+    .run();
+}
+
 export async function indexMessage(db: D1Database, conversationId: string, message: StoredMessage): Promise<void> {
   await db
     .prepare("UPDATE conversations SET last_message = ?, message_count = message_count + 1, updated_at = ? WHERE id = ?")

@@ -19,6 +19,8 @@ export interface ConversationMeta {
   summary?: string;
   assigneeId?: string;
   assigneeName?: string;
+  /** Who the visitor is, when the site identified them. */
+  identity?: { userId: string; name?: string; email?: string; verified: boolean };
   /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */
   failures: number;
 }

@@ -65,6 +65,11 @@ export class Transcript {
     return toMessage(row);
   }
 
+  byId(id: string): StoredMessage | null {
+    const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE id = ?", id).toArray();
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
   byClientId(clientMessageId: string): StoredMessage | null {
     const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE client_message_id = ?", clientMessageId).toArray();
     return rows[0] ? toMessage(rows[0]) : null;

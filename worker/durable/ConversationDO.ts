@@ -18,7 +18,8 @@ import {
 import { MAX_FRAME_BYTES } from "../../shared/limits";
 import { getAgent, getSite } from "../config/store";
 import { Clients } from "../conversation/clients";
-import { indexMessage, indexStatus, insertIndexRow } from "../conversation/index-row";
+import type { CheckedIdentity } from "../auth/identity";
+import { indexIdentity, indexMessage, indexStatus, insertIndexRow } from "../conversation/index-row";
 import { type ConversationMeta, MetaStore } from "../conversation/meta";
 import { REPLIES, relayReplies } from "../conversation/replies";
 import { Transcript } from "../conversation/transcript";
@@ -50,6 +51,7 @@ export interface InitRequest {
   entryAgent: string;
   visitorId?: string;
   pageUrl?: string;
+  identity?: CheckedIdentity;
 }
 
 interface Turn {
@@ -93,6 +95,7 @@ export class ConversationDO extends DurableObject<Env> {
       orgId: request.orgId,
       ...(request.visitorId ? { visitorId: request.visitorId } : {}),
       ...(request.pageUrl ? { pageUrl: request.pageUrl } : {}),
+      ...(request.identity ? { identity: request.identity } : {}),
       status: "bot",
       activeAgent: request.entryAgent,
       answeredSeq: 0,
@@ -106,6 +109,13 @@ export class ConversationDO extends DurableObject<Env> {
       ...(request.visitorId ? { visitorId: request.visitorId } : {}),
       createdAt,
     });
+    if (request.identity) await indexIdentity(this.env.DB, request.conversationId, request.identity);
+  }
+
+  /** The site told us who the visitor is (checked by the worker). */
+  async identify(identity: CheckedIdentity): Promise<void> {
+    const meta = this.meta.update({ identity });
+    await indexIdentity(this.env.DB, meta.conversationId, identity);
   }
 
   /** A delegated run reports what it is doing; visitors see it as an activity line. */
@@ -153,6 +163,8 @@ export class ConversationDO extends DurableObject<Env> {
         return Response.json({ stopped: true });
       case "POST /handoff":
         return this.visitorHandoff();
+      case "POST /feedback":
+        return this.feedback((await request.json()) as { messageId: string; rating: 1 | -1 });
       default:
         return errorResponse(404, "not_found", "no such route");
     }
@@ -280,7 +292,8 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   private getMessages(request: Request, url: URL): Response {
-    const afterParam = url.searchParams.get("after") ?? request.headers.get("last-event-id") ?? "0";
+    // An EventSource that reconnects sends the last id it saw: newer than the URL's `after`.
+    const afterParam = request.headers.get("last-event-id") ?? url.searchParams.get("after") ?? "0";
     const after = Number(afterParam);
     const limit = Math.min(Number(url.searchParams.get("limit") ?? TRANSCRIPT_PAGE) || TRANSCRIPT_PAGE, TRANSCRIPT_PAGE);
     const meta = this.requireMeta();
@@ -315,6 +328,22 @@ export class ConversationDO extends DurableObject<Env> {
       Clients.sendTo(ws, { type: "delta", data: { messageId: this.turn.messageId, text: this.turn.text, offset: 0, author: this.turn.author } });
     }
     Clients.sendTo(ws, { type: "status", data: this.statusData(this.requireMeta()) });
+  }
+
+  /** A visitor's thumbs up or down on a reply; a new vote on the same reply replaces the old. */
+  private async feedback(body: { messageId: string; rating: 1 | -1 }): Promise<Response> {
+    const meta = this.requireMeta();
+    const message = this.transcript.byId(body.messageId);
+    if (!message || (message.role !== "assistant" && message.role !== "human")) {
+      return errorResponse(404, "not_found", "no reply with that id in this conversation");
+    }
+    await this.env.DB.prepare(
+      `INSERT INTO feedback (conversation_id, message_id, org_id, rating) VALUES (?, ?, ?, ?)
+       ON CONFLICT (conversation_id, message_id) DO UPDATE SET rating = excluded.rating, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+    )
+      .bind(meta.conversationId, message.id, meta.orgId, body.rating)
+      .run();
+    return Response.json({ messageId: message.id, rating: body.rating });
   }
 
   // ---- Status ----------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { PublicSiteConfig } from "../../shared/config";
-import { SendMessageBody, StartConversationBody, StartConversationResponse, TranscriptResponse } from "../../shared/protocol";
+import { FeedbackBody, Identity, SendMessageBody, StartConversationBody, StartConversationResponse, TranscriptResponse } from "../../shared/protocol";
+import { checkIdentity } from "../auth/identity";
 import { issueVisitorToken } from "../auth/visitor-token";
 import { ApiError } from "../http/errors";
 import type { ApiRoutes } from "../http/openapi";
@@ -61,7 +62,7 @@ export function publicApi(api: ApiRoutes): void {
         locale: site.locale,
         leadForm: site.leadForm,
         provider: defaultProviderKind(c.env),
-        identityRequired: false,
+        identityRequired: !!site.identitySecret,
       };
       return c.json(config, 200, { "cache-control": "public, max-age=60" });
     },
@@ -80,6 +81,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const site = await siteForRequest(c, c.req.param("siteKey") ?? "", true);
+      const identity = body.identity ? await checkIdentity(site, body.identity) : undefined;
       const conversationId = randomId("c_");
       const stub = c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(conversationId));
       await stub.init({
@@ -89,6 +91,7 @@ export function publicApi(api: ApiRoutes): void {
         entryAgent: site.entryAgent,
         ...(body.visitorId ? { visitorId: body.visitorId } : {}),
         ...(body.pageUrl ? { pageUrl: body.pageUrl } : {}),
+        ...(identity ? { identity } : {}),
       });
       return c.json({ conversationId, token: await issueVisitorToken(c.env, conversationId, site.key) }, 201);
     },
@@ -162,6 +165,44 @@ export function publicApi(api: ApiRoutes): void {
     async (c) => {
       const conversation = await openConversation(c);
       return forward(conversation.stub, c.req.raw, "/handoff", { method: "POST", headers: {} });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/conversations/{id}/identify",
+      summary: "Tell who the visitor is (signed with the site's identity secret when it has one)",
+      tag: "visitor",
+      auth: "visitor",
+      body: Identity,
+      response: z.object({ verified: z.boolean() }),
+    },
+    async (c, { body }) => {
+      const conversation = await openConversation(c);
+      const identity = await checkIdentity(conversation.site, body);
+      await conversation.stub.identify(identity);
+      return c.json({ verified: identity.verified });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/conversations/{id}/feedback",
+      summary: "Thumbs up (1) or down (-1) on a reply",
+      tag: "visitor",
+      auth: "visitor",
+      body: FeedbackBody,
+      response: z.object({ messageId: z.string(), rating: z.number() }),
+    },
+    async (c, { body }) => {
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     },
   );
 

@@ -1,0 +1,246 @@
+/**
+ * The widget as visitors meet it, in real Chromium on a host page of another origin:
+ * script injection rendered inert, a host page with a strict CSP, style isolation both
+ * ways, a 390×844 phone, keyboard-only use, axe-core, feedback, an RTL locale and signed
+ * identity.
+ */
+import { createRequire } from "node:module";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { embedPage, type HostPages, hostPages, launchChromium, SHADOW } from "./helpers/browser";
+import { agent, ScriptedModel } from "./helpers/model-server";
+import { setupOrg, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+
+const require = createRequire(import.meta.url);
+let sb: Switchboard;
+let browser: Browser;
+let host: HostPages;
+const model = new ScriptedModel();
+
+beforeAll(async () => {
+  await model.start();
+  [sb, browser, host] = await Promise.all([
+    startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } }),
+    launchChromium(),
+    hostPages(),
+  ]);
+  await setupOrg(sb, "shop", [testAgent("router", { tools: ["search_knowledge"] })], "router", {
+    theme: { title: "Shop help", primaryColor: "#0f766e", welcome: "Welcome to the shop!" },
+  });
+  await setupOrg(sb, "souq", [testAgent("router")], "router", { locale: "ar", theme: { title: "مساعدة" } });
+  await setupOrg(sb, "ident", [testAgent("router")], "router", { identitySecret: "ident-secret-0123456789abcdef" });
+  host.page("/", embedPage(sb.url, "", "", "shop"));
+});
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await sb?.close();
+  await model.stop();
+});
+beforeEach(() => model.reset());
+
+const inWidget = (page: Page, selector: string) => page.locator(`${SHADOW} ${selector}`);
+const lastReply = (page: Page) => inWidget(page, '.sb-msg[data-role="assistant"]').last();
+
+async function openAndAsk(page: Page, url: string, text: string) {
+  await page.goto(url);
+  await inWidget(page, ".sb-launcher").click();
+  await inWidget(page, "textarea").fill(text);
+  await inWidget(page, "textarea").press("Enter");
+}
+
+describe("safety", () => {
+  it("renders script-injection payloads from the visitor and the model as inert text", async () => {
+    const payload = `<img src=x onerror="window.pwned='img'"><script>window.pwned='script'</script>`;
+    model.on(agent("[router]"), {
+      text: `Here: <script>window.pwned='model'</script> <img src=x onerror="window.pwned='model-img'"> [click me](javascript:window.pwned='link') and [docs](https://example.com/docs)`,
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await openAndAsk(page, `${host.origin}/`, payload);
+    await expect.poll(() => lastReply(page).getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: string }).pwned)).toBeUndefined();
+    expect(dialogs).toBe(0);
+    const counts = await page.evaluate((host) => {
+      const root = document.querySelector(host)?.shadowRoot as ShadowRoot;
+      return {
+        scripts: root.querySelectorAll(".sb-log script").length,
+        images: root.querySelectorAll(".sb-log img").length,
+        jsLinks: [...root.querySelectorAll(".sb-log a")].filter((a) => (a.getAttribute("href") ?? "").startsWith("javascript")).length,
+        links: [...root.querySelectorAll(".sb-log a")].map((a) => [a.getAttribute("href"), a.getAttribute("rel"), a.getAttribute("target")]),
+      };
+    }, SHADOW);
+    expect(counts).toMatchObject({ scripts: 0, images: 0, jsLinks: 0 });
+    expect(counts.links).toEqual([["https://example.com/docs", "noopener noreferrer", "_blank"]]);
+    // The text is shown as written.
+    expect(await inWidget(page, '.sb-msg[data-role="user"]').textContent()).toContain("<script>window.pwned='script'</script>");
+    expect(await lastReply(page).textContent()).toContain("click me");
+    await context.close();
+  });
+
+  it("works on a host page with a strict CSP (no unsafe-inline) without a single violation", async () => {
+    const backend = sb.url;
+    const ws = backend.replace("http", "ws");
+    host.page("/csp", embedPage(backend, "", "", "shop"), {
+      "content-security-policy": `default-src 'self'; script-src 'self' ${backend}; style-src 'self'; connect-src 'self' ${backend} ${ws}; img-src 'self' data: ${backend}`,
+    });
+    model.on(agent("[router]"), { text: "Strict **CSP** is fine." });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    await page.exposeFunction("reportViolation", (v: string) => violations.push(v));
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) =>
+        (window as unknown as { reportViolation: (v: string) => void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    await openAndAsk(page, `${host.origin}/csp`, "hello under CSP");
+    await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Strict CSP is fine.");
+    // Styles applied (constructable stylesheets are not blocked by style-src).
+    const background = await inWidget(page, ".sb-launcher").evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).toBe("rgb(15, 118, 110)");
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+
+  it("keeps the host page's CSS out and its own CSS in", async () => {
+    const hostCss = `<style>* { font-family: "Comic Sans MS", cursive !important; color: rgb(255, 0, 0) !important; } button { display: none !important; } textarea { font-size: 40px !important; } h1 { margin: 7px; }</style>`;
+    host.page("/css", embedPage(sb.url, "", hostCss, "shop"));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host.origin}/css`);
+    const h1Before = await page.locator("h1").evaluate((el) => { const s = getComputedStyle(el); return [s.fontFamily, s.color, s.margin, s.lineHeight].join("|"); });
+    await inWidget(page, ".sb-launcher").click();
+    await expect.poll(() => inWidget(page, "textarea").isVisible()).toBe(true);
+    const inside = await inWidget(page, "textarea").evaluate((el) => { const s = getComputedStyle(el); return { font: s.fontFamily, size: s.fontSize, color: s.color }; });
+    expect(inside.font).not.toContain("Comic Sans");
+    expect(inside.size).toBe("16px");
+    expect(inside.color).not.toBe("rgb(255, 0, 0)");
+    expect(await inWidget(page, ".sb-send").isVisible()).toBe(true);
+    const h1After = await page.locator("h1").evaluate((el) => { const s = getComputedStyle(el); return [s.fontFamily, s.color, s.margin, s.lineHeight].join("|"); });
+    expect(h1After).toBe(h1Before);
+    // Nothing of ours in the page's document: no global styles or elements but the host.
+    expect(await page.evaluate(() => document.styleSheets.length)).toBe(1);
+    expect(await page.evaluate(() => document.body.children.length)).toBe(3); // main, script, widget host
+    await context.close();
+  });
+});
+
+describe("mobile and accessibility", () => {
+  it("fills a 390×844 phone screen, with a 16 px input that iOS will not zoom", async () => {
+    model.on(agent("[router]"), { text: "Small screens are fine." });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    await openAndAsk(page, `${host.origin}/`, "on my phone");
+    await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Small screens are fine.");
+    const box = await inWidget(page, ".sb-panel").boundingBox();
+    expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    expect(await inWidget(page, "textarea").evaluate((el) => getComputedStyle(el).fontSize)).toBe("16px");
+    // The input is on screen and the launcher does not cover it.
+    const input = await inWidget(page, "textarea").boundingBox();
+    expect((input?.y ?? 0) + (input?.height ?? 0)).toBeLessThanOrEqual(844);
+    expect(await inWidget(page, ".sb-launcher").isVisible()).toBe(false);
+    await context.close();
+  });
+
+  it("works by keyboard alone: focus moves into the panel and back to the launcher", async () => {
+    model.on(agent("[router]"), { text: "Keyboard reply." });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host.origin}/`);
+    await expect.poll(() => page.evaluate(() => !!document.querySelector("#switchboard-widget")?.shadowRoot?.querySelector(".sb-launcher"))).toBe(true);
+    const focused = () => page.evaluate(() => {
+      const root = document.querySelector("#switchboard-widget")?.shadowRoot;
+      const el = root?.activeElement as HTMLElement | null | undefined;
+      return el ? `${el.tagName.toLowerCase()}${el.className ? `.${el.className.split(" ")[0]}` : ""}` : null;
+    });
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("button.sb-launcher");
+    await page.keyboard.press("Enter");
+    await expect.poll(focused).toBe("textarea");
+    await page.keyboard.type("typed with keys");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Keyboard reply.");
+    // Tab reaches the reply's feedback buttons and the header buttons.
+    await page.keyboard.press("Shift+Tab");
+    expect(await focused()).not.toBeNull();
+    await page.keyboard.press("Escape");
+    await expect.poll(() => inWidget(page, ".sb-panel").isVisible()).toBe(false);
+    expect(await focused()).toBe("button.sb-launcher");
+    await context.close();
+  });
+
+  it("axe-core finds no serious or critical violations in the open widget", async () => {
+    model.on(agent("[router]"), { text: "An answer with a [link](https://example.com) and a list:\n\n- one\n- two" });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openAndAsk(page, `${host.origin}/`, "check accessibility");
+    await expect.poll(() => lastReply(page).getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
+    await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+      const result = await axe.run({ include: [["#switchboard-widget"]] }, { resultTypes: ["violations"] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    // The log is announced to screen readers.
+    expect(await inWidget(page, '[role="log"]').getAttribute("aria-live")).toBe("polite");
+    await context.close();
+  });
+});
+
+describe("features", () => {
+  it("thumbs up and down are stored per reply, a new vote replacing the old", async () => {
+    model.on(agent("[router]"), { text: "Rate me." });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openAndAsk(page, `${host.origin}/`, "rate this");
+    await expect.poll(() => lastReply(page).getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
+    await lastReply(page).getByRole("button", { name: "Helpful", exact: true }).click();
+    await expect.poll(async () => (await sb.db.prepare("SELECT rating FROM feedback").all<{ rating: number }>()).results.map((r) => r.rating)).toEqual([1]);
+    await lastReply(page).getByRole("button", { name: "Not helpful" }).click();
+    await expect.poll(async () => (await sb.db.prepare("SELECT rating FROM feedback").all<{ rating: number }>()).results.map((r) => r.rating)).toEqual([-1]);
+    expect(await lastReply(page).getByRole("button", { name: "Not helpful" }).getAttribute("aria-pressed")).toBe("true");
+    await context.close();
+  });
+
+  it("follows the site's locale: Arabic, right to left", async () => {
+    host.page("/ar", embedPage(sb.url, "", "", "souq"));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host.origin}/ar`);
+    await inWidget(page, ".sb-launcher").click();
+    expect(await inWidget(page, ".sb-app").getAttribute("dir")).toBe("rtl");
+    expect(await inWidget(page, "textarea").getAttribute("placeholder")).toBe("اكتب رسالتك…");
+    expect(await inWidget(page, ".sb-title").textContent()).toBe("مساعدة");
+    await context.close();
+  });
+
+  it("identify with a signature from the site's backend marks the conversation as verified", async () => {
+    const { createHmac } = await import("node:crypto");
+    const signature = createHmac("sha256", "ident-secret-0123456789abcdef").update("user-77").digest("hex");
+    model.always(agent("[router]"), { text: "Hello Ada." });
+    host.page(
+      "/ident",
+      embedPage(
+        sb.url,
+        "",
+        `<script>window.Switchboard=window.Switchboard||function(){(Switchboard.q=Switchboard.q||[]).push(arguments)};Switchboard("identify",{userId:"user-77",name:"Ada",email:"ada@example.com",signature:"${signature}"});</script>`,
+        "ident",
+      ),
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openAndAsk(page, `${host.origin}/ident`, "who am I?");
+    await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Hello Ada.");
+    const row = await sb.db.prepare("SELECT user_id, visitor_name, visitor_email, identity_verified FROM conversations WHERE site_key = 'ident'").first();
+    expect(row).toEqual({ user_id: "user-77", visitor_name: "Ada", visitor_email: "ada@example.com", identity_verified: 1 });
+    await context.close();
+  });
+});
