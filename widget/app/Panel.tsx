@@ -187,14 +187,23 @@ function Message({ m, t, base, rating, onRate }: { m: ViewMessage; t: Strings; b
         <div class="sb-meta">
           {m.offline ? <span class="sb-badge-offline">offline</span> : null}
           <button type="button" class="sb-rate" aria-pressed={rating === 1} aria-label={t.helpful} onClick={() => onRate(1)}>
-            👍
+            <Thumb />
           </button>
-          <button type="button" class="sb-rate" aria-pressed={rating === -1} aria-label={t.notHelpful} onClick={() => onRate(-1)}>
-            👎
+          <button type="button" class="sb-rate sb-down" aria-pressed={rating === -1} aria-label={t.notHelpful} onClick={() => onRate(-1)}>
+            <Thumb />
           </button>
         </div>
       ) : null}
       {m.state === "sending" ? <span class="sb-sr">{t.sending}</span> : null}
     </div>
+  );
+}
+
+/** A thumb drawn in SVG: emoji fonts are missing on many systems. Flipped for "down" in CSS. */
+function Thumb() {
+  return (
+    <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
+      <path fill="currentColor" d="M2 10h4v11H2zm6 11h9.2a2 2 0 0 0 2-1.6l1.6-8A2 2 0 0 0 18.8 9H14l.8-4.2A1.8 1.8 0 0 0 11.6 3.4L8 9z" />
+    </svg>
   );
 }

@@ -8,9 +8,10 @@ export const APP_CSS = `
 .sb-titles{flex:1;min-width:0}
 .sb-title{margin:0;font-size:17px;font-weight:650;line-height:1.2}
 .sb-subtitle{margin:2px 0 0;font-size:13px;opacity:.85}
-.sb-iconbtn{border:0;background:transparent;color:inherit;cursor:pointer;border-radius:8px;padding:6px 8px;font:inherit;font-size:14px}
+.sb-iconbtn{border:0;background:transparent;color:inherit;cursor:pointer;border-radius:8px;padding:6px 8px;font:inherit;font-size:13px;white-space:nowrap}
 .sb-iconbtn:hover{background:rgba(255,255,255,.16)}
-.sb-iconbtn:focus-visible,.sb-app button:focus-visible,.sb-app textarea:focus-visible,.sb-app a:focus-visible{outline:3px solid #111827;outline-offset:2px}
+.sb-app button:focus-visible,.sb-app a:focus-visible{outline:3px solid #111827;outline-offset:2px}
+.sb-composer textarea:focus{outline:2px solid var(--sb-primary);outline-offset:0;border-color:transparent}
 .sb-header .sb-iconbtn:focus-visible{outline-color:#fff}
 .sb-banner{padding:8px 16px;font-size:14px;background:#fef3c7;color:#78350f;border-bottom:1px solid #fde68a}
 .sb-banner.sb-info{background:#eef2ff;color:#312e81;border-color:#e0e7ff}
@@ -31,7 +32,8 @@ export const APP_CSS = `
 .sb-sources{margin:6px 0 0;padding:0;list-style:none;font-size:13px}
 .sb-sources li{margin-top:2px}
 .sb-sources a{color:#3730a3}
-.sb-rate{border:1px solid #d1d5db;background:#fff;border-radius:999px;padding:2px 8px;cursor:pointer;font-size:13px;color:#374151}
+.sb-rate{display:inline-flex;align-items:center;border:1px solid #d1d5db;background:#fff;border-radius:999px;padding:4px 9px;cursor:pointer;color:#374151}
+.sb-down svg{transform:scaleY(-1)}
 .sb-rate[aria-pressed=true]{background:#111827;color:#fff;border-color:#111827}
 .sb-activity{align-self:flex-start;font-size:13px;color:#4b5563;font-style:italic}
 .sb-badge-offline{font-size:11px;background:#f3f4f6;border:1px solid #d1d5db;border-radius:999px;padding:1px 7px}

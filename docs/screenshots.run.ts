@@ -1,0 +1,59 @@
+/**
+ * `npm run screenshots`: the pictures in the README (docs/*.png), taken in Chromium from
+ * the seeded demo with the offline provider, so anyone can reproduce them.
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, SHADOW } from "../test/helpers/browser";
+import { ROOT, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
+
+let sb: Switchboard;
+let browser: Browser;
+beforeAll(async () => {
+  [sb, browser] = await Promise.all([startSwitchboard({ seed: true }), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await sb?.close();
+});
+
+async function converse(page: Page, root: string, questions: string[]) {
+  for (const q of questions) {
+    const before = await page.locator(`${root} .sb-msg[data-role="assistant"][data-state="sent"]`).count();
+    await page.locator(`${root} textarea`).fill(q);
+    await page.locator(`${root} textarea`).press("Enter");
+    await page.waitForFunction(
+      ([sel, n]) => document.querySelector(sel as string)?.shadowRoot?.querySelectorAll('.sb-msg[data-role="assistant"][data-state="sent"]').length === (n as number) + 1,
+      [root, before],
+    );
+  }
+  await page.waitForTimeout(300);
+}
+
+it("desktop widget on the demo page", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  await page.goto(`${sb.url}/`);
+  await page.locator(`${SHADOW} .sb-launcher`).click();
+  await converse(page, SHADOW, ["I was charged twice on invoice INV-1001"]);
+  await page.screenshot({ path: join(ROOT, "docs", "widget-desktop.png") });
+  await page.close();
+});
+
+it("mobile widget", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await page.goto(`${sb.url}/`);
+  await page.locator(`${SHADOW} .sb-launcher`).click();
+  await converse(page, SHADOW, ["the app crashes when I log in"]);
+  await page.screenshot({ path: join(ROOT, "docs", "widget-mobile.png") });
+  await context.close();
+});
+
+it("full-page assistant", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  await page.goto(`${sb.url}/chat/demo`);
+  await converse(page, "#switchboard-page", ["How do I export my notes?"]);
+  await page.screenshot({ path: join(ROOT, "docs", "chat-page.png") });
+  await page.close();
+});

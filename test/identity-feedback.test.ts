@@ -1,0 +1,78 @@
+/**
+ * `identify` and feedback over HTTP, hostile cases included: a forged or missing
+ * signature is refused when the site has an identity secret; feedback only on replies of
+ * the caller's own conversation.
+ */
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_ORIGIN, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+
+let sb: Switchboard;
+const SECRET = "site-identity-secret-0123456789";
+const sign = (userId: string, secret = SECRET) => createHmac("sha256", secret).update(userId).digest("hex");
+
+beforeAll(async () => {
+  sb = await startSwitchboard({ seed: true });
+  await setupOrg(sb, "signed", [testAgent("router", { model: { provider: "offline" } })], "router", { identitySecret: SECRET });
+});
+afterAll(async () => {
+  await sb?.close();
+});
+
+const start = (siteKey: string, identity: unknown) =>
+  sb.fetch(`/api/sites/${siteKey}/conversations`, { method: "POST", headers: { origin: LOCAL_ORIGIN }, body: JSON.stringify({ identity }) });
+
+describe("identify", () => {
+  it("accepts a correctly signed identity and marks it verified", async () => {
+    const res = await start("signed", { userId: "u-1", name: "Ada", email: "ada@example.com", signature: sign("u-1") });
+    expect(res.status).toBe(201);
+    const { conversationId } = (await res.json()) as { conversationId: string };
+    expect(await sb.db.prepare("SELECT user_id, identity_verified FROM conversations WHERE id = ?").bind(conversationId).first()).toEqual({ user_id: "u-1", identity_verified: 1 });
+  });
+
+  it("refuses a forged, borrowed or missing signature, and creates nothing", async () => {
+    const count = async () => (await sb.db.prepare("SELECT COUNT(*) AS n FROM conversations WHERE site_key = 'signed'").first<{ n: number }>())?.n;
+    const before = await count();
+    for (const identity of [
+      { userId: "u-2", signature: sign("u-2", "wrong-secret-0123456789") },
+      { userId: "u-2", signature: sign("u-1") },
+      { userId: "u-2" },
+    ]) {
+      const res = await start("signed", identity);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+    }
+    const malformed = await start("signed", { userId: "u-2", signature: "not-hex" });
+    expect(malformed.status).toBe(400);
+    expect(await count()).toBe(before);
+  });
+
+  it("identifies an existing conversation; without a site secret the identity is kept unverified", async () => {
+    const conv = await startConversation(sb);
+    const res = await sb.fetch(`/api/conversations/${conv.id}/identify`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${conv.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: "demo-user", email: "d@example.com" }),
+    });
+    expect(await res.json()).toEqual({ verified: false });
+    expect(await sb.db.prepare("SELECT user_id, identity_verified FROM conversations WHERE id = ?").bind(conv.id).first()).toEqual({ user_id: "demo-user", identity_verified: 0 });
+  });
+});
+
+describe("feedback", () => {
+  it("stores a vote on a reply of this conversation only", async () => {
+    const conv = await startConversation(sb);
+    const other = await startConversation(sb);
+    const { reply } = await send(sb, conv, "Is my data encrypted?");
+    const otherReply = (await send(sb, other, "Can I share a note?")).reply;
+    const vote = (c: { id: string; token: string }, body: unknown) =>
+      sb.fetch(`/api/conversations/${c.id}/feedback`, { method: "POST", headers: { authorization: `Bearer ${c.token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await vote(conv, { messageId: reply?.id, rating: 1 })).status).toBe(200);
+    expect((await vote(conv, { messageId: reply?.id, rating: 5 })).status).toBe(400);
+    expect((await vote(conv, { messageId: otherReply?.id, rating: -1 })).status).toBe(404);
+    const userMessage = (await (await sb.fetch(`/api/conversations/${conv.id}/messages`, { headers: { authorization: `Bearer ${conv.token}` } })).json()) as { messages: { id: string; role: string }[] };
+    expect((await vote(conv, { messageId: userMessage.messages[0]?.id, rating: 1 })).status).toBe(404);
+    const rows = await sb.db.prepare("SELECT conversation_id, rating FROM feedback").all();
+    expect(rows.results).toEqual([{ conversation_id: conv.id, rating: 1 }]);
+  });
+});
