@@ -28,7 +28,7 @@ export default defineConfig(({ mode }) =>
           target: "es2020",
           modulePreload: false,
           rollupOptions: {
-            input: { app: "widget/app/main.tsx" },
+            input: { app: "widget/app/main.tsx", inbox: "widget/inbox/main.tsx" },
             preserveEntrySignatures: "exports-only",
             output: {
               format: "es",

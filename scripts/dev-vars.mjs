@@ -17,7 +17,13 @@ export const randomSecret = () => randomBytes(24).toString("base64url");
 /** Adds any missing local secret with a random value; keeps what is there. */
 export function ensureDevVars(path) {
   const vars = readDevVars(path);
-  const wanted = { ADMIN_TOKEN: randomSecret, SESSION_SECRET: randomSecret, BILLING_API_KEY: randomSecret };
+  const wanted = {
+    ADMIN_TOKEN: randomSecret,
+    SESSION_SECRET: randomSecret,
+    BILLING_API_KEY: randomSecret,
+    // Short enough to type: the demo staff accounts' password.
+    DEMO_STAFF_PASSWORD: () => randomBytes(6).toString("base64url"),
+  };
   const added = [];
   for (const [key, make] of Object.entries(wanted)) {
     if (!vars[key]) {

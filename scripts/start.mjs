@@ -75,6 +75,8 @@ console.log(`
   Full-page assistant  ${ORIGIN}/chat/demo
   Demo site key        demo${seeded ? "   (just seeded)" : ""}
   Admin token          ${vars.ADMIN_TOKEN}    (Authorization: Bearer … on /api/admin/*)
+  Staff inbox          ${ORIGIN}/inbox
+                       alex@lumen.example / ${vars.DEMO_STAFF_PASSWORD}   (and sam@lumen.example, same password)
   Model provider       ${health.provider}${health.provider === "offline" ? "   (set OPENAI_API_KEY for a language model)" : ""}
 
   Embed on any local page:

@@ -91,6 +91,8 @@ export const StatusData = z.object({
   status: ConversationStatus,
   /** Name of the staff member who holds the conversation while `human`. */
   assignee: z.string().optional(),
+  /** Nobody is available (outside hours, or no one claimed in time): ask for an email. */
+  leadRequested: z.boolean().optional(),
 });
 export type StatusData = z.infer<typeof StatusData>;
 
@@ -132,6 +134,11 @@ export const ServerEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), data: AckData }),
   z.object({ type: z.literal("typing"), data: TypingData }),
   z.object({ type: z.literal("pong"), data: z.object({}) }),
+  // Staff only: an internal note (never sent to visitors).
+  z.object({
+    type: z.literal("note"),
+    data: z.object({ id: z.string(), text: z.string(), author: z.string(), authorId: z.string(), createdAt: z.string() }),
+  }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent["type"];
@@ -182,6 +189,16 @@ export const StartConversationBody = z
   })
   .strict();
 export type StartConversationBody = z.infer<typeof StartConversationBody>;
+
+/** The email form the widget shows when nobody can answer now. */
+export const LeadBody = z
+  .object({
+    email: z.email().max(254),
+    name: z.string().trim().max(120).optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+export type LeadBody = z.infer<typeof LeadBody>;
 
 export const StartConversationResponse = z.object({
   conversationId: z.string(),

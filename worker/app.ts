@@ -10,6 +10,7 @@ import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
 import { pages, serveAsset } from "./routes/pages";
 import { publicApi } from "./routes/public-api";
+import { staffApi } from "./routes/staff-api";
 
 export const app = new Hono<AppEnv>();
 export const api = new ApiRoutes(app);
@@ -30,6 +31,7 @@ app.use("/api/*", async (c, next) => {
 });
 
 publicApi(api);
+staffApi(api);
 adminApi(api);
 demoBillingApi(api);
 

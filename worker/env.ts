@@ -1,5 +1,7 @@
 import type { AgentRunDO } from "./durable/AgentRunDO";
 import type { ConversationDO } from "./durable/ConversationDO";
+import type { InboxDO } from "./durable/InboxDO";
+import type { WebhookDO } from "./durable/WebhookDO";
 
 /** Bindings and variables, as declared in wrangler.toml and `.dev.vars`. */
 export interface Env {
@@ -8,6 +10,8 @@ export interface Env {
   ASSETS: Fetcher;
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   AGENT_RUN: DurableObjectNamespace<AgentRunDO>;
+  INBOX: DurableObjectNamespace<InboxDO>;
+  WEBHOOKS: DurableObjectNamespace<WebhookDO>;
 
   APP_VERSION?: string;
   /** Bearer token for /api/admin/*. */
@@ -19,6 +23,10 @@ export interface Env {
   OPENAI_BASE_URL?: string;
   /** Longest delegation chain, in hops (default 3). */
   MAX_DELEGATION_DEPTH?: string;
+  /** First webhook retry delay in ms (doubles each attempt; default 10 000). */
+  WEBHOOK_RETRY_BASE_MS?: string;
+  /** Password of the seeded demo staff accounts (npm start writes it to .dev.vars). */
+  DEMO_STAFF_PASSWORD?: string;
   /** Secrets referenced by HTTP tools' `secretHeaders` and agents' `apiKeySecret`. */
   [secret: string]: unknown;
 }

@@ -5,6 +5,8 @@ import { app } from "./app";
 
 export { AgentRunDO } from "./durable/AgentRunDO";
 export { ConversationDO } from "./durable/ConversationDO";
+export { InboxDO } from "./durable/InboxDO";
+export { WebhookDO } from "./durable/WebhookDO";
 
 export default {
   fetch: app.fetch,

@@ -16,6 +16,7 @@ export const BUNDLE_DIR = join(ROOT, ".build", "worker");
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const SESSION_SECRET = "test-session-secret-0123456789";
 export const BILLING_API_KEY = "test-billing-key-0123456789";
+export const STAFF_PASSWORD = "staff-password-123";
 
 export interface StartOptions {
   vars?: Record<string, string>;
@@ -52,6 +53,8 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       ADMIN_TOKEN,
       SESSION_SECRET,
       BILLING_API_KEY,
+      DEMO_STAFF_PASSWORD: STAFF_PASSWORD,
+      WEBHOOK_RETRY_BASE_MS: "200",
       ...options.vars,
     },
     host: "127.0.0.1",

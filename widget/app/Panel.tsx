@@ -107,6 +107,7 @@ export function Panel({ chat, state, config, t, dir, base, page, onClose }: Prop
           </p>
         ) : null}
         {state.staffTyping ? <p class="sb-activity">{format(t.staffTyping, { name: state.assignee ?? "" })}</p> : null}
+        {state.leadRequested ? <LeadForm chat={chat} t={t} /> : null}
       </div>
       {problem ? (
         <p class="sb-error" role="alert">
@@ -196,6 +197,32 @@ function Message({ m, t, base, rating, onRate }: { m: ViewMessage; t: Strings; b
       ) : null}
       {m.state === "sending" ? <span class="sb-sr">{t.sending}</span> : null}
     </div>
+  );
+}
+
+/** Shown when nobody can answer now (outside hours, or no one claimed in time). */
+function LeadForm({ chat, t }: { chat: ChatClient; t: Strings }) {
+  const [email, setEmail] = useState("");
+  const [problem, setProblem] = useState(false);
+  return (
+    <form
+      class="sb-lead"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return setProblem(true);
+        void chat.leaveEmail(email.trim()).then((ok) => setProblem(!ok));
+      }}
+    >
+      <p>{t.leadPrompt}</p>
+      <label class="sb-sr" for="sb-lead-email">
+        {t.email}
+      </label>
+      <input id="sb-lead-email" type="email" autocomplete="email" placeholder={t.email} value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
+      <button type="submit" class="sb-send">
+        {t.leadSend}
+      </button>
+      {problem ? <p role="alert">{t.leadInvalid}</p> : null}
+    </form>
   );
 }
 

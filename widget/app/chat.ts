@@ -38,6 +38,8 @@ export interface ChatState {
   error?: string;
   staffTyping: boolean;
   feedback: Record<string, 1 | -1>;
+  /** Nobody can answer now: show the email form. */
+  leadRequested: boolean;
 }
 
 export interface ChatOptions {
@@ -72,6 +74,7 @@ export class ChatClient {
       unread: 0,
       staffTyping: false,
       feedback: {},
+      leadRequested: false,
     };
     // Messages typed before a reload (or offline) are shown and sent again.
     for (const item of this.session.outbox) this.addLocal(item);
@@ -149,6 +152,18 @@ export class ChatClient {
       headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
       body: JSON.stringify({ messageId, rating }),
     }).catch(() => null);
+  }
+
+  async leaveEmail(email: string, name?: string): Promise<boolean> {
+    const session = this.session.conversation;
+    if (!session) return false;
+    const res = await fetch(`${this.options.base}/api/conversations/${session.conversationId}/lead`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ email, ...(name ? { name } : {}) }),
+    }).catch(() => null);
+    if (res?.ok) this.set({ leadRequested: false });
+    return !!res?.ok;
   }
 
   typing(): void {
@@ -284,7 +299,12 @@ export class ChatClient {
         return;
       }
       case "status":
-        this.set({ status: event.data.status, assignee: event.data.assignee, ...(event.data.status !== "bot" ? { busy: false } : {}) });
+        this.set({
+          status: event.data.status,
+          assignee: event.data.assignee,
+          leadRequested: !!event.data.leadRequested,
+          ...(event.data.status !== "bot" ? { busy: false } : {}),
+        });
         this.options.emit("status", event.data);
         return;
       case "done":

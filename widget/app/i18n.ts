@@ -25,6 +25,10 @@ const en = {
   you: "You",
   log: "Conversation",
   staffTyping: "{name} is typing…",
+  leadPrompt: "Leave your email and we'll get back to you.",
+  email: "Email",
+  leadSend: "Send",
+  leadInvalid: "Please enter a valid email address.",
 };
 export type Strings = typeof en;
 
@@ -51,6 +55,10 @@ const ar: Strings = {
   you: "أنت",
   log: "المحادثة",
   staffTyping: "{name} يكتب…",
+  leadPrompt: "اترك بريدك الإلكتروني وسنعاود الاتصال بك.",
+  email: "البريد الإلكتروني",
+  leadSend: "إرسال",
+  leadInvalid: "يرجى إدخال بريد إلكتروني صالح.",
 };
 
 const fr: Strings = {
@@ -76,6 +84,10 @@ const fr: Strings = {
   you: "Vous",
   log: "Conversation",
   staffTyping: "{name} écrit…",
+  leadPrompt: "Laissez votre e-mail et nous vous répondrons.",
+  email: "E-mail",
+  leadSend: "Envoyer",
+  leadInvalid: "Merci de saisir une adresse e-mail valide.",
 };
 
 const TABLES: Record<string, Strings> = { en, ar, fr };

@@ -42,6 +42,9 @@ export const APP_CSS = `
 .sb-send{min-width:44px;min-height:44px;border:0;border-radius:12px;background:var(--sb-primary);color:#fff;font:inherit;font-weight:600;padding:0 14px;cursor:pointer}
 .sb-send.sb-stop{background:#374151}
 .sb-send:disabled{opacity:.5;cursor:default}
+.sb-lead{display:flex;flex-wrap:wrap;gap:8px;align-items:center;padding:12px;border:1px solid #e5e7eb;border-radius:12px;background:#f9fafb}
+.sb-lead p{margin:0;width:100%;font-size:14px}
+.sb-lead input{flex:1;min-width:0;font:inherit;font-size:16px;padding:9px 10px;border:1px solid #d1d5db;border-radius:10px}
 .sb-error{padding:6px 16px;font-size:13px;color:#991b1b}
 .sb-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .sb-dots{display:inline-flex;gap:3px}.sb-dots i{width:6px;height:6px;border-radius:50%;background:#9ca3af;animation:sb-b 1s infinite}.sb-dots i:nth-child(2){animation-delay:.15s}.sb-dots i:nth-child(3){animation-delay:.3s}

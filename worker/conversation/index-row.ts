@@ -38,16 +38,17 @@ export async function indexStatus(
   db: D1Database,
   conversationId: string,
   status: ConversationStatus,
-  extra: { summary?: string | null; assigneeId?: string | null; waitingSince?: string | null },
+  extra: { summary?: string | null; assigneeId?: string | null; assigneeName?: string | null; waitingSince?: string | null },
 ): Promise<void> {
   await db
     .prepare(
       `UPDATE conversations SET status = ?, updated_at = ?,
          summary = COALESCE(?, summary),
          assignee_id = ?,
+         assignee_name = ?,
          waiting_since = ?
        WHERE id = ?`,
     )
-    .bind(status, new Date().toISOString(), extra.summary ?? null, extra.assigneeId ?? null, extra.waitingSince ?? null, conversationId)
+    .bind(status, new Date().toISOString(), extra.summary ?? null, extra.assigneeId ?? null, extra.assigneeName ?? null, extra.waitingSince ?? null, conversationId)
     .run();
 }

@@ -21,6 +21,13 @@ export interface ConversationMeta {
   assigneeName?: string;
   /** Who the visitor is, when the site identified them. */
   identity?: { userId: string; name?: string; email?: string; verified: boolean };
+  /** Visitor messages staff have not read (while waiting or human). */
+  unread: number;
+  waitingSince?: string;
+  /** When an unclaimed wait turns into asking the visitor for an email. */
+  handoffDeadline?: number;
+  leadRequested?: boolean;
+  leadCaptured?: boolean;
   /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */
   failures: number;
 }

@@ -9,6 +9,10 @@ export const REPLIES = {
   error: "Sorry, I ran into a problem answering that. Please try again, or ask for a person.",
   maxTurns: "Sorry, I couldn't finish working that out. Please rephrase, or ask for a person.",
   visitorHandoff: "You asked for a person. Someone from our team will reply here.",
+  policyHandoff: "I'm having trouble with this one, so I've asked a person from our team to help. They'll reply here.",
+  backToBot: "You're chatting with our assistant again.",
+  afterHours: "Our team is away right now. Leave your email and we'll get back to you.",
+  noOneYet: "Everyone on our team is busy at the moment. Leave your email and we'll get back to you, or keep waiting here.",
 } as const;
 
 /** A specialist's answer delivered as-is when the router cannot consolidate (e.g. out of budget). */

@@ -8,6 +8,7 @@ import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
 import { putAgent, putSite } from "../config/store";
 import type { Env } from "../env";
 import { ingestDocument } from "../knowledge/store";
+import { createStaff } from "../staff/store";
 import { DEMO_ARTICLES } from "./articles";
 
 export const DEMO_ORG = "demo";
@@ -97,9 +98,16 @@ const CHARGES = [
   ["ch_1004a", "INV-1004", 6000, "2026-11-01T08:00:00Z", "failed"],
 ] as const;
 
-export async function seedDemo(env: Env): Promise<{ seeded: boolean }> {
+/** Two staff accounts, so a second claim can be tried. Their password comes from the env. */
+export const DEMO_STAFF = [
+  { email: "alex@lumen.example", name: "Alex", role: "admin" as const },
+  { email: "sam@lumen.example", name: "Sam", role: "agent" as const },
+];
+
+export async function seedDemo(env: Env): Promise<{ seeded: boolean; staff: string[] }> {
+  const staff = await seedDemoStaff(env);
   const exists = await env.DB.prepare("SELECT 1 AS x FROM orgs WHERE id = ?").bind(DEMO_ORG).first();
-  if (exists) return { seeded: false };
+  if (exists) return { seeded: false, staff };
 
   await env.DB.batch([
     env.DB.prepare("INSERT INTO orgs (id, name) VALUES (?, ?)").bind(DEMO_ORG, "Lumen Notes (demo)"),
@@ -125,5 +133,16 @@ export async function seedDemo(env: Env): Promise<{ seeded: boolean }> {
       text: article.body,
     });
   }
-  return { seeded: true };
+  return { seeded: true, staff };
+}
+
+/** Creates the demo staff accounts that do not exist yet (needs DEMO_STAFF_PASSWORD). */
+async function seedDemoStaff(env: Env): Promise<string[]> {
+  const password = env.DEMO_STAFF_PASSWORD;
+  if (typeof password !== "string" || password.length < 8) return [];
+  for (const member of DEMO_STAFF) {
+    const exists = await env.DB.prepare("SELECT 1 AS x FROM staff WHERE email = ?").bind(member.email).first();
+    if (!exists) await createStaff(env.DB, { orgId: DEMO_ORG, password, ...member });
+  }
+  return DEMO_STAFF.map((m) => m.email);
 }

@@ -49,7 +49,7 @@ export class AgentRunDO extends DurableObject<Env> {
     const log = new SpanLog(this.env.DB, { conversationId: request.conversationId, orgId: request.orgId, turnId: request.turnId });
     const agent = await getAgent(this.env, request.orgId, request.agentId);
     if (!agent) {
-      return { status: "error", code: "not_found", message: `no agent "${request.agentId}"`, text: "", sources: [], replies: [] };
+      return { status: "error", code: "not_found", message: `no agent "${request.agentId}"`, text: "", sources: [], replies: [], failedDelegations: 0 };
     }
     // A child can never outlive its parent.
     const deadline = Math.min(Date.now() + agent.timeoutMs, request.deadline);

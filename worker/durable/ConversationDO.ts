@@ -1,28 +1,33 @@
 /**
- * One conversation: its transcript, its status, everyone connected to it, and the turn the
- * bot is running. Visitor messages are stored first (idempotent on the client's message
- * id), then answered by one turn of the conversation's agent; every event goes to every
- * connected client in the order it happened, and a client that comes back with its last
- * seq gets exactly what it missed.
+ * One conversation: its transcript, its status, everyone connected to it (visitors and
+ * staff), and the turn the bot is running. Visitor messages are stored first (idempotent on
+ * the client's message id), then answered by one turn of the conversation's agent — but
+ * only while the status is `bot`: once a person is involved the bot stays silent, here on
+ * the server. Every event goes to every connected client in the order it happened, and a
+ * client that comes back with its last seq gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentConfig } from "../../shared/config";
-import { TRANSCRIPT_PAGE } from "../../shared/limits";
+import { MAX_FRAME_BYTES, TRANSCRIPT_PAGE } from "../../shared/limits";
 import {
   type ActivityData,
   ClientFrame,
   type ConversationStatus,
   type ServerEvent,
+  type StatusData,
   type StoredMessage,
 } from "../../shared/protocol";
-import { MAX_FRAME_BYTES } from "../../shared/limits";
-import { getAgent, getSite } from "../config/store";
-import { Clients } from "../conversation/clients";
+import type { ConversationDetail, ConversationSummary, InboxEvent, Note, StaffMember } from "../../shared/staff";
 import type { CheckedIdentity } from "../auth/identity";
+import { getAgent, getSite } from "../config/store";
+import { staffedNow } from "../conversation/business-hours";
+import { Clients } from "../conversation/clients";
 import { indexIdentity, indexMessage, indexStatus, insertIndexRow } from "../conversation/index-row";
 import { type ConversationMeta, MetaStore } from "../conversation/meta";
+import { Notes } from "../conversation/notes";
 import { REPLIES, relayReplies } from "../conversation/replies";
-import { Transcript } from "../conversation/transcript";
+import { canMove } from "../conversation/status";
+import { type NewMessage, Transcript } from "../conversation/transcript";
 import { runController } from "../engine/abort";
 import { Budget } from "../engine/budget";
 import { runAgent } from "../engine/run-agent";
@@ -33,6 +38,7 @@ import { randomId } from "../ids";
 import { SpanLog } from "../log/spans";
 import { providerFor } from "../providers/select";
 import type { ChatMessage } from "../providers/types";
+import type { WebhookEvent } from "./WebhookDO";
 
 /** History the agent sees: the last this many messages. */
 const HISTORY = 40;
@@ -40,6 +46,8 @@ const HISTORY = 40;
 const WATCHDOG_MS = 60_000;
 /** Transfers allowed within one turn (A → B → C), so two agents cannot bounce forever. */
 const MAX_TRANSFERS = 2;
+/** Turns in a row that fail, or delegations failing in one turn, before a person is called. */
+const FAILURE_POLICY = 2;
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong","data":{}}';
@@ -54,6 +62,9 @@ export interface InitRequest {
   identity?: CheckedIdentity;
 }
 
+/** What a staff action answers: the worker turns a refusal into a 4xx. */
+export type StaffResult = { ok: true; status: ConversationStatus } | { ok: false; httpStatus: 404 | 409; code: string; message: string };
+
 interface Turn {
   id: string;
   upTo: number;
@@ -66,10 +77,13 @@ interface Turn {
 
 interface SocketState {
   audience: "visitor" | "staff";
+  staffId?: string;
+  name?: string;
 }
 
 export class ConversationDO extends DurableObject<Env> {
   private readonly transcript: Transcript;
+  private readonly notes: Notes;
   private readonly meta: MetaStore;
   private readonly clients: Clients;
   private turn: Turn | null = null;
@@ -78,6 +92,7 @@ export class ConversationDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.transcript = new Transcript(ctx.storage.sql);
+    this.notes = new Notes(ctx.storage.sql);
     this.meta = new MetaStore(ctx.storage.sql);
     this.clients = new Clients(ctx);
     // Keep-alive pings are answered without waking a hibernated object.
@@ -101,6 +116,7 @@ export class ConversationDO extends DurableObject<Env> {
       answeredSeq: 0,
       createdAt,
       failures: 0,
+      unread: 0,
     });
     await insertIndexRow(this.env.DB, {
       id: request.conversationId,
@@ -116,6 +132,7 @@ export class ConversationDO extends DurableObject<Env> {
   async identify(identity: CheckedIdentity): Promise<void> {
     const meta = this.meta.update({ identity });
     await indexIdentity(this.env.DB, meta.conversationId, identity);
+    this.publishSummary();
   }
 
   /** A delegated run reports what it is doing; visitors see it as an activity line. */
@@ -133,15 +150,108 @@ export class ConversationDO extends DurableObject<Env> {
     return { status: this.meta.get()?.status ?? "waiting" };
   }
 
-  async captureLead(lead: Parameters<ConversationPort["captureLead"]>[0]): Promise<{ id: string }> {
+  async captureLead(lead: { name?: string; email: string; note?: string; agentId?: string; source?: string }): Promise<{ id: string }> {
     const meta = this.requireMeta();
     const id = randomId("lead_", 12);
     await this.env.DB.prepare(
       "INSERT INTO leads (id, org_id, site_key, conversation_id, name, email, note, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-      .bind(id, meta.orgId, meta.siteKey, meta.conversationId, lead.name ?? null, lead.email, lead.note ?? null, `agent:${lead.agentId}`)
+      .bind(id, meta.orgId, meta.siteKey, meta.conversationId, lead.name ?? null, lead.email, lead.note ?? null, lead.source ?? `agent:${lead.agentId}`)
       .run();
     return { id };
+  }
+
+  // ---- Staff actions (the worker has checked the session and the org) --------------------
+
+  async staffDetail(): Promise<ConversationDetail | null> {
+    const meta = this.meta.get();
+    if (!meta) return null;
+    const messages: StoredMessage[] = [];
+    let cursor = 0;
+    while (true) {
+      const page = this.transcript.after(cursor, TRANSCRIPT_PAGE);
+      messages.push(...page);
+      if (page.length < TRANSCRIPT_PAGE) break;
+      cursor = page[page.length - 1]?.seq ?? cursor;
+    }
+    return {
+      conversation: {
+        ...this.summary(meta),
+        identityVerified: meta.identity?.verified ?? false,
+        pageUrl: meta.pageUrl ?? null,
+        leadRequested: !!meta.leadRequested,
+      },
+      messages,
+      notes: this.notes.all(),
+    };
+  }
+
+  /** Atomic: the object handles one call at a time, so of two staff claiming, one wins. */
+  async claim(staff: StaffMember): Promise<StaffResult> {
+    const meta = this.meta.get();
+    if (!meta) return notFound();
+    if (meta.status === "human") {
+      if (meta.assigneeId === staff.id) return { ok: true, status: "human" };
+      return { ok: false, httpStatus: 409, code: "already_claimed", message: `${meta.assigneeName ?? "Someone"} already has this conversation` };
+    }
+    // A person taking over stops the bot mid-reply.
+    await this.stop();
+    await this.setStatus("human", { reason: "claim", assigneeId: staff.id, assigneeName: staff.name });
+    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: `${staff.name} joined the conversation.` });
+    return { ok: true, status: "human" };
+  }
+
+  async staffReply(staff: StaffMember, text: string): Promise<StaffResult & { stored?: StoredMessage }> {
+    const meta = this.meta.get();
+    if (!meta) return notFound();
+    if (meta.status === "human" && meta.assigneeId !== staff.id) {
+      return { ok: false, httpStatus: 409, code: "not_assignee", message: `${meta.assigneeName ?? "Someone else"} has this conversation; claim it first` };
+    }
+    // Replying to an unclaimed conversation claims it (in the same atomic step).
+    if (meta.status !== "human") {
+      const claimed = await this.claim(staff);
+      if (!claimed.ok) return claimed;
+    }
+    const message = this.appendAndBroadcast({ id: randomId("m_"), role: "human", text, author: staff.name });
+    this.meta.update({ unread: 0 });
+    this.publishSummary();
+    await this.webhook("message.human", { message, staff: { id: staff.id, name: staff.name } });
+    return { ok: true, status: "human", stored: message };
+  }
+
+  async addNote(staff: StaffMember, text: string): Promise<Note> {
+    const note = this.notes.add({ id: randomId("n_"), text, author: staff.name, authorId: staff.id, createdAt: new Date().toISOString() });
+    this.clients.broadcast({ type: "note", data: note }, ["staff"]);
+    return note;
+  }
+
+  async resolve(staff: StaffMember): Promise<StaffResult> {
+    const meta = this.meta.get();
+    if (!meta) return notFound();
+    if (meta.status === "resolved") return { ok: true, status: "resolved" };
+    if (!canMove(meta.status, "resolved")) return refused(meta.status, "resolved");
+    await this.stop();
+    await this.setStatus("resolved", { reason: "staff", assigneeId: meta.assigneeId, assigneeName: meta.assigneeName, by: staff });
+    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: `${staff.name} marked this conversation as resolved.` });
+    await this.webhook("conversation.resolved", { by: { id: staff.id, name: staff.name } });
+    return { ok: true, status: "resolved" };
+  }
+
+  async returnToBot(staff: StaffMember): Promise<StaffResult> {
+    const meta = this.meta.get();
+    if (!meta) return notFound();
+    if (meta.status === "bot") return { ok: true, status: "bot" };
+    // What visitors wrote to a person is not answered by the bot after the fact.
+    this.meta.update({ answeredSeq: this.transcript.lastSeqOf("user"), failures: 0 });
+    await this.setStatus("bot", { reason: "staff", by: staff });
+    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.backToBot });
+    return { ok: true, status: "bot" };
+  }
+
+  async markRead(): Promise<void> {
+    if (!this.meta.get()) return;
+    this.meta.update({ unread: 0 });
+    this.publishSummary();
   }
 
   // ---- HTTP (forwarded by the worker after it checked the token and origin) ------------
@@ -150,10 +260,15 @@ export class ConversationDO extends DurableObject<Env> {
     const meta = this.meta.get();
     if (!meta) return errorResponse(404, "not_found", "conversation not found");
     const url = new URL(request.url);
-    const route = `${request.method} ${url.pathname}`;
-    switch (route) {
+    switch (`${request.method} ${url.pathname}`) {
       case "GET /ws":
-        return this.acceptSocket(request, "visitor");
+        return this.acceptSocket(request, { audience: "visitor" });
+      case "GET /staff-ws":
+        return this.acceptSocket(request, {
+          audience: "staff",
+          staffId: url.searchParams.get("staffId") ?? "",
+          name: url.searchParams.get("name") ?? "",
+        });
       case "POST /messages":
         return this.postMessage((await request.json()) as { clientMessageId: string; text: string });
       case "GET /messages":
@@ -165,31 +280,29 @@ export class ConversationDO extends DurableObject<Env> {
         return this.visitorHandoff();
       case "POST /feedback":
         return this.feedback((await request.json()) as { messageId: string; rating: 1 | -1 });
+      case "POST /lead":
+        return this.visitorLead((await request.json()) as { email: string; name?: string; note?: string });
       default:
         return errorResponse(404, "not_found", "no such route");
     }
   }
 
-  private acceptSocket(request: Request, audience: SocketState["audience"]): Response {
+  private acceptSocket(request: Request, state: SocketState): Response {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return errorResponse(426, "upgrade_required", "this endpoint speaks WebSocket");
     }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [audience]);
-    server.serializeAttachment({ audience } satisfies SocketState);
+    this.ctx.acceptWebSocket(server, [state.audience]);
+    server.serializeAttachment(state);
     const after = Number(new URL(request.url).searchParams.get("after") ?? "NaN");
     const meta = this.requireMeta();
     Clients.sendTo(server, {
       type: "ready",
-      data: {
-        conversationId: meta.conversationId,
-        status: meta.status,
-        lastSeq: this.transcript.lastSeq(),
-        provider: this.providerKind(),
-      },
+      data: { conversationId: meta.conversationId, status: meta.status, lastSeq: this.transcript.lastSeq(), provider: this.providerKind() },
     });
     if (Number.isInteger(after) && after >= 0) this.sendBacklog(server, after);
+    if (state.audience === "staff") for (const note of this.notes.all()) Clients.sendTo(server, { type: "note", data: note });
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -210,6 +323,14 @@ export class ConversationDO extends DurableObject<Env> {
       frame = parsed.data;
     } catch {
       Clients.sendTo(ws, { type: "error", data: { code: "bad_frame", message: "frames must be JSON" } });
+      return;
+    }
+    const socket = ws.deserializeAttachment() as SocketState | null;
+    if (socket?.audience === "staff") {
+      // Staff act through the HTTP API (it checks CSRF); their socket carries presence only.
+      if (frame.type === "typing") this.clients.broadcast({ type: "typing", data: { who: "staff", name: socket.name ?? "" } }, ["visitor"]);
+      else if (frame.type === "resume") this.sendBacklog(ws, frame.after);
+      else if (frame.type === "ping") Clients.sendTo(ws, { type: "pong", data: {} });
       return;
     }
     switch (frame.type) {
@@ -245,13 +366,24 @@ export class ConversationDO extends DurableObject<Env> {
     // Nothing to clean up: hibernatable sockets leave the object's socket list by themselves.
   }
 
-  /** Watchdog: an unanswered visitor message after a restart gets its turn. */
+  /** The watchdog for turns, and the timer that asks for an email when nobody claims. */
   override async alarm(): Promise<void> {
-    if (this.loop) {
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      return;
+    const meta = this.meta.get();
+    if (!meta) return;
+    if (meta.status === "waiting" && !meta.leadRequested && meta.handoffDeadline && Date.now() >= meta.handoffDeadline) {
+      await this.requestLead("nobody claimed the conversation in time");
     }
-    if (this.hasPending()) this.kick();
+    if (!this.loop && this.hasPending()) this.kick();
+    await this.scheduleAlarm();
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const meta = this.meta.get();
+    const times: number[] = [];
+    if (this.loop || this.hasPending()) times.push(Date.now() + WATCHDOG_MS);
+    if (meta?.status === "waiting" && !meta.leadRequested && meta.handoffDeadline) times.push(meta.handoffDeadline);
+    if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
+    else await this.ctx.storage.deleteAlarm();
   }
 
   // ---- Messages -------------------------------------------------------------------------
@@ -260,10 +392,16 @@ export class ConversationDO extends DurableObject<Env> {
   private async accept(clientMessageId: string, text: string): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const existing = this.transcript.byClientId(clientMessageId);
     if (existing) return { message: existing, duplicate: true };
-    const message = this.transcript.append({ id: randomId("m_"), role: "user", text, clientMessageId });
-    this.clients.broadcast({ type: "message", data: message });
-    this.ctx.waitUntil(indexMessage(this.env.DB, this.requireMeta().conversationId, message).catch(() => {}));
-    if (this.requireMeta().status === "bot") this.kick();
+    // Writing again after a resolution reopens the conversation with the bot.
+    if (this.requireMeta().status === "resolved") await this.setStatus("bot", { reason: "visitor wrote again" });
+    const message = this.appendAndBroadcast({ id: randomId("m_"), role: "user", text, clientMessageId });
+    const meta = this.requireMeta();
+    if (meta.status === "bot") this.kick();
+    else {
+      // For a person: counted as unread in the inbox until staff reply or read.
+      this.meta.update({ unread: meta.unread + 1 });
+      this.publishSummary();
+    }
     return { message, duplicate: false };
   }
 
@@ -308,12 +446,7 @@ export class ConversationDO extends DurableObject<Env> {
       return stream.response;
     }
     const messages = this.transcript.after(after, limit + 1);
-    return Response.json({
-      conversationId: meta.conversationId,
-      status: meta.status,
-      messages: messages.slice(0, limit),
-      more: messages.length > limit,
-    });
+    return Response.json({ conversationId: meta.conversationId, status: meta.status, messages: messages.slice(0, limit), more: messages.length > limit });
   }
 
   private sendBacklog(ws: WebSocket, after: number): void {
@@ -346,6 +479,16 @@ export class ConversationDO extends DurableObject<Env> {
     return Response.json({ messageId: message.id, rating: body.rating });
   }
 
+  /** The email form the widget shows when nobody can answer now. */
+  private async visitorLead(body: { email: string; name?: string; note?: string }): Promise<Response> {
+    const lead = await this.captureLead({ ...body, source: "handoff" });
+    this.meta.update({ leadCaptured: true });
+    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: `Thanks! We'll follow up at ${body.email}.` });
+    this.clients.broadcast({ type: "status", data: this.statusData(this.requireMeta()) });
+    this.publishSummary();
+    return Response.json({ leadId: lead.id }, { status: 201 });
+  }
+
   // ---- Status ----------------------------------------------------------------------------
 
   private async visitorHandoff(): Promise<Response> {
@@ -361,31 +504,71 @@ export class ConversationDO extends DurableObject<Env> {
 
   private async setStatus(
     status: ConversationStatus,
-    details: { reason: string; summary?: string; runId?: string; parentSpanId?: string; assigneeId?: string; assigneeName?: string },
+    details: {
+      reason: string;
+      summary?: string;
+      runId?: string;
+      parentSpanId?: string;
+      assigneeId?: string | undefined;
+      assigneeName?: string | undefined;
+      by?: StaffMember;
+    },
   ): Promise<void> {
     const before = this.requireMeta();
+    if (before.status !== status && !canMove(before.status, status)) return;
+    const site = status === "waiting" ? await getSite(this.env, before.siteKey) : null;
+    const now = Date.now();
     const meta = this.meta.update({
       status,
       ...(details.summary ? { summary: details.summary } : {}),
       assigneeId: details.assigneeId,
       assigneeName: details.assigneeName,
+      // A new wait starts its own clock and its own chance to ask for an email.
+      ...(status === "waiting"
+        ? { waitingSince: new Date(now).toISOString(), handoffDeadline: now + (site?.handoffTimeoutSec ?? 120) * 1000, leadRequested: false, leadCaptured: false }
+        : {}),
+      ...(status === "bot" ? { waitingSince: undefined, handoffDeadline: undefined } : {}),
     });
     const log = new SpanLog(this.env.DB, { conversationId: meta.conversationId, orgId: meta.orgId, ...(this.turn ? { turnId: this.turn.id } : {}) });
-    log.event(status === "waiting" ? "handoff" : "status", `${before.status}→${status}`, "ok", {
-      runId: details.runId ?? "conversation",
-      ...(details.parentSpanId ? { parentId: details.parentSpanId } : {}),
-    }, { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}) } });
+    log.event(
+      status === "waiting" ? "handoff" : "status",
+      `${before.status}→${status}`,
+      "ok",
+      { runId: details.runId ?? "conversation", ...(details.parentSpanId ? { parentId: details.parentSpanId } : {}) },
+      { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}), ...(details.by ? { by: details.by.name } : {}) } },
+    );
     await log.flush();
     await indexStatus(this.env.DB, meta.conversationId, status, {
       summary: details.summary ?? null,
       assigneeId: details.assigneeId ?? null,
-      waitingSince: status === "waiting" ? new Date().toISOString() : null,
+      assigneeName: details.assigneeName ?? null,
+      waitingSince: meta.waitingSince ?? null,
     });
     this.clients.broadcast({ type: "status", data: this.statusData(meta) });
+    this.publishSummary();
+    if (status === "waiting") {
+      await this.webhook("conversation.handoff", { reason: details.reason, summary: meta.summary ?? null });
+      // Outside staffed hours nobody will claim it: ask for an email right away.
+      if (site && !staffedNow(site.businessHours)) await this.requestLead("outside business hours");
+      else await this.scheduleAlarm();
+    }
   }
 
-  private statusData(meta: ConversationMeta) {
-    return { status: meta.status, ...(meta.status === "human" && meta.assigneeName ? { assignee: meta.assigneeName } : {}) };
+  /** Nobody can take the conversation now: the widget asks the visitor for an email. */
+  private async requestLead(reason: string): Promise<void> {
+    const meta = this.meta.update({ leadRequested: true });
+    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: reason === "outside business hours" ? REPLIES.afterHours : REPLIES.noOneYet });
+    this.clients.broadcast({ type: "status", data: this.statusData(meta) });
+    this.publishSummary();
+    await this.scheduleAlarm();
+  }
+
+  private statusData(meta: ConversationMeta): StatusData {
+    return {
+      status: meta.status,
+      ...(meta.status === "human" && meta.assigneeName ? { assignee: meta.assigneeName } : {}),
+      ...(meta.status === "waiting" && meta.leadRequested && !meta.leadCaptured ? { leadRequested: true } : {}),
+    };
   }
 
   // ---- Turns -----------------------------------------------------------------------------
@@ -401,11 +584,12 @@ export class ConversationDO extends DurableObject<Env> {
     this.loop = (async () => {
       try {
         while (this.hasPending()) {
-          await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+          await this.scheduleAlarm();
           await this.runTurn(this.transcript.lastSeqOf("user"));
         }
       } finally {
         this.loop = null;
+        await this.scheduleAlarm();
       }
     })();
   }
@@ -422,15 +606,7 @@ export class ConversationDO extends DurableObject<Env> {
     const turnId = randomId("t_", 12);
     const log = new SpanLog(this.env.DB, { conversationId: meta.conversationId, orgId: meta.orgId, turnId });
     const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: { upTo } });
-    const turn: Turn = {
-      id: turnId,
-      upTo,
-      messageId: randomId("m_"),
-      author: "",
-      text: "",
-      cancel: () => {},
-      children: new Set(),
-    };
+    const turn: Turn = { id: turnId, upTo, messageId: randomId("m_"), author: "", text: "", cancel: () => {}, children: new Set() };
     this.turn = turn;
     let reason: "complete" | "stopped" | "error" | "deadline" | "budget" = "complete";
     try {
@@ -454,16 +630,12 @@ export class ConversationDO extends DurableObject<Env> {
         agent = next;
       }
       reason = await this.concludeTurn(turn, agent, result as RunResult);
-      turnSpan.end(reason === "complete" ? "ok" : reason === "stopped" ? "cancelled" : reason === "deadline" ? "timeout" : "error", {
-        data: { reason },
-      });
+      turnSpan.end(reason === "complete" ? "ok" : reason === "stopped" ? "cancelled" : reason === "deadline" ? "timeout" : "error", { data: { reason } });
     } catch (error) {
       reason = "error";
       console.error("turn failed", error);
       turnSpan.end("error", { error: error instanceof Error ? error.message : String(error) });
-      if (!this.transcript.after(upTo, 1).some((m) => m.id === turn.messageId)) {
-        this.finishReply(turn, { text: turn.text || REPLIES.error });
-      }
+      if (!this.transcript.byId(turn.messageId)) this.finishReply(turn, { text: turn.text || REPLIES.error });
     } finally {
       // A closed turn leaves nothing running under it.
       await Promise.all([...turn.children].map((cancel) => cancel()));
@@ -519,12 +691,18 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /** Stores the turn's reply (or the graceful words for how it ended) and applies policies. */
-  private async concludeTurn(turn: Turn, agent: AgentConfig, result: RunResult): Promise<"complete" | "stopped" | "error" | "deadline" | "budget"> {
+  private async concludeTurn(
+    turn: Turn,
+    agent: AgentConfig,
+    result: RunResult,
+  ): Promise<"complete" | "stopped" | "error" | "deadline" | "budget"> {
     const offline = providerFor(this.env, agent).kind === "offline";
     const base = { sources: result.sources, agentId: agent.id, offline };
+    const bot = () => this.requireMeta().status === "bot";
     if (result.status === "ok") {
       this.finishReply(turn, { ...base, text: turn.text || result.text || REPLIES.error });
-      this.meta.update({ failures: 0 });
+      if (result.failedDelegations >= FAILURE_POLICY && bot()) await this.policyHandoff(`${result.failedDelegations} delegations failed in one turn.`);
+      else this.meta.update({ failures: 0 });
       return "complete";
     }
     switch (result.code) {
@@ -537,19 +715,29 @@ export class ConversationDO extends DurableObject<Env> {
       case "budget_exceeded": {
         // The specialists' answers that did come back are still delivered.
         const relayed = result.replies.length ? relayReplies(result.replies) : "";
-        const canHandOff = this.requireMeta().status === "bot";
-        this.finishReply(turn, { ...base, text: join(turn.text, relayed, canHandOff ? REPLIES.budget : REPLIES.budgetNoHuman) });
-        if (canHandOff) await this.setStatus("waiting", { reason: "policy", summary: "The token budget is used up." });
+        this.finishReply(turn, { ...base, text: join(turn.text, relayed, bot() ? REPLIES.budget : REPLIES.budgetNoHuman) });
+        if (bot()) await this.setStatus("waiting", { reason: "policy", summary: "The token budget is used up." });
         return "budget";
       }
       case "max_turns":
-        this.finishReply(turn, { ...base, text: join(turn.text || result.text, turn.text || result.text ? "" : REPLIES.maxTurns) });
+        this.finishReply(turn, { ...base, text: turn.text || result.text || REPLIES.maxTurns });
         return "error";
-      default:
+      default: {
         this.finishReply(turn, { ...base, text: join(turn.text, REPLIES.error) });
-        this.meta.update({ failures: this.requireMeta().failures + 1 });
+        const failures = this.requireMeta().failures + 1;
+        this.meta.update({ failures });
+        if (bot() && (failures >= FAILURE_POLICY || result.failedDelegations >= FAILURE_POLICY)) {
+          await this.policyHandoff(`The assistant failed ${failures} times in a row (${result.code}: ${result.message}).`);
+        }
         return "error";
+      }
     }
+  }
+
+  private async policyHandoff(summary: string): Promise<void> {
+    this.meta.update({ failures: 0 });
+    await this.setStatus("waiting", { reason: "policy", summary });
+    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.policyHandoff });
   }
 
   private finishReply(turn: Turn, reply: { text: string; sources?: StoredMessage["sources"]; agentId?: string; offline?: boolean }): void {
@@ -564,12 +752,68 @@ export class ConversationDO extends DurableObject<Env> {
     });
   }
 
-  private appendAndBroadcast(message: Parameters<Transcript["append"]>[0]): StoredMessage {
+  private appendAndBroadcast(message: NewMessage): StoredMessage {
     const stored = this.transcript.append(message);
     this.clients.broadcast({ type: "message", data: stored });
-    this.ctx.waitUntil(indexMessage(this.env.DB, this.requireMeta().conversationId, stored).catch(() => {}));
+    const meta = this.requireMeta();
+    this.ctx.waitUntil(indexMessage(this.env.DB, meta.conversationId, stored).catch(() => {}));
+    this.publish({ type: "message", data: { conversationId: meta.conversationId, message: stored } });
     return stored;
   }
+
+  // ---- The inbox and webhooks ---------------------------------------------------------------
+
+  private summary(meta: ConversationMeta): ConversationSummary {
+    const last = this.transcript.after(Math.max(0, this.transcript.lastSeq() - 1), 1)[0];
+    return {
+      id: meta.conversationId,
+      siteKey: meta.siteKey,
+      status: meta.status,
+      summary: meta.summary ?? null,
+      lastMessage: last?.text.slice(0, 280) ?? null,
+      assigneeId: meta.assigneeId ?? null,
+      assigneeName: meta.assigneeName ?? null,
+      unread: meta.unread,
+      waitingSince: meta.status === "waiting" ? (meta.waitingSince ?? null) : null,
+      updatedAt: new Date().toISOString(),
+      visitorName: meta.identity?.name ?? null,
+      visitorEmail: meta.identity?.email ?? null,
+    };
+  }
+
+  /** Fire and forget: the inbox being slow must not hold up the visitor. */
+  private publish(event: InboxEvent): void {
+    const meta = this.requireMeta();
+    const inbox = this.env.INBOX.get(this.env.INBOX.idFromName(meta.orgId));
+    this.ctx.waitUntil(inbox.publish(event).catch((e: unknown) => console.error("inbox publish failed", e)));
+  }
+
+  private publishSummary(): void {
+    const meta = this.requireMeta();
+    this.ctx.waitUntil(
+      this.env.DB.prepare("UPDATE conversations SET unread = ? WHERE id = ?").bind(meta.unread, meta.conversationId).run().catch(() => {}),
+    );
+    this.publish({ type: "conversation", data: this.summary(meta) });
+  }
+
+  /** Queues a webhook delivery; the WebhookDO retries it, the chat never waits on it. */
+  private async webhook(type: WebhookEvent["type"], payload: Record<string, unknown>): Promise<void> {
+    const meta = this.requireMeta();
+    const site = await getSite(this.env, meta.siteKey).catch(() => null);
+    if (!site?.webhook) return;
+    const outbox = this.env.WEBHOOKS.get(this.env.WEBHOOKS.idFromName(site.key));
+    await outbox
+      .enqueue({
+        id: randomId("evt_"),
+        type,
+        url: site.webhook.url,
+        secret: site.webhook.secret,
+        payload: { conversationId: meta.conversationId, siteKey: meta.siteKey, status: meta.status, ...payload },
+      })
+      .catch((e: unknown) => console.error("webhook enqueue failed", e));
+  }
+
+  // ---- small things ---------------------------------------------------------------------
 
   private history(upTo: number): ChatMessage[] {
     const out: ChatMessage[] = [];
@@ -590,15 +834,18 @@ export class ConversationDO extends DurableObject<Env> {
     if (!meta) throw new Error("conversation is not initialised");
     return meta;
   }
-
-  /** Used by tests and the trace endpoint to read the server's view of a conversation. */
-  async state(): Promise<{ meta: ConversationMeta | null; turnRunning: boolean; lastSeq: number }> {
-    return { meta: this.meta.get(), turnRunning: !!this.turn, lastSeq: this.transcript.lastSeq() };
-  }
 }
 
 function join(...parts: string[]): string {
   return parts.filter((p) => p.trim()).join("\n\n");
 }
+
+const notFound = (): StaffResult => ({ ok: false, httpStatus: 404, code: "not_found", message: "conversation not found" });
+const refused = (from: ConversationStatus, to: ConversationStatus): StaffResult => ({
+  ok: false,
+  httpStatus: 409,
+  code: "invalid_transition",
+  message: `a conversation cannot go from ${from} to ${to}`,
+});
 
 export type { ServerEvent };

@@ -42,6 +42,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
   const texts: string[] = [];
   let turns = 0;
   let toolCalls = 0;
+  let failedDelegations = 0;
   let schemaRetried = false;
 
   const finish = (result: RunResult): RunResult => {
@@ -53,7 +54,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
     return result;
   };
   const fail = (code: RunErrorCode, message: string, issues?: string[]): RunResult =>
-    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, ...(issues ? { issues } : {}) });
+    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, failedDelegations, ...(issues ? { issues } : {}) });
 
   try {
     while (true) {
@@ -114,10 +115,10 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
             texts.length = 0;
             continue;
           }
-          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies });
+          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies, failedDelegations });
         }
         const text = texts.join("\n\n");
-        return finish({ status: "ok", text, sources: cited(text, [...sources.values()]), replies });
+        return finish({ status: "ok", text, sources: cited(text, [...sources.values()]), replies, failedDelegations });
       }
 
       messages.push({ role: "assistant", content: out.text || null, tool_calls: out.calls });
@@ -141,10 +142,11 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         messages.push({ role: "tool", tool_call_id: call.id, content: outcome.content });
         for (const s of outcome.sources ?? []) sources.set(s.id, s);
         if (outcome.reply) replies.push(outcome.reply);
+        if (call.name === "delegate" && (outcome.status === "error" || outcome.status === "timeout")) failedDelegations++;
         transferTo ??= outcome.transferTo;
       });
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (transferTo) return finish({ status: "ok", text: texts.join("\n\n"), sources: [...sources.values()], replies, transferTo });
+      if (transferTo) return finish({ status: "ok", text: texts.join("\n\n"), sources: [...sources.values()], replies, transferTo, failedDelegations });
     }
   } catch (error) {
     const { code, message } = describeError(error);

@@ -58,6 +58,8 @@ export type RunResult =
       structured?: unknown;
       transferTo?: string;
       replies: DelegateReply[];
+      /** Delegations in this run that failed or timed out (a handoff policy reads it). */
+      failedDelegations: number;
     }
   | {
       status: "error";
@@ -66,6 +68,7 @@ export type RunResult =
       text: string;
       sources: Source[];
       replies: DelegateReply[];
+      failedDelegations: number;
       issues?: string[];
     };
 

@@ -66,6 +66,22 @@ export function chatPage(site: SiteConfig): string {
   );
 }
 
+export function inboxPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Inbox — Switchboard</title>
+<link rel="stylesheet" href="/inbox.css">
+</head>
+<body>
+<div id="inbox"></div>
+<script type="module" src="/widget/inbox.js"></script>
+</body>
+</html>`;
+}
+
 export function helpArticlePage(title: string, text: string): string {
   const paragraphs = text
     .split(/\n{2,}/)

@@ -38,7 +38,7 @@ export function adminApi(api: ApiRoutes): void {
       summary: "Seed the Lumen Notes demo (does nothing when it exists)",
       tag: "admin",
       auth: "admin",
-      response: z.object({ seeded: z.boolean() }),
+      response: z.object({ seeded: z.boolean(), staff: z.array(z.string()) }),
     },
     async (c) => {
       const admin = await requireAdmin(c);

@@ -6,7 +6,7 @@
 import type { Context, Hono } from "hono";
 import { getSite, siteKeyForDomain } from "../config/store";
 import type { AppEnv } from "../http/openapi";
-import { demoPage, chatPage, helpArticlePage, notFoundPage } from "../pages/html";
+import { chatPage, demoPage, helpArticlePage, inboxPage, notFoundPage } from "../pages/html";
 
 /** Our own pages run with a strict CSP: no inline script or style anywhere. */
 export const PAGE_CSP =
@@ -38,6 +38,8 @@ export function pages(app: Hono<AppEnv>): void {
     if (!site) return html(c, notFoundPage("This assistant does not exist."), 404);
     return html(c, chatPage(site));
   });
+
+  app.get("/inbox", (c) => html(c, inboxPage()));
 
   app.get("/help/:slug", async (c) => {
     const slug = c.req.param("slug");

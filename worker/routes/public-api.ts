@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { PublicSiteConfig } from "../../shared/config";
-import { FeedbackBody, Identity, SendMessageBody, StartConversationBody, StartConversationResponse, TranscriptResponse } from "../../shared/protocol";
+import { FeedbackBody, Identity, LeadBody, SendMessageBody, StartConversationBody, StartConversationResponse, TranscriptResponse } from "../../shared/protocol";
 import { checkIdentity } from "../auth/identity";
 import { issueVisitorToken } from "../auth/visitor-token";
 import { ApiError } from "../http/errors";
@@ -199,6 +199,27 @@ export function publicApi(api: ApiRoutes): void {
     async (c, { body }) => {
       const conversation = await openConversation(c);
       return forward(conversation.stub, c.req.raw, "/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/conversations/{id}/lead",
+      summary: "Leave an email for a follow-up (when nobody can answer now)",
+      tag: "visitor",
+      auth: "visitor",
+      body: LeadBody,
+      response: z.object({ leadId: z.string() }),
+      status: 201,
+    },
+    async (c, { body }) => {
+      const conversation = await openConversation(c);
+      return forward(conversation.stub, c.req.raw, "/lead", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),

@@ -1,0 +1,34 @@
+/**
+ * Staff accounts in D1.
+ */
+import type { StaffMember } from "../../shared/staff";
+import { hashPassword } from "../auth/password";
+import { randomId } from "../ids";
+
+interface StaffRow {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: "agent" | "admin";
+  password_hash: string;
+}
+
+export const toMember = (r: Omit<StaffRow, "password_hash">): StaffMember => ({ id: r.id, orgId: r.org_id, email: r.email, name: r.name, role: r.role });
+
+export async function createStaff(
+  db: D1Database,
+  input: { orgId: string; email: string; name: string; password: string; role?: "agent" | "admin" },
+): Promise<StaffMember> {
+  const id = randomId("st_", 12);
+  const email = input.email.toLowerCase();
+  await db
+    .prepare("INSERT INTO staff (id, org_id, email, name, password_hash, role) VALUES (?, ?, ?, ?, ?, ?)")
+    .bind(id, input.orgId, email, input.name, await hashPassword(input.password), input.role ?? "agent")
+    .run();
+  return { id, orgId: input.orgId, email, name: input.name, role: input.role ?? "agent" };
+}
+
+export async function findStaffByEmail(db: D1Database, email: string): Promise<StaffRow | null> {
+  return db.prepare("SELECT id, org_id, email, name, role, password_hash FROM staff WHERE email = ?").bind(email.toLowerCase()).first<StaffRow>();
+}
