@@ -111,7 +111,7 @@ export const SiteConfig = z.object({
   locale: z.string().max(16).default("auto"),
   businessHours: BusinessHours.optional(),
   /** Seconds a `waiting` conversation may go unclaimed before the widget asks for an email. */
-  handoffTimeoutSec: z.number().int().min(10).max(86_400).default(120),
+  handoffTimeoutSec: z.number().int().min(1).max(86_400).default(120),
   /** HMAC secret that the site's backend uses to sign `identify` calls. */
   identitySecret: z.string().min(16).max(256).optional(),
   customDomains: z.array(z.string().regex(/^[a-z0-9.-]+$/)).max(8).default([]),

@@ -237,3 +237,44 @@ export function testAgent(id: string, extra: Partial<AgentConfigInput> = {}): Ag
     ...extra,
   };
 }
+
+// ---- staff helpers --------------------------------------------------------------------
+
+export interface StaffClient {
+  cookie: string;
+  csrf: string;
+  staff: { id: string; name: string; orgId: string };
+  get(path: string): Promise<Response>;
+  post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+}
+
+/** Signs a staff member in through the API and keeps the session cookie and CSRF token. */
+export async function staffLogin(sb: Switchboard, email: string, password = STAFF_PASSWORD): Promise<StaffClient> {
+  const res = await sb.fetch("/api/staff/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  if (!res.ok) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const body = (await res.json()) as { csrfToken: string; staff: StaffClient["staff"] };
+  return {
+    cookie,
+    csrf: body.csrfToken,
+    staff: body.staff,
+    get: (path) => sb.fetch(path, { headers: { cookie } }),
+    post: (path, payload = {}, headers = {}) =>
+      sb.fetch(path, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": body.csrfToken, "content-type": "application/json", origin: sb.url, ...headers },
+        body: JSON.stringify(payload),
+      }),
+  };
+}
+
+/** Creates a staff account directly in D1 (the admin API comes in a later issue). */
+export async function addStaff(sb: Switchboard, orgId: string, email: string, name: string, password = STAFF_PASSWORD) {
+  const { pbkdf2Sync, randomBytes } = await import("node:crypto");
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(password, salt, 100_000, 32, "sha256").toString("base64url");
+  await sb.db
+    .prepare("INSERT INTO staff (id, org_id, email, name, password_hash, role) VALUES (?, ?, ?, ?, ?, 'agent')")
+    .bind(`st_${email.replace(/\W/g, "")}`, orgId, email, name, `pbkdf2$100000$${salt.toString("base64url")}$${hash}`)
+    .run();
+}
