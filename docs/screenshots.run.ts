@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, SHADOW } from "../test/helpers/browser";
-import { ROOT, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
+import { ROOT, STAFF_PASSWORD, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
 
 let sb: Switchboard;
 let browser: Browser;
@@ -55,5 +55,26 @@ it("full-page assistant", async () => {
   await page.goto(`${sb.url}/chat/demo`);
   await converse(page, "#switchboard-page", ["How do I export my notes?"]);
   await page.screenshot({ path: join(ROOT, "docs", "chat-page.png") });
+  await page.close();
+});
+
+it("staff inbox", async () => {
+  const visitor = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  await visitor.goto(`${sb.url}/`);
+  await visitor.locator(`${SHADOW} .sb-launcher`).click();
+  await converse(visitor, SHADOW, ["I was charged twice on invoice INV-1001", "can I talk to a person please?"]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  await page.goto(`${sb.url}/inbox`);
+  await page.getByLabel("Email").fill("alex@lumen.example");
+  await page.getByLabel("Password").fill(STAFF_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".ib-row").first().click();
+  await page.getByRole("button", { name: "Claim", exact: true }).click();
+  await page.locator("#ib-draft").fill("Hi, I'm Alex from billing. I can see the duplicate charge on INV-1001 — the refund is on its way.");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.ib-msg[data-role="human"]').length === 1);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ROOT, "docs", "inbox.png") });
+  await visitor.close();
   await page.close();
 });

@@ -24,6 +24,7 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
   let app: AppController | null = null;
   let loading: Promise<void> | null = null;
   let isOpen = false;
+  let ready = false;
   let config: PublicSiteConfig | null = null;
 
   const emit = (event: WidgetEvent, payload?: unknown) => {
@@ -109,6 +110,7 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
         });
         if (mode === "page") app.setOpen(true);
         for (const command of waiting.splice(0)) run(command);
+        ready = true;
         emit("ready");
       })
       .catch((e) => console.error("Switchboard failed to load", e)));
@@ -136,9 +138,13 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
       case "close":
       case "toggle":
         return setOpen(name === "toggle" ? !isOpen : name === "open");
-      case "on":
-        (handlers[args[0] as WidgetEvent] ??= []).push(args[1] as (p: unknown) => void);
+      case "on": {
+        const fn = args[1] as (p: unknown) => void;
+        (handlers[args[0] as WidgetEvent] ??= []).push(fn);
+        // A `ready` handler added after the fact still runs, like a DOM-ready callback.
+        if (args[0] === "ready" && ready) setTimeout(() => fn(undefined));
         return;
+      }
       case "sendMessage":
       case "identify":
       case "reset":

@@ -25,11 +25,27 @@ export interface StartOptions {
   port?: number;
 }
 
+/** The subset of D1's API the tests use, served by the test gate over HTTP. */
+export interface TestD1 {
+  prepare(sql: string): TestStatement;
+}
+export interface TestStatement {
+  bind(...params: unknown[]): TestStatement;
+  first<T = Record<string, unknown>>(): Promise<T | null>;
+  all<T = Record<string, unknown>>(): Promise<{ results: T[] }>;
+  run(): Promise<{ meta: { changes: number } }>;
+}
+export interface TestKV {
+  get(key: string, type?: "json" | "text"): Promise<unknown>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
 export interface Switchboard {
   url: string;
   mf: Miniflare;
-  db: Awaited<ReturnType<Miniflare["getD1Database"]>>;
-  kv: Awaited<ReturnType<Miniflare["getKVNamespace"]>>;
+  db: TestD1;
+  kv: TestKV;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   admin(path: string, init?: RequestInit): Promise<Response>;
   putAgent(orgId: string, agent: AgentConfigInput): Promise<void>;
@@ -40,30 +56,92 @@ export interface Switchboard {
 // No network in tests: skip miniflare's download of a sample `request.cf` object.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
+/**
+ * A tiny worker in front of the app, for tests only: `/__test/*` reads and writes the same D1
+ * and KV the app uses (over plain HTTP: Miniflare's synchronous binding proxy is racy under
+ * load), everything else goes to the app through a service binding.
+ */
+const GATE = `
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === "/__test/d1") {
+      const { sql, params, method } = await request.json();
+      const statement = env.DB.prepare(sql).bind(...params);
+      const result = method === "first" ? await statement.first() : method === "all" ? await statement.all() : await statement.run();
+      return Response.json({ result });
+    }
+    if (url.pathname === "/__test/kv") {
+      const { op, key, value, type } = await request.json();
+      if (op === "get") return Response.json({ result: await env.CONFIG.get(key, type) });
+      if (op === "put") await env.CONFIG.put(key, value);
+      if (op === "delete") await env.CONFIG.delete(key);
+      return Response.json({ result: null });
+    }
+    return env.APP.fetch(request);
+  },
+};`;
+
 export async function startSwitchboard(options: StartOptions = {}): Promise<Switchboard> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const dbId = "test-d1";
+  const kvId = "test-kv";
   const mf = new Miniflare({
-    ...workerOptions,
-    name: "switchboard",
-    modules: [{ type: "ESModule", path: join(BUNDLE_DIR, "index.js") }],
-    modulesRoot: BUNDLE_DIR,
-    // Only what the test says: never the developer's .dev.vars.
-    bindings: {
-      APP_VERSION: "test",
-      ADMIN_TOKEN,
-      SESSION_SECRET,
-      BILLING_API_KEY,
-      DEMO_STAFF_PASSWORD: STAFF_PASSWORD,
-      WEBHOOK_RETRY_BASE_MS: "200",
-      ...options.vars,
-    },
     host: "127.0.0.1",
     port: options.port ?? 0,
-    assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,
+    workers: [
+      {
+        name: "test-gate",
+        modules: true,
+        script: GATE,
+        compatibilityDate: workerOptions.compatibilityDate,
+        serviceBindings: { APP: "switchboard" },
+        d1Databases: { DB: dbId },
+        kvNamespaces: { CONFIG: kvId },
+      },
+      {
+        ...workerOptions,
+        name: "switchboard",
+        modules: [{ type: "ESModule", path: join(BUNDLE_DIR, "index.js") }],
+        modulesRoot: BUNDLE_DIR,
+        d1Databases: { DB: dbId },
+        kvNamespaces: { CONFIG: kvId },
+        // Only what the test says: never the developer's .dev.vars.
+        bindings: {
+          APP_VERSION: "test",
+          ADMIN_TOKEN,
+          SESSION_SECRET,
+          BILLING_API_KEY,
+          DEMO_STAFF_PASSWORD: STAFF_PASSWORD,
+          WEBHOOK_RETRY_BASE_MS: "200",
+          ...options.vars,
+        },
+        assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,
+      },
+    ],
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await mf.ready).origin;
-  const db = await mf.getD1Database("DB");
-  const kv = await mf.getKVNamespace("CONFIG");
+  const gate = async (path: string, body: unknown) => {
+    const res = await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { result: unknown }).result;
+  };
+  const db: TestD1 = {
+    prepare(sql) {
+      const statement = (params: unknown[]): TestStatement => ({
+        bind: (...more) => statement([...params, ...more]),
+        first: async <T>() => (await gate("/__test/d1", { sql, params, method: "first" })) as T | null,
+        all: async <T>() => (await gate("/__test/d1", { sql, params, method: "all" })) as { results: T[] },
+        run: async () => (await gate("/__test/d1", { sql, params, method: "run" })) as { meta: { changes: number } },
+      });
+      return statement([]);
+    },
+  };
+  const kv: TestKV = {
+    get: (key, type = "text") => gate("/__test/kv", { op: "get", key, type }),
+    put: async (key, value) => void (await gate("/__test/kv", { op: "put", key, value })),
+    delete: async (key) => void (await gate("/__test/kv", { op: "delete", key })),
+  };
   await applyMigrations(db);
 
   const sb: Switchboard = {
@@ -105,7 +183,7 @@ async function parseSite(site: SiteConfigInput) {
   return SiteConfig.parse(site);
 }
 
-async function applyMigrations(db: Switchboard["db"]): Promise<void> {
+async function applyMigrations(db: TestD1): Promise<void> {
   const dir = join(ROOT, "migrations");
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
     for (const statement of unstable_splitSqlQuery(readFileSync(join(dir, file), "utf8"))) {

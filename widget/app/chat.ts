@@ -80,9 +80,16 @@ export class ChatClient {
     for (const item of this.session.outbox) this.addLocal(item);
     if (this.session.conversation) this.connect();
     else if (this.session.outbox.length) void this.ensureConversation().then((ok) => ok && this.connect());
-    // Another tab started the conversation: join it instead of starting a second one.
     addEventListener("storage", (e) => {
+      // Another tab started the conversation: join it instead of starting a second one.
       if (e.key === this.session.key && e.newValue && !this.connection) this.connect();
+      // Another tab showed the replies: they are read here too.
+      if (e.key === `${this.session.key}:seen` && !this.state.open) {
+        const seen = this.session.seen;
+        const unread = this.state.messages.filter((m) => (m.role === "assistant" || m.role === "human") && (m.seq ?? 0) > seen).length;
+        this.set({ unread });
+        this.options.setUnread(unread);
+      }
     });
   }
 

@@ -1,0 +1,130 @@
+/**
+ * One thread from bot to person and back, in two (then three) Chromium contexts: a visitor
+ * on a host page asks for a person; the staff inbox shows it live; staff claims and
+ * replies; the visitor sees the reply live with the staff name; a visitor message during
+ * `human` reaches staff and no bot reply appears; a second staff member's claim is
+ * refused; resolve; return to bot. A script-injection payload from the visitor is inert in
+ * the inbox.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embedPage, type HostPages, hostPages, launchChromium, SHADOW } from "./helpers/browser";
+import { agent, ScriptedModel } from "./helpers/model-server";
+import { addStaff, setupOrg, STAFF_PASSWORD, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+
+let sb: Switchboard;
+let browser: Browser;
+let host: HostPages;
+const model = new ScriptedModel();
+
+beforeAll(async () => {
+  await model.start();
+  [sb, browser, host] = await Promise.all([
+    startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } }),
+    launchChromium(),
+    hostPages(),
+  ]);
+  await setupOrg(sb, "help", [testAgent("router")]);
+  await addStaff(sb, "help", "alex@help.example", "Alex");
+  await addStaff(sb, "help", "sam@help.example", "Sam");
+  host.page("/", embedPage(sb.url, "", "", "help"));
+});
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await sb?.close();
+  await model.stop();
+});
+
+const w = (page: Page, selector: string) => page.locator(`${SHADOW} ${selector}`);
+
+async function signIn(page: Page, email: string) {
+  await page.goto(`${sb.url}/inbox`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(STAFF_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect.poll(() => page.locator(".ib-top").textContent()).toContain(email);
+}
+
+describe("handoff end to end", () => {
+  it("visitor → waiting → claimed by Alex → replies both ways → Sam refused → resolved → back to the bot", async () => {
+    model.always(agent("[router]"), { text: "Bot here." });
+    const visitorContext = await browser.newContext();
+    const visitor = await visitorContext.newPage();
+    const alexContext = await browser.newContext();
+    const inbox = await alexContext.newPage();
+    const pageErrors: string[] = [];
+    inbox.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(inbox, "alex@help.example");
+    await expect.poll(() => inbox.locator(".ib-live").textContent()).toBe("Live");
+
+    // The visitor talks to the bot, then asks for a person.
+    await visitor.goto(`${host.origin}/`);
+    await w(visitor, ".sb-launcher").click();
+    await w(visitor, "textarea").fill('hello <img src=x onerror="window.pwned=1">');
+    await w(visitor, "textarea").press("Enter");
+    await expect.poll(() => w(visitor, '.sb-msg[data-role="assistant"]').last().textContent(), { timeout: 10_000 }).toContain("Bot here.");
+    await w(visitor, ".sb-header button", ).filter({ hasText: "Talk to a person" }).click();
+    await expect.poll(() => w(visitor, ".sb-banner").first().textContent()).toContain("Waiting for a person");
+
+    // The inbox shows it live, with the waiting time.
+    const row = inbox.locator(".ib-row").filter({ hasText: "waiting" }).first();
+    await expect.poll(() => row.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await row.locator(".ib-wait").textContent()).toMatch(/waiting/);
+    await row.click();
+    await expect.poll(() => inbox.locator(".ib-summary").textContent()).toContain("The visitor asked for a person.");
+    // The visitor's payload is shown as text in the inbox.
+    await expect.poll(() => inbox.locator('.ib-msg[data-role="user"]').first().textContent()).toContain('<img src=x onerror="window.pwned=1">');
+    expect(await inbox.locator(".ib-log img").count()).toBe(0);
+    expect(await inbox.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+
+    // Claim and reply.
+    await inbox.getByRole("button", { name: "Claim", exact: true }).click();
+    await expect.poll(() => w(visitor, ".sb-banner").first().textContent(), { timeout: 10_000 }).toContain("You're now chatting with Alex");
+    await inbox.locator("#ib-draft").fill("Hi, I'm **Alex**. How can I help?");
+    await inbox.getByRole("button", { name: "Send reply" }).click();
+    const staffReply = w(visitor, '.sb-msg[data-role="human"]').last();
+    await expect.poll(() => staffReply.textContent(), { timeout: 10_000 }).toContain("Hi, I'm Alex. How can I help?");
+    expect(await staffReply.locator(".sb-author").textContent()).toBe("Alex");
+
+    // The visitor answers: staff sees it, the bot stays silent.
+    const botCalls = model.requests.length;
+    await w(visitor, "textarea").fill("My invoice is wrong");
+    await w(visitor, "textarea").press("Enter");
+    await expect.poll(() => inbox.locator('.ib-msg[data-role="user"]').last().textContent(), { timeout: 10_000 }).toContain("My invoice is wrong");
+    await visitor.waitForTimeout(300);
+    expect(model.requests.length).toBe(botCalls);
+    expect(await w(visitor, '.sb-msg[data-role="assistant"]').count()).toBe(1);
+
+    // An internal note stays in the inbox.
+    await inbox.getByRole("radio", { name: "Internal note" }).click();
+    await inbox.locator("#ib-draft").fill("Check the refund policy first");
+    await inbox.getByRole("button", { name: "Add note" }).click();
+    await expect.poll(() => inbox.locator('.ib-msg[data-role="note"]').count()).toBe(1);
+
+    // Sam's claim is refused.
+    const samContext = await browser.newContext();
+    const samInbox = await samContext.newPage();
+    await signIn(samInbox, "sam@help.example");
+    await samInbox.locator(".ib-tabs button").filter({ hasText: "Open" }).click();
+    await samInbox.locator(".ib-row").first().click();
+    await samInbox.getByRole("button", { name: "Claim", exact: true }).click();
+    await expect.poll(() => samInbox.locator(".ib-error").textContent()).toContain("Alex already has this conversation");
+    await samContext.close();
+
+    // Resolve, then return to the bot.
+    await inbox.getByRole("button", { name: "Resolve", exact: true }).click();
+    await expect.poll(() => w(visitor, ".sb-banner").first().textContent(), { timeout: 10_000 }).toContain("resolved");
+    await inbox.getByRole("button", { name: "Return to bot" }).click();
+    await expect.poll(() => w(visitor, ".sb-msg").last().textContent(), { timeout: 10_000 }).toContain("chatting with our assistant again");
+    await w(visitor, "textarea").fill("one more question");
+    await w(visitor, "textarea").press("Enter");
+    await expect.poll(() => w(visitor, '.sb-msg[data-role="assistant"]').count(), { timeout: 10_000 }).toBe(2);
+
+    // The note never reached the visitor.
+    expect(await w(visitor, ".sb-log").textContent()).not.toContain("Check the refund policy");
+    expect(pageErrors).toEqual([]);
+    await visitorContext.close();
+    await alexContext.close();
+  });
+});
