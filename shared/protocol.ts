@@ -96,7 +96,12 @@ export const StatusData = z.object({
 });
 export type StatusData = z.infer<typeof StatusData>;
 
-export const ErrorData = z.object({ code: z.string(), message: z.string() });
+export const ErrorData = z.object({
+  code: z.string(),
+  message: z.string(),
+  /** For `rate_limited`: seconds until a retry can succeed. */
+  retryAfter: z.number().optional(),
+});
 export type ErrorData = z.infer<typeof ErrorData>;
 
 export const DoneData = z.object({

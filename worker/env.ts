@@ -1,6 +1,7 @@
 import type { AgentRunDO } from "./durable/AgentRunDO";
 import type { ConversationDO } from "./durable/ConversationDO";
 import type { InboxDO } from "./durable/InboxDO";
+import type { RateLimiterDO } from "./durable/RateLimiterDO";
 import type { WebhookDO } from "./durable/WebhookDO";
 
 /** Bindings and variables, as declared in wrangler.toml and `.dev.vars`. */
@@ -12,6 +13,7 @@ export interface Env {
   AGENT_RUN: DurableObjectNamespace<AgentRunDO>;
   INBOX: DurableObjectNamespace<InboxDO>;
   WEBHOOKS: DurableObjectNamespace<WebhookDO>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiterDO>;
 
   APP_VERSION?: string;
   /** Bearer token for /api/admin/*. */
@@ -25,6 +27,11 @@ export interface Env {
   MAX_DELEGATION_DEPTH?: string;
   /** First webhook retry delay in ms (doubles each attempt; default 10 000). */
   WEBHOOK_RETRY_BASE_MS?: string;
+  /** Rate limits (see http/rate-limit.ts for the defaults). */
+  RATE_LIMIT_STARTS_PER_IP?: string;
+  RATE_LIMIT_SENDS_PER_IP?: string;
+  RATE_LIMIT_SENDS_PER_VISITOR?: string;
+  RATE_LIMIT_LOGINS_PER_IP?: string;
   /** Password of the seeded demo staff accounts (npm start writes it to .dev.vars). */
   DEMO_STAFF_PASSWORD?: string;
   /** Secrets referenced by HTTP tools' `secretHeaders` and agents' `apiKeySecret`. */

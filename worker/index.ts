@@ -6,6 +6,7 @@ import { app } from "./app";
 export { AgentRunDO } from "./durable/AgentRunDO";
 export { ConversationDO } from "./durable/ConversationDO";
 export { InboxDO } from "./durable/InboxDO";
+export { RateLimiterDO } from "./durable/RateLimiterDO";
 export { WebhookDO } from "./durable/WebhookDO";
 
 export default {

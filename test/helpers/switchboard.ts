@@ -114,6 +114,11 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
           BILLING_API_KEY,
           DEMO_STAFF_PASSWORD: STAFF_PASSWORD,
           WEBHOOK_RETRY_BASE_MS: "200",
+          // Suites share one loopback IP; the rate-limit suite sets its own low limits.
+          RATE_LIMIT_STARTS_PER_IP: "100000",
+          RATE_LIMIT_SENDS_PER_IP: "100000",
+          RATE_LIMIT_SENDS_PER_VISITOR: "100000",
+          RATE_LIMIT_LOGINS_PER_IP: "100000",
           ...options.vars,
         },
         assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,

@@ -107,7 +107,7 @@ export function Panel({ chat, state, config, t, dir, base, page, onClose }: Prop
           </p>
         ) : null}
         {state.staffTyping ? <p class="sb-activity">{format(t.staffTyping, { name: state.assignee ?? "" })}</p> : null}
-        {state.leadRequested ? <LeadForm chat={chat} t={t} /> : null}
+        {state.leadRequested || state.preChat ? <LeadForm chat={chat} t={t} withName={state.preChat} /> : null}
       </div>
       {problem ? (
         <p class="sb-error" role="alert">
@@ -115,6 +115,7 @@ export function Panel({ chat, state, config, t, dir, base, page, onClose }: Prop
         </p>
       ) : null}
       <form
+        hidden={state.preChat}
         class="sb-composer"
         onSubmit={(e) => {
           e.preventDefault();
@@ -201,8 +202,9 @@ function Message({ m, t, base, rating, onRate }: { m: ViewMessage; t: Strings; b
 }
 
 /** Shown when nobody can answer now (outside hours, or no one claimed in time). */
-function LeadForm({ chat, t }: { chat: ChatClient; t: Strings }) {
+function LeadForm({ chat, t, withName }: { chat: ChatClient; t: Strings; withName: boolean }) {
   const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
   const [problem, setProblem] = useState(false);
   return (
     <form
@@ -210,10 +212,18 @@ function LeadForm({ chat, t }: { chat: ChatClient; t: Strings }) {
       onSubmit={(e) => {
         e.preventDefault();
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return setProblem(true);
-        void chat.leaveEmail(email.trim()).then((ok) => setProblem(!ok));
+        void chat.leaveEmail(email.trim(), name.trim() || undefined).then((ok) => setProblem(!ok));
       }}
     >
-      <p>{t.leadPrompt}</p>
+      <p>{withName ? t.preChatPrompt : t.leadPrompt}</p>
+      {withName ? (
+        <>
+          <label class="sb-sr" for="sb-lead-name">
+            {t.name}
+          </label>
+          <input id="sb-lead-name" type="text" autocomplete="name" placeholder={t.name} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        </>
+      ) : null}
       <label class="sb-sr" for="sb-lead-email">
         {t.email}
       </label>

@@ -40,6 +40,8 @@ export interface ChatState {
   feedback: Record<string, 1 | -1>;
   /** Nobody can answer now: show the email form. */
   leadRequested: boolean;
+  /** The site asks for name and email before the first message. */
+  preChat: boolean;
 }
 
 export interface ChatOptions {
@@ -75,6 +77,7 @@ export class ChatClient {
       staffTyping: false,
       feedback: {},
       leadRequested: false,
+      preChat: options.config.leadForm === "pre-chat" && !this.session.conversation,
     };
     // Messages typed before a reload (or offline) are shown and sent again.
     for (const item of this.session.outbox) this.addLocal(item);
@@ -162,6 +165,9 @@ export class ChatClient {
   }
 
   async leaveEmail(email: string, name?: string): Promise<boolean> {
+    // The pre-chat form comes before any conversation: start one for the lead.
+    if (!(await this.ensureConversation())) return false;
+    if (!this.connection) this.connect();
     const session = this.session.conversation;
     if (!session) return false;
     const res = await fetch(`${this.options.base}/api/conversations/${session.conversationId}/lead`, {
@@ -169,7 +175,7 @@ export class ChatClient {
       headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
       body: JSON.stringify({ email, ...(name ? { name } : {}) }),
     }).catch(() => null);
-    if (res?.ok) this.set({ leadRequested: false });
+    if (res?.ok) this.set({ leadRequested: false, preChat: false });
     return !!res?.ok;
   }
 
@@ -195,7 +201,7 @@ export class ChatClient {
     this.session.clear();
     this.lastSeq = 0;
     this.identity = null;
-    this.set({ messages: [], status: "bot", busy: false, activities: [], unread: 0, online: true, feedback: {} });
+    this.set({ messages: [], status: "bot", busy: false, activities: [], unread: 0, online: true, feedback: {}, preChat: this.options.config.leadForm === "pre-chat" });
     this.options.setUnread(0);
   }
 
@@ -329,6 +335,8 @@ export class ChatClient {
         return;
       case "error":
         this.set({ error: event.data.message });
+        // Rate limited: the outbox keeps the message; try again when allowed.
+        if (event.data.code === "rate_limited") setTimeout(() => this.flushOutbox(), (event.data.retryAfter ?? 5) * 1000);
         return;
     }
   }

@@ -29,6 +29,8 @@ const en = {
   email: "Email",
   leadSend: "Send",
   leadInvalid: "Please enter a valid email address.",
+  preChatPrompt: "Before we start: how can we reach you?",
+  name: "Name",
 };
 export type Strings = typeof en;
 
@@ -59,6 +61,8 @@ const ar: Strings = {
   email: "البريد الإلكتروني",
   leadSend: "إرسال",
   leadInvalid: "يرجى إدخال بريد إلكتروني صالح.",
+  preChatPrompt: "قبل أن نبدأ: كيف يمكننا التواصل معك؟",
+  name: "الاسم",
 };
 
 const fr: Strings = {
@@ -88,6 +92,8 @@ const fr: Strings = {
   email: "E-mail",
   leadSend: "Envoyer",
   leadInvalid: "Merci de saisir une adresse e-mail valide.",
+  preChatPrompt: "Avant de commencer : comment vous joindre ?",
+  name: "Nom",
 };
 
 const TABLES: Record<string, Strings> = { en, ar, fr };

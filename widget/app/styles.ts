@@ -44,6 +44,7 @@ export const APP_CSS = `
 .sb-send:disabled{opacity:.5;cursor:default}
 .sb-lead{display:flex;flex-wrap:wrap;gap:8px;align-items:center;padding:12px;border:1px solid #e5e7eb;border-radius:12px;background:#f9fafb}
 .sb-lead p{margin:0;width:100%;font-size:14px}
+.sb-composer[hidden]{display:none}
 .sb-lead input{flex:1;min-width:0;font:inherit;font-size:16px;padding:9px 10px;border:1px solid #d1d5db;border-radius:10px}
 .sb-error{padding:6px 16px;font-size:13px;color:#991b1b}
 .sb-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}

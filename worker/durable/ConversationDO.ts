@@ -34,6 +34,7 @@ import { runAgent } from "../engine/run-agent";
 import type { ConversationPort, RunResult } from "../engine/types";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
+import { limits, SlidingWindow, tooMany } from "../http/rate-limit";
 import { randomId } from "../ids";
 import { SpanLog } from "../log/spans";
 import { providerFor } from "../providers/select";
@@ -79,6 +80,8 @@ interface SocketState {
   audience: "visitor" | "staff";
   staffId?: string;
   name?: string;
+  /** The visitor's IP, for the per-IP send limit. */
+  ip?: string;
 }
 
 export class ConversationDO extends DurableObject<Env> {
@@ -88,6 +91,8 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly clients: Clients;
   private turn: Turn | null = null;
   private loop: Promise<void> | null = null;
+  /** New visitor messages per minute (resends do not count). */
+  private sends: SlidingWindow;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,6 +100,8 @@ export class ConversationDO extends DurableObject<Env> {
     this.notes = new Notes(ctx.storage.sql);
     this.meta = new MetaStore(ctx.storage.sql);
     this.clients = new Clients(ctx);
+    const { sendsPerVisitor } = limits(env);
+    this.sends = new SlidingWindow(sendsPerVisitor.limit, sendsPerVisitor.windowMs);
     // Keep-alive pings are answered without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
@@ -262,7 +269,7 @@ export class ConversationDO extends DurableObject<Env> {
     const url = new URL(request.url);
     switch (`${request.method} ${url.pathname}`) {
       case "GET /ws":
-        return this.acceptSocket(request, { audience: "visitor" });
+        return this.acceptSocket(request, { audience: "visitor", ip: url.searchParams.get("ip") ?? "local" });
       case "GET /staff-ws":
         return this.acceptSocket(request, {
           audience: "staff",
@@ -335,6 +342,14 @@ export class ConversationDO extends DurableObject<Env> {
     }
     switch (frame.type) {
       case "send": {
+        if (!this.transcript.byClientId(frame.clientMessageId)) {
+          const wait = this.sends.hit() ?? (await this.ipLimit(socket?.ip ?? "local"));
+          if (wait !== null) {
+            const seconds = Math.max(1, Math.ceil(wait / 1000));
+            Clients.sendTo(ws, { type: "error", data: { code: "rate_limited", message: `too many messages; try again in ${seconds} s`, retryAfter: seconds } });
+            return;
+          }
+        }
         const { message, duplicate } = await this.accept(frame.clientMessageId, frame.text);
         Clients.sendTo(ws, { type: "ack", data: { clientMessageId: frame.clientMessageId, seq: message.seq, messageId: message.id, duplicate } });
         return;
@@ -405,7 +420,21 @@ export class ConversationDO extends DurableObject<Env> {
     return { message, duplicate: false };
   }
 
+  /** Counts a WebSocket send against the client's IP (HTTP sends are counted by the worker). */
+  private async ipLimit(ip: string): Promise<number | null> {
+    const spec = limits(this.env).sendsPerIp;
+    const result = await this.env.RATE_LIMITER.get(this.env.RATE_LIMITER.idFromName(`ip:${ip}`)).hit([{ name: "sendsPerIp", ...spec }]);
+    return result.ok ? null : result.retryAfterMs;
+  }
+
   private async postMessage(body: { clientMessageId: string; text: string }): Promise<Response> {
+    if (!this.transcript.byClientId(body.clientMessageId)) {
+      const wait = this.sends.hit();
+      if (wait !== null) {
+        const error = tooMany(wait, "messages");
+        return errorResponse(429, error.code, error.message, error.headers);
+      }
+    }
     // The stream is open before the message is stored, so it cannot miss the first delta.
     let seq = Number.POSITIVE_INFINITY;
     const stream = this.clients.openStream("visitor", (event) => event.type === "done" && (event.data.upTo ?? Number.POSITIVE_INFINITY) >= seq);
@@ -481,7 +510,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** The email form the widget shows when nobody can answer now. */
   private async visitorLead(body: { email: string; name?: string; note?: string }): Promise<Response> {
-    const lead = await this.captureLead({ ...body, source: "handoff" });
+    const lead = await this.captureLead({ ...body, source: this.requireMeta().leadRequested ? "handoff" : "pre-chat" });
     this.meta.update({ leadCaptured: true });
     this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: `Thanks! We'll follow up at ${body.email}.` });
     this.clients.broadcast({ type: "status", data: this.statusData(this.requireMeta()) });

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { PublicSiteConfig } from "../../shared/config";
 import { FeedbackBody, Identity, LeadBody, SendMessageBody, StartConversationBody, StartConversationResponse, TranscriptResponse } from "../../shared/protocol";
 import { checkIdentity } from "../auth/identity";
+import { clientIp, limitIp } from "../http/rate-limit";
 import { issueVisitorToken } from "../auth/visitor-token";
 import { ApiError } from "../http/errors";
 import type { ApiRoutes } from "../http/openapi";
@@ -81,6 +82,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const site = await siteForRequest(c, c.req.param("siteKey") ?? "", true);
+      await limitIp(c.env, clientIp(c.req.raw), "startsPerIp", "new conversations");
       const identity = body.identity ? await checkIdentity(site, body.identity) : undefined;
       const conversationId = randomId("c_");
       const stub = c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(conversationId));
@@ -109,6 +111,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
+      await limitIp(c.env, clientIp(c.req.raw), "sendsPerIp", "messages");
       return forward(conversation.stub, c.req.raw, "/messages", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -149,7 +152,10 @@ export function publicApi(api: ApiRoutes): void {
         throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket");
       }
       const conversation = await openConversation(c);
-      return forward(conversation.stub, c.req.raw, "/ws");
+      // The conversation counts this socket's sends against the client's IP too.
+      const url = new URL(c.req.url);
+      url.searchParams.set("ip", clientIp(c.req.raw));
+      return conversation.stub.fetch(new Request(`https://conversation/ws${url.search}`, { headers: c.req.raw.headers }));
     },
   );
 

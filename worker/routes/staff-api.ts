@@ -12,6 +12,7 @@ import { burnPasswordCheck, verifyPassword } from "../auth/password";
 import { createSession, endSession, requireStaff, sessionCookie } from "../auth/staff-session";
 import type { StaffResult } from "../durable/ConversationDO";
 import { ApiError, notFound, unauthorized } from "../http/errors";
+import { clientIp, limitIp } from "../http/rate-limit";
 import type { ApiRoutes, AppEnv } from "../http/openapi";
 import { readTrace } from "../log/trace";
 import { findStaffByEmail, toMember } from "../staff/store";
@@ -71,6 +72,7 @@ export function staffApi(api: ApiRoutes): void {
   const StaffOut = z.object({ staff: z.object({ id: z.string(), orgId: z.string(), email: z.string(), name: z.string(), role: z.string() }), csrfToken: z.string() });
 
   api.add({ method: "post", path: "/api/staff/login", summary: "Sign in to the inbox (sets the session cookie)", tag: "staff", auth: "none", body: LoginBody, response: StaffOut }, async (c, { body }) => {
+    await limitIp(c.env, clientIp(c.req.raw), "loginsPerIp", "sign-in attempts");
     const row = await findStaffByEmail(c.env.DB, body.email);
     if (!row) {
       await burnPasswordCheck(body.password);

@@ -1,0 +1,115 @@
+/**
+ * Reading what happened: conversations (list, transcript with notes, trace) and leads
+ * (JSON, or CSV for a spreadsheet).
+ */
+import { z } from "zod";
+import { ConversationStatus } from "../../../shared/protocol";
+import { requireAdmin } from "../../auth/admin";
+import { notFound } from "../../http/errors";
+import type { ApiRoutes } from "../../http/openapi";
+import { readTrace } from "../../log/trace";
+import { CONVERSATION_ID } from "../visitor-access";
+import { ORG, orgFromPath } from "./common";
+
+const ListQuery = z.object({
+  status: ConversationStatus.optional(),
+  site: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.string().max(40).optional(),
+});
+
+/** A cell a spreadsheet will not run as a formula, quoted when it needs to be. */
+export function csvCell(value: unknown): string {
+  let text = value === null || value === undefined ? "" : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
+  api.add({ method: "get", path: `${ORG}/conversations`, summary: "List conversations (newest first)", tag: "admin", auth: "admin", query: ListQuery }, async (c, { query }) => {
+    const orgId = await orgFromPath(c);
+    await requireAdmin(c, { resource: "conversations", action: "read", orgId });
+    const rows = await c.env.DB.prepare(
+      `SELECT id, site_key AS siteKey, status, summary, last_message AS lastMessage, message_count AS messages, assignee_name AS assignee,
+              user_id AS userId, visitor_name AS visitorName, visitor_email AS visitorEmail, created_at AS createdAt, updated_at AS updatedAt
+       FROM conversations WHERE org_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR site_key = ?3) AND (?4 IS NULL OR created_at < ?4)
+       ORDER BY created_at DESC LIMIT ?5`,
+    )
+      .bind(orgId, query.status ?? null, query.site ?? null, query.before ?? null, query.limit)
+      .all();
+    return c.json({ conversations: rows.results });
+  });
+
+  api.add({ method: "get", path: `${ORG}/conversations/{id}`, summary: "A conversation: transcript and internal notes", tag: "admin", auth: "admin" }, async (c) => {
+    const orgId = await orgFromPath(c);
+    await requireAdmin(c, { resource: "conversations", action: "read", orgId });
+    const id = c.req.param("id") ?? "";
+    const row = CONVERSATION_ID.test(id) ? await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>() : null;
+    if (!row || row.org_id !== orgId) throw notFound("conversation");
+    const detail = await c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)).staffDetail();
+    if (!detail) throw notFound("conversation");
+    return c.json(detail);
+  });
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/admin/conversations/{id}/trace",
+      summary: "The execution log of a conversation as a tree of spans",
+      tag: "admin",
+      auth: "admin",
+      response: z.object({ conversationId: z.string(), spans: z.number(), roots: z.array(z.unknown()) }),
+    },
+    async (c) => {
+      const id = c.req.param("id") ?? "";
+      if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
+      const owner = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
+      if (!owner) throw notFound("conversation");
+      await requireAdmin(c, { resource: "conversations", action: "read", orgId: owner.org_id });
+      return c.json({ conversationId: id, ...(await readTrace(c.env.DB, owner.org_id, id)) });
+    },
+  );
+
+  api.add(
+    { method: "get", path: `${ORG}/leads`, summary: "Leads (newest first)", tag: "admin", auth: "admin", query: z.object({ site: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) }) },
+    async (c, { query }) => {
+      const orgId = await orgFromPath(c);
+      await requireAdmin(c, { resource: "leads", action: "read", orgId });
+      return c.json({ leads: await leadRows(c.env.DB, orgId, query.site, query.limit) });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: `${ORG}/leads.csv`,
+      summary: "Leads as CSV",
+      tag: "admin",
+      auth: "admin",
+      query: z.object({ site: z.string().max(64).optional() }),
+      response: { contentType: "text/csv", description: "one lead per row" },
+    },
+    async (c, { query }) => {
+      const orgId = await orgFromPath(c);
+      await requireAdmin(c, { resource: "leads", action: "read", orgId });
+      const rows = await leadRows(c.env.DB, orgId, query.site, 100_000);
+      const columns = ["createdAt", "name", "email", "note", "source", "siteKey", "conversationId"] as const;
+      const csv = [columns.join(","), ...rows.map((r) => columns.map((k) => csvCell(r[k])).join(","))].join("\r\n");
+      return c.body(`${csv}\r\n`, 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="leads-${orgId}.csv"`,
+      });
+    },
+  );
+}
+
+async function leadRows(db: D1Database, orgId: string, site: string | undefined, limit: number) {
+  const rows = await db
+    .prepare(
+      `SELECT id, site_key AS siteKey, conversation_id AS conversationId, name, email, note, source, created_at AS createdAt
+       FROM leads WHERE org_id = ?1 AND (?2 IS NULL OR site_key = ?2) ORDER BY created_at DESC LIMIT ?3`,
+    )
+    .bind(orgId, site ?? null, limit)
+    .all<Record<string, unknown>>();
+  return rows.results;
+}
