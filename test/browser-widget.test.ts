@@ -29,6 +29,7 @@ beforeAll(async () => {
   });
   await setupOrg(sb, "souq", [testAgent("router")], "router", { locale: "ar", theme: { title: "مساعدة" } });
   await setupOrg(sb, "ident", [testAgent("router")], "router", { identitySecret: "ident-secret-0123456789abcdef" });
+  await setupOrg(sb, "leadsite", [testAgent("router")], "router", { leadForm: "pre-chat" });
   host.page("/", embedPage(sb.url, "", "", "shop"));
 });
 afterAll(async () => {
@@ -207,6 +208,30 @@ describe("features", () => {
     await lastReply(page).getByRole("button", { name: "Not helpful" }).click();
     await expect.poll(async () => (await sb.db.prepare("SELECT rating FROM feedback").all<{ rating: number }>()).results.map((r) => r.rating)).toEqual([-1]);
     expect(await lastReply(page).getByRole("button", { name: "Not helpful" }).getAttribute("aria-pressed")).toBe("true");
+    await context.close();
+  });
+
+  it("a site that asks for a pre-chat lead form gets name and email before the first message", async () => {
+    host.page("/lead", embedPage(sb.url, "", "", "leadsite"));
+    model.always(agent("[router]"), { text: "Thanks for your details." });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host.origin}/lead`);
+    await inWidget(page, ".sb-launcher").click();
+    await expect.poll(() => inWidget(page, ".sb-lead").isVisible()).toBe(true);
+    expect(await inWidget(page, ".sb-composer").isVisible()).toBe(false);
+    await inWidget(page, "#sb-lead-email").fill("not-an-email");
+    await inWidget(page, ".sb-lead button").click();
+    await expect.poll(() => inWidget(page, '.sb-lead [role="alert"]').isVisible()).toBe(true);
+    await inWidget(page, "#sb-lead-name").fill("Rosa");
+    await inWidget(page, "#sb-lead-email").fill("rosa@example.com");
+    await inWidget(page, ".sb-lead button").click();
+    await expect.poll(() => inWidget(page, ".sb-composer").isVisible(), { timeout: 10_000 }).toBe(true);
+    const lead = await sb.db.prepare("SELECT name, email, source FROM leads WHERE email = 'rosa@example.com'").first();
+    expect(lead).toEqual({ name: "Rosa", email: "rosa@example.com", source: "pre-chat" });
+    await inWidget(page, "textarea").fill("now my question");
+    await inWidget(page, "textarea").press("Enter");
+    await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Thanks for your details.");
     await context.close();
   });
 

@@ -203,6 +203,19 @@ describe("triggers", () => {
     expect(detail.trace.length).toBeGreaterThan(0);
   });
 
+  it("an agent's capture_lead stores the visitor's contact details", async () => {
+    await setupOrg(sb, "capture", [testAgent("router", { tools: ["capture_lead"] })]);
+    model.on(agent("[router]"), { toolCalls: [{ name: "capture_lead", arguments: { email: "max@example.com", name: "Max", note: "wants a demo" } }] }, { text: "Thanks Max, we'll be in touch." });
+    const conv = await startConversation(sb, "capture");
+    await send(sb, conv, "I'd like a demo, I'm Max, max@example.com");
+    const row = await sb.db.prepare("SELECT name, email, note, source, conversation_id FROM leads WHERE email = 'max@example.com'").first();
+    expect(row).toEqual({ name: "Max", email: "max@example.com", note: "wants a demo", source: "agent:router", conversation_id: conv.id });
+    model.on(agent("[router]"), { toolCalls: [{ id: "bad", name: "capture_lead", arguments: { email: "not an email" } }] }, { text: "Could you check that email?" });
+    await send(sb, conv, "my email is not an email");
+    const last = model.requests.at(-1)?.body.messages.find((m) => m.role === "tool");
+    expect(JSON.parse(last?.content ?? "{}")).toMatchObject({ error: { code: "invalid_arguments" } });
+  });
+
   it("repeated failures hand the conversation to a person", async () => {
     model.always(agent("[router]"), { status: 400, error: "bad request" });
     const conv = await startConversation(sb, "help");

@@ -209,6 +209,7 @@ function LeadForm({ chat, t, withName }: { chat: ChatClient; t: Strings; withNam
   return (
     <form
       class="sb-lead"
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return setProblem(true);
