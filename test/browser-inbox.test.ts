@@ -7,33 +7,26 @@
  * the inbox.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embedPage, type HostPages, hostPages, launchChromium, SHADOW } from "./helpers/browser";
-import { agent, ScriptedModel } from "./helpers/model-server";
-import { addStaff, setupOrg, STAFF_PASSWORD, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+import { beforeAll, describe, expect, it } from "vitest";
+import { embedPage, type HostPages, SHADOW } from "./helpers/browser";
+import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
+import { agent } from "./helpers/model-server";
+import { addStaff, setupOrg, STAFF_PASSWORD, type Switchboard, testAgent } from "./helpers/switchboard";
 
+const scripted = useScriptedSwitchboard();
+const chrome = useBrowser();
+const model = scripted.model;
 let sb: Switchboard;
 let browser: Browser;
 let host: HostPages;
-const model = new ScriptedModel();
 
 beforeAll(async () => {
-  await model.start();
-  [sb, browser, host] = await Promise.all([
-    startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } }),
-    launchChromium(),
-    hostPages(),
-  ]);
+  ({ sb } = scripted);
+  ({ browser, host } = chrome);
   await setupOrg(sb, "help", [testAgent("router")]);
   await addStaff(sb, "help", "alex@help.example", "Alex");
   await addStaff(sb, "help", "sam@help.example", "Sam");
   host.page("/", embedPage(sb.url, "", "", "help"));
-});
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await sb?.close();
-  await model.stop();
 });
 
 const w = (page: Page, selector: string) => page.locator(`${SHADOW} ${selector}`);

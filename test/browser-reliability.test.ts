@@ -7,37 +7,31 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { embedPage, type HostPages, hostPages, launchChromium, SHADOW } from "./helpers/browser";
-import { agent, ScriptedModel } from "./helpers/model-server";
-import { setupOrg, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+import { embedPage, type HostPages, SHADOW } from "./helpers/browser";
+import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
+import { agent } from "./helpers/model-server";
+import { setupOrg, type Switchboard, testAgent } from "./helpers/switchboard";
 import { TcpProxy } from "./helpers/tcp-proxy";
 
+const scripted = useScriptedSwitchboard();
+const chrome = useBrowser();
+const model = scripted.model;
 let sb: Switchboard;
 let browser: Browser;
 let host: HostPages;
 let proxy: TcpProxy;
-const model = new ScriptedModel();
 
 beforeAll(async () => {
-  await model.start();
-  [sb, browser, host] = await Promise.all([
-    startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } }),
-    launchChromium(),
-    hostPages(),
-  ]);
+  ({ sb } = scripted);
+  ({ browser, host } = chrome);
   proxy = await new TcpProxy(sb.url).start();
   await setupOrg(sb, "shop", [testAgent("router")]);
   host.page("/", embedPage(proxy.origin, "", "", "shop"));
 });
 afterAll(async () => {
-  await browser?.close();
   await proxy?.stop();
-  await host?.close();
-  await sb?.close();
-  await model.stop();
 });
 beforeEach(() => {
-  model.reset();
   proxy.offline = false;
   proxy.blockWebSockets = false;
 });

@@ -6,24 +6,23 @@
  */
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { embedPage, type HostPages, hostPages, launchChromium, SHADOW } from "./helpers/browser";
-import { agent, ScriptedModel } from "./helpers/model-server";
-import { setupOrg, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+import { beforeAll, describe, expect, it } from "vitest";
+import { embedPage, type HostPages, SHADOW } from "./helpers/browser";
+import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
+import { agent } from "./helpers/model-server";
+import { setupOrg, type Switchboard, testAgent } from "./helpers/switchboard";
 
 const require = createRequire(import.meta.url);
+const scripted = useScriptedSwitchboard();
+const chrome = useBrowser();
+const model = scripted.model;
 let sb: Switchboard;
 let browser: Browser;
 let host: HostPages;
-const model = new ScriptedModel();
 
 beforeAll(async () => {
-  await model.start();
-  [sb, browser, host] = await Promise.all([
-    startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } }),
-    launchChromium(),
-    hostPages(),
-  ]);
+  ({ sb } = scripted);
+  ({ browser, host } = chrome);
   await setupOrg(sb, "shop", [testAgent("router", { tools: ["search_knowledge"] })], "router", {
     theme: { title: "Shop help", primaryColor: "#0f766e", welcome: "Welcome to the shop!" },
   });
@@ -32,13 +31,6 @@ beforeAll(async () => {
   await setupOrg(sb, "leadsite", [testAgent("router")], "router", { leadForm: "pre-chat" });
   host.page("/", embedPage(sb.url, "", "", "shop"));
 });
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await sb?.close();
-  await model.stop();
-});
-beforeEach(() => model.reset());
 
 const inWidget = (page: Page, selector: string) => page.locator(`${SHADOW} ${selector}`);
 const lastReply = (page: Page) => inWidget(page, '.sb-msg[data-role="assistant"]').last();

@@ -6,22 +6,17 @@
  * blocks the parent's next tool call, gives the visitor a graceful reply and a person, and
  * is recorded in the log.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { agent, ScriptedModel } from "./helpers/model-server";
-import { flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
+import { beforeAll, describe, expect, it } from "vitest";
+import { agent } from "./helpers/model-server";
+import { flatten, send, setupOrg, startConversation, type Switchboard, testAgent, trace } from "./helpers/switchboard";
+import { useScriptedSwitchboard } from "./helpers/fixtures";
 
+const fx = useScriptedSwitchboard();
+const model = fx.model;
 let sb: Switchboard;
-const model = new ScriptedModel();
-
 beforeAll(async () => {
-  await model.start();
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } });
+  sb = fx.sb;
 });
-afterAll(async () => {
-  await sb?.close();
-  await model.stop();
-});
-beforeEach(() => model.reset());
 
 async function addRule(orgId: string, limit: number, period: "day" | "month" = "day", team: string | null = null) {
   const id = `rule_${orgId}_${period}_${team ?? "org"}_${limit}`;

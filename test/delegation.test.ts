@@ -4,33 +4,27 @@
  * cap, retries reaching the same child, fallback agents, output schemas, transfers, and
  * the trace tree that records all of it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerEvent } from "../shared/protocol";
-import { agent, maxConcurrency, overlapped, ScriptedModel } from "./helpers/model-server";
+import { agent, maxConcurrency, overlapped } from "./helpers/model-server";
 import {
   flatten,
   paths,
   send,
   setupOrg,
   startConversation,
-  startSwitchboard,
   type Switchboard,
   testAgent,
   trace,
 } from "./helpers/switchboard";
+import { useScriptedSwitchboard } from "./helpers/fixtures";
 
+const fx = useScriptedSwitchboard();
+const model = fx.model;
 let sb: Switchboard;
-const model = new ScriptedModel();
-
 beforeAll(async () => {
-  await model.start();
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } });
+  sb = fx.sb;
 });
-afterAll(async () => {
-  await sb?.close();
-  await model.stop();
-});
-beforeEach(() => model.reset());
 
 const toolMessages = (index: number) => model.requests[index]?.body.messages.filter((m) => m.role === "tool") ?? [];
 

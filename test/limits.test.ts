@@ -5,32 +5,26 @@
  * a chain, and the per-run caps on model turns and tool calls. Each refusal is a tool
  * error the model reads and a span in the log.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { agent, ScriptedModel } from "./helpers/model-server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { agent } from "./helpers/model-server";
 import {
   flatten,
   readSse,
   send,
   setupOrg,
   startConversation,
-  startSwitchboard,
   type Switchboard,
   testAgent,
   trace,
 } from "./helpers/switchboard";
+import { useScriptedSwitchboard } from "./helpers/fixtures";
 
+const fx = useScriptedSwitchboard();
+const model = fx.model;
 let sb: Switchboard;
-const model = new ScriptedModel();
-
 beforeAll(async () => {
-  await model.start();
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } });
+  sb = fx.sb;
 });
-afterAll(async () => {
-  await sb?.close();
-  await model.stop();
-});
-beforeEach(() => model.reset());
 
 const lastToolResults = (tag: string) =>
   (model.requests.filter(agent(tag)).at(-1)?.body.messages.filter((m) => m.role === "tool") ?? []).map((m) => JSON.parse(m.content ?? "{}"));

@@ -2,17 +2,16 @@
  * The real `openai` SDK in the worker, pointed by OPENAI_BASE_URL at the scripted model
  * server: streamed answers, tool calls, usage, and model errors.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerEvent } from "../shared/protocol";
-import { ScriptedModel } from "./helpers/model-server";
-import { flatten, send, startConversation, startSwitchboard, type Switchboard, trace, transcript } from "./helpers/switchboard";
+import { flatten, send, startConversation, type Switchboard, trace, transcript } from "./helpers/switchboard";
+import { useScriptedSwitchboard } from "./helpers/fixtures";
 
+const fx = useScriptedSwitchboard({ seed: true });
+const model = fx.model;
 let sb: Switchboard;
-const model = new ScriptedModel();
-
 beforeAll(async () => {
-  await model.start();
-  sb = await startSwitchboard({ seed: true, vars: { OPENAI_API_KEY: "sk-test-key", OPENAI_BASE_URL: model.url } });
+  sb = fx.sb;
   await sb.putAgent("demo", {
     id: "router",
     name: "Lumen Assistant",
@@ -23,11 +22,6 @@ beforeAll(async () => {
     model: { name: "test-model-1", maxTokens: 200 },
   });
 });
-afterAll(async () => {
-  await sb?.close();
-  await model.stop();
-});
-beforeEach(() => model.reset());
 
 describe("openai provider", () => {
   it("health reports the openai provider", async () => {
@@ -48,7 +42,7 @@ describe("openai provider", () => {
     expect(request?.body.model).toBe("test-model-1");
     expect(request?.body.stream).toBe(true);
     expect(request?.body.max_tokens).toBe(200);
-    expect(request?.headers.authorization).toBe("Bearer sk-test-key");
+    expect(request?.headers.authorization).toBe("Bearer sk-test");
     expect(request?.body.messages[0]).toMatchObject({ role: "system" });
     expect(request?.system).toContain("You are the test router.");
     expect(request?.body.messages.at(-1)).toEqual({ role: "user", content: "Hi!" });

@@ -10,6 +10,7 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
 import type { ServerEvent } from "../../shared/protocol";
+import type { TraceNode } from "../../shared/trace";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BUNDLE_DIR = join(ROOT, ".build", "worker");
@@ -262,21 +263,6 @@ export async function transcript(sb: Switchboard, conv: { id: string; token: str
   return (await res.json()) as { status: string; messages: { id: string; seq: number; role: string; text: string; clientMessageId?: string; sources?: { id: string; title: string; url?: string }[]; author?: string; offline?: boolean }[]; more: boolean };
 }
 
-export interface TraceNode {
-  id: string;
-  kind: string;
-  name: string;
-  agentId: string | null;
-  runId: string;
-  status: string;
-  startedAt: number;
-  endedAt: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  error: string | null;
-  data: Record<string, unknown> | null;
-  children: TraceNode[];
-}
 
 export async function trace(sb: Switchboard, conversationId: string): Promise<TraceNode[]> {
   const res = await sb.admin(`/api/admin/conversations/${conversationId}/trace`);

@@ -7,6 +7,7 @@ import { type ComponentChildren, render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ServerEvent, StoredMessage } from "../../shared/protocol";
 import type { ConversationDetail, ConversationSummary, InboxEvent, Note } from "../../shared/staff";
+import type { TraceNode } from "../../shared/trace";
 import { markdown } from "../app/markdown";
 import { type ApiFailure, get, login, logout, type Me, me, post } from "./api";
 import { liveSocket } from "./live";
@@ -20,18 +21,6 @@ const TABS: [Tab, string][] = [
   ["all", "All"],
 ];
 
-interface TraceNode {
-  id: string;
-  kind: string;
-  name: string;
-  status: string;
-  agentId: string | null;
-  durationMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  error: string | null;
-  children: TraceNode[];
-}
 
 function App() {
   const [session, setSession] = useState<Me | null | undefined>(undefined);

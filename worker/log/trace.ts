@@ -2,23 +2,9 @@
  * Reads a conversation's execution log back as a tree of spans (parent → children), the
  * shape `GET /api/admin/conversations/:id/trace` answers.
  */
-export interface TraceNode {
-  id: string;
-  kind: string;
-  name: string;
-  agentId: string | null;
-  runId: string;
-  turnId: string | null;
-  status: string;
-  startedAt: number;
-  endedAt: number | null;
-  durationMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  error: string | null;
-  data: Record<string, unknown> | null;
-  children: TraceNode[];
-}
+import type { TraceNode } from "../../shared/trace";
+
+export type { TraceNode };
 
 interface SpanRow {
   id: string;

@@ -20,16 +20,16 @@ const TranscriptQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
-/** Forwards a visitor request to the conversation's object on an internal path. */
-function forward(stub: { fetch(request: Request): Promise<Response> }, request: Request, path: string, init: RequestInit = {}) {
-  const url = new URL(request.url);
-  return stub.fetch(
-    new Request(`https://conversation${path}${url.search}`, {
-      method: init.method ?? request.method,
-      headers: init.headers ?? request.headers,
-      ...(init.body !== undefined ? { body: init.body } : {}),
-    }),
-  );
+type Stub = { fetch(request: Request): Promise<Response> };
+
+/** Forwards a visitor request as it is (method, headers, query) to the conversation's object. */
+function forward(stub: Stub, request: Request, path: string) {
+  return stub.fetch(new Request(`https://conversation${path}${new URL(request.url).search}`, { method: request.method, headers: request.headers }));
+}
+
+/** Posts to the conversation's object: the body already validated here, as JSON. */
+function post(stub: Stub, path: string, body: unknown = {}) {
+  return stub.fetch(new Request(`https://conversation${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
 }
 
 export function publicApi(api: ApiRoutes): void {
@@ -112,11 +112,7 @@ export function publicApi(api: ApiRoutes): void {
     async (c, { body }) => {
       const conversation = await openConversation(c);
       await limitIp(c.env, clientIp(c.req.raw), "sendsPerIp", "messages");
-      return forward(conversation.stub, c.req.raw, "/messages", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      return post(conversation.stub, "/messages", body);
     },
   );
 
@@ -170,7 +166,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c) => {
       const conversation = await openConversation(c);
-      return forward(conversation.stub, c.req.raw, "/handoff", { method: "POST", headers: {} });
+      return post(conversation.stub, "/handoff");
     },
   );
 
@@ -204,11 +200,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
-      return forward(conversation.stub, c.req.raw, "/feedback", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      return post(conversation.stub, "/feedback", body);
     },
   );
 
@@ -225,11 +217,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
-      return forward(conversation.stub, c.req.raw, "/lead", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      return post(conversation.stub, "/lead", body);
     },
   );
 
@@ -244,7 +232,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c) => {
       const conversation = await openConversation(c);
-      return forward(conversation.stub, c.req.raw, "/stop", { method: "POST", headers: {} });
+      return post(conversation.stub, "/stop");
     },
   );
 }
