@@ -83,5 +83,3 @@ export async function endSession(c: Context<AppEnv>): Promise<void> {
   const value = cookieValue(c);
   if (value) await c.env.DB.prepare("DELETE FROM staff_sessions WHERE id_hash = ?").bind(await sha256Hex(value)).run();
 }
-
-export { cookieValue as readSessionCookie };

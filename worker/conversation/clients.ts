@@ -85,6 +85,4 @@ export class Clients {
       // closing
     }
   }
-
-  static headers = SSE_HEADERS;
 }

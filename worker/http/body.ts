@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_BODY_BYTES } from "../../shared/limits";
 import { ApiError } from "./errors";
+import { readLimited } from "./read-limited";
 
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes = MAX_BODY_BYTES): Promise<z.infer<S>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
@@ -12,7 +13,12 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
     await drain(request);
     throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
   }
-  const text = await readCapped(request, maxBytes);
+  const { bytes, truncated, reader } = await readLimited(request.body, maxBytes);
+  if (truncated) {
+    await drain(request, reader ?? undefined);
+    throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
+  }
+  const text = new TextDecoder().decode(bytes);
   let raw: unknown;
   try {
     raw = text.trim() === "" ? {} : JSON.parse(text);
@@ -39,35 +45,11 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-async function readCapped(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await drain(request, reader);
-      throw new ApiError(413, "payload_too_large", `the body must be at most ${maxBytes} bytes`);
-    }
-    parts.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /** Up to this much of a refused body is read and dropped, so the client's connection
  * stays healthy for its next request; past it, the connection is cut. */
 const DRAIN_LIMIT = 1024 * 1024;
 
-async function drain(request: Request, reader = request.body?.getReader()): Promise<void> {
+async function drain(request: Request, reader: ReadableStreamDefaultReader<Uint8Array> | undefined = request.body?.getReader()): Promise<void> {
   if (!reader) return;
   let read = 0;
   while (read < DRAIN_LIMIT) {

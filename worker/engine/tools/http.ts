@@ -6,7 +6,8 @@
  */
 import type { HttpToolConfig } from "../../../shared/config";
 import { app } from "../../app";
-import { DeadlineExceeded, RunCancelled } from "../abort";
+import { readLimited } from "../../http/read-limited";
+import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { type RunContext, type ToolHandler, toolError, toolOk } from "../types";
 
 export function httpTool(config: HttpToolConfig): ToolHandler {
@@ -52,9 +53,11 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, args: Recor
     });
     // A relative URL is one of Switchboard's own endpoints: serve it in-process.
     const response = config.url.startsWith("/")
-      ? await raceAbort(app.fetch(request, ctx.env), controller.signal)
+      ? await raceSignal(Promise.resolve(app.fetch(request, ctx.env)), controller.signal)
       : await fetch(request);
-    const { text, truncated } = await readCapped(response, config.maxResponseBytes, controller.signal);
+    const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
+    if (truncated) await reader?.cancel();
+    const text = new TextDecoder().decode(bytes);
     if (!response.ok) {
       return toolError("http_error", `the endpoint answered ${response.status}`, "error", { status: response.status, body: text.slice(0, 500) });
     }
@@ -77,40 +80,4 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, args: Recor
     clearTimeout(timer);
     ctx.signal.removeEventListener("abort", onAbort);
   }
-}
-
-function raceAbort<T>(promise: Promise<T> | T, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-    Promise.resolve(promise).then(resolve, reject);
-  });
-}
-
-async function readCapped(response: Response, cap: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: "", truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  while (true) {
-    const { done, value } = await raceAbort(reader.read(), signal);
-    if (done) break;
-    if (size + value.byteLength > cap) {
-      chunks.push(value.slice(0, cap - size));
-      size = cap;
-      truncated = true;
-      await reader.cancel();
-      break;
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return { text: new TextDecoder().decode(all), truncated };
 }
