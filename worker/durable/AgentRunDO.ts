@@ -16,6 +16,7 @@ import type { ConversationPort, RunResult } from "../engine/types";
 import { SpanLog } from "../log/spans";
 
 const RESULT_KEY = "result";
+const STARTED_KEY = "started";
 const CANCEL_GRACE_MS = 5_000;
 
 export class AgentRunDO extends DurableObject<Env> {
@@ -27,10 +28,25 @@ export class AgentRunDO extends DurableObject<Env> {
   async run(request: ChildRunRequest): Promise<RunResult> {
     const stored = await this.ctx.storage.get<RunResult>(RESULT_KEY);
     if (stored) return stored;
-    this.running ??= this.execute(request).then(async (result) => {
-      await this.ctx.storage.put(RESULT_KEY, result);
-      return result;
-    });
+    if (this.running) return this.running;
+    // Started before but neither running nor finished: this object was reset mid-run. Its
+    // work (model spend, HTTP calls) may have happened; doing it again could do it twice.
+    if (await this.ctx.storage.get(STARTED_KEY)) return interrupted;
+    await this.ctx.storage.put(STARTED_KEY, Date.now());
+    this.running = this.execute(request)
+      .catch((error): RunResult => ({
+        status: "error",
+        code: "failed",
+        message: error instanceof Error ? error.message : String(error),
+        text: "",
+        sources: [],
+        replies: [],
+        failedDelegations: 0,
+      }))
+      .then(async (result) => {
+        await this.ctx.storage.put(RESULT_KEY, result);
+        return result;
+      });
     return this.running;
   }
 
@@ -94,7 +110,17 @@ export class AgentRunDO extends DurableObject<Env> {
     } finally {
       control.dispose();
       // Spans are written before the parent hears the result, so its trace is whole.
-      await log.flush();
+      await log.flush().catch((e) => console.error("span flush failed", e));
     }
   }
 }
+
+const interrupted: RunResult = {
+  status: "error",
+  code: "failed",
+  message: "the run was interrupted and is not repeated, so its work is not done twice",
+  text: "",
+  sources: [],
+  replies: [],
+  failedDelegations: 0,
+};

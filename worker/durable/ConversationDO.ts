@@ -7,7 +7,7 @@
  * client that comes back with its last seq gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AgentConfig } from "../../shared/config";
+import type { AgentConfig, SiteConfig } from "../../shared/config";
 import { MAX_FRAME_BYTES, TRANSCRIPT_PAGE } from "../../shared/limits";
 import {
   type ActivityData,
@@ -28,7 +28,7 @@ import { Notes } from "../conversation/notes";
 import { REPLIES, relayReplies } from "../conversation/replies";
 import { canMove } from "../conversation/status";
 import { type NewMessage, Transcript } from "../conversation/transcript";
-import { runController } from "../engine/abort";
+import { RunCancelled, runController, sleep } from "../engine/abort";
 import { Budget } from "../engine/budget";
 import { runAgent } from "../engine/run-agent";
 import type { ConversationPort, RunResult } from "../engine/types";
@@ -47,6 +47,10 @@ const HISTORY = 40;
 const WATCHDOG_MS = 60_000;
 /** Transfers allowed within one turn (A → B → C), so two agents cannot bounce forever. */
 const MAX_TRANSFERS = 2;
+/** How long a stop waits for the turn to wind down. */
+const STOP_GRACE_MS = 5_000;
+/** A turn whose object keeps crashing is given up after this many tries. */
+const MAX_TURN_ATTEMPTS = 3;
 /** Turns in a row that fail, or delegations failing in one turn, before a person is called. */
 const FAILURE_POLICY = 2;
 
@@ -63,6 +67,25 @@ export interface InitRequest {
   identity?: CheckedIdentity;
 }
 
+interface StatusDetails {
+  reason: string;
+  /** Only move from these statuses (what the caller saw may have changed while it waited). */
+  from?: ConversationStatus[];
+  summary?: string;
+  runId?: string;
+  parentSpanId?: string;
+  assigneeId?: string | undefined;
+  assigneeName?: string | undefined;
+  by?: StaffMember;
+}
+
+interface Transition {
+  from: ConversationStatus;
+  meta: ConversationMeta;
+  details: StatusDetails;
+  site: SiteConfig | null;
+}
+
 /** What a staff action answers: the worker turns a refusal into a 4xx. */
 export type StaffResult = { ok: true; status: ConversationStatus } | { ok: false; httpStatus: 404 | 409; code: string; message: string };
 
@@ -72,8 +95,11 @@ interface Turn {
   messageId: string;
   author: string;
   text: string;
-  cancel: () => void;
+  /** Aborted by a stop or a person taking over, from the turn's first moment on. */
+  abort: AbortController;
   children: Set<() => Promise<void>>;
+  /** Settles when the turn has stored its reply and said `done`. */
+  settled: Promise<void>;
 }
 
 interface SocketState {
@@ -93,6 +119,14 @@ export class ConversationDO extends DurableObject<Env> {
   private loop: Promise<void> | null = null;
   /** New visitor messages per minute (resends do not count). */
   private sends: SlidingWindow;
+  /** Visitor sends are handled one at a time, so seqs follow arrival order. */
+  private sendQueue: Promise<unknown> = Promise.resolve();
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.sendQueue.then(work, work);
+    this.sendQueue = next.catch(() => {});
+    return next;
+  }
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -152,7 +186,7 @@ export class ConversationDO extends DurableObject<Env> {
     const meta = this.meta.get();
     if (!meta) return { status: "unknown" };
     if (meta.status === "bot") {
-      await this.setStatus("waiting", { reason: request.reason, summary: request.summary, runId: request.runId, parentSpanId: request.spanId });
+      await this.setStatus("waiting", { reason: request.reason, summary: request.summary, runId: request.runId, parentSpanId: request.spanId, from: ["bot"] });
     }
     return { status: this.meta.get()?.status ?? "waiting" };
   }
@@ -193,7 +227,10 @@ export class ConversationDO extends DurableObject<Env> {
     };
   }
 
-  /** Atomic: the object handles one call at a time, so of two staff claiming, one wins. */
+  /**
+   * Atomic: the status check and the change happen with no wait in between (the object runs
+   * one event at a time between awaits), so of two staff claiming at once, one wins.
+   */
   async claim(staff: StaffMember): Promise<StaffResult> {
     const meta = this.meta.get();
     if (!meta) return notFound();
@@ -201,9 +238,11 @@ export class ConversationDO extends DurableObject<Env> {
       if (meta.assigneeId === staff.id) return { ok: true, status: "human" };
       return { ok: false, httpStatus: 409, code: "already_claimed", message: `${meta.assigneeName ?? "Someone"} already has this conversation` };
     }
-    // A person taking over stops the bot mid-reply.
+    const moved = this.transition("human", { reason: "claim", assigneeId: staff.id, assigneeName: staff.name });
+    if (!moved) return refused(meta.status, "human");
+    // A person taking over stops the bot mid-reply; its partial reply is stored before "joined".
     await this.stop();
-    await this.setStatus("human", { reason: "claim", assigneeId: staff.id, assigneeName: staff.name });
+    await this.afterTransition(moved);
     this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: `${staff.name} joined the conversation.` });
     return { ok: true, status: "human" };
   }
@@ -341,19 +380,20 @@ export class ConversationDO extends DurableObject<Env> {
       return;
     }
     switch (frame.type) {
-      case "send": {
-        if (!this.transcript.byClientId(frame.clientMessageId)) {
-          const wait = this.sends.hit() ?? (await this.ipLimit(socket?.ip ?? "local"));
-          if (wait !== null) {
-            const seconds = Math.max(1, Math.ceil(wait / 1000));
-            Clients.sendTo(ws, { type: "error", data: { code: "rate_limited", message: `too many messages; try again in ${seconds} s`, retryAfter: seconds } });
-            return;
+      case "send":
+        await this.serially(async () => {
+          if (!this.transcript.byClientId(frame.clientMessageId)) {
+            const wait = this.sends.hit() ?? (await this.ipLimit(socket?.ip ?? "local"));
+            if (wait !== null) {
+              const seconds = Math.max(1, Math.ceil(wait / 1000));
+              Clients.sendTo(ws, { type: "error", data: { code: "rate_limited", message: `too many messages; try again in ${seconds} s`, retryAfter: seconds } });
+              return;
+            }
           }
-        }
-        const { message, duplicate } = await this.accept(frame.clientMessageId, frame.text);
-        Clients.sendTo(ws, { type: "ack", data: { clientMessageId: frame.clientMessageId, seq: message.seq, messageId: message.id, duplicate } });
+          const { message, duplicate } = await this.accept(frame.clientMessageId, frame.text);
+          Clients.sendTo(ws, { type: "ack", data: { clientMessageId: frame.clientMessageId, seq: message.seq, messageId: message.id, duplicate } });
+        });
         return;
-      }
       case "resume":
         this.sendBacklog(ws, frame.after);
         return;
@@ -407,8 +447,14 @@ export class ConversationDO extends DurableObject<Env> {
   private async accept(clientMessageId: string, text: string): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const existing = this.transcript.byClientId(clientMessageId);
     if (existing) return { message: existing, duplicate: true };
-    // Writing again after a resolution reopens the conversation with the bot.
-    if (this.requireMeta().status === "resolved") await this.setStatus("bot", { reason: "visitor wrote again" });
+    // Writing again after a resolution reopens the conversation with the bot, which does not
+    // answer what was written to a person.
+    if (this.requireMeta().status === "resolved") {
+      this.meta.update({ answeredSeq: this.transcript.lastSeqOf("user") });
+      await this.setStatus("bot", { reason: "visitor wrote again", from: ["resolved"] });
+      const arrived = this.transcript.byClientId(clientMessageId);
+      if (arrived) return { message: arrived, duplicate: true };
+    }
     const message = this.appendAndBroadcast({ id: randomId("m_"), role: "user", text, clientMessageId });
     const meta = this.requireMeta();
     if (meta.status === "bot") this.kick();
@@ -427,7 +473,11 @@ export class ConversationDO extends DurableObject<Env> {
     return result.ok ? null : result.retryAfterMs;
   }
 
-  private async postMessage(body: { clientMessageId: string; text: string }): Promise<Response> {
+  private postMessage(body: { clientMessageId: string; text: string }): Promise<Response> {
+    return this.serially(() => this.postMessageNow(body));
+  }
+
+  private async postMessageNow(body: { clientMessageId: string; text: string }): Promise<Response> {
     if (!this.transcript.byClientId(body.clientMessageId)) {
       const wait = this.sends.hit();
       if (wait !== null) {
@@ -437,7 +487,12 @@ export class ConversationDO extends DurableObject<Env> {
     }
     // The stream is open before the message is stored, so it cannot miss the first delta.
     let seq = Number.POSITIVE_INFINITY;
-    const stream = this.clients.openStream("visitor", (event) => event.type === "done" && (event.data.upTo ?? Number.POSITIVE_INFINITY) >= seq);
+    let awaitingTurn = false;
+    const stream = this.clients.openStream("visitor", (event) => {
+      if (event.type === "done") return (event.data.upTo ?? Number.POSITIVE_INFINITY) >= seq;
+      // A person took over before any turn covered this message: no `done` will come for it.
+      return awaitingTurn && event.type === "status" && event.data.status !== "bot" && !(this.turn && this.turn.upTo >= seq);
+    });
     const { message, duplicate } = await this.accept(body.clientMessageId, body.text);
     seq = message.seq;
     const meta = this.requireMeta();
@@ -454,7 +509,7 @@ export class ConversationDO extends DurableObject<Env> {
     if (!botWillAnswer && !inFlight) {
       if (meta.status !== "bot") stream.send({ type: "status", data: this.statusData(meta) });
       stream.send({ type: "done", data: { reason: answered ? "complete" : "skipped" } });
-    }
+    } else awaitingTurn = true;
     return stream.response;
   }
 
@@ -525,27 +580,30 @@ export class ConversationDO extends DurableObject<Env> {
     if (meta.status === "bot" || meta.status === "resolved") {
       // The bot never talks over a person: a reply in progress stops here.
       await this.stop();
-      await this.setStatus("waiting", { reason: "visitor", summary: "The visitor asked for a person." });
-      this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.visitorHandoff });
+      if (await this.setStatus("waiting", { reason: "visitor", summary: "The visitor asked for a person.", from: ["bot", "resolved"] })) {
+        this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.visitorHandoff });
+      }
     }
     return Response.json({ status: this.requireMeta().status });
   }
 
-  private async setStatus(
-    status: ConversationStatus,
-    details: {
-      reason: string;
-      summary?: string;
-      runId?: string;
-      parentSpanId?: string;
-      assigneeId?: string | undefined;
-      assigneeName?: string | undefined;
-      by?: StaffMember;
-    },
-  ): Promise<void> {
+  /** Changes the status (fetching what a wait needs first); false when the move is not allowed. */
+  private async setStatus(status: ConversationStatus, details: StatusDetails): Promise<boolean> {
+    const site = status === "waiting" ? await this.ownSite() : null;
+    const moved = this.transition(status, details, site);
+    if (!moved) return false;
+    await this.afterTransition(moved);
+    return true;
+  }
+
+  /**
+   * The status change itself, synchronous: the check and the write see the same state, so
+   * a concurrent claim or handoff cannot slip between them.
+   */
+  private transition(status: ConversationStatus, details: StatusDetails, site: SiteConfig | null = null): Transition | null {
     const before = this.requireMeta();
-    if (before.status !== status && !canMove(before.status, status)) return;
-    const site = status === "waiting" ? await getSite(this.env, before.siteKey) : null;
+    if (before.status === status || !canMove(before.status, status)) return null;
+    if (details.from && !details.from.includes(before.status)) return null;
     const now = Date.now();
     const meta = this.meta.update({
       status,
@@ -558,10 +616,16 @@ export class ConversationDO extends DurableObject<Env> {
         : {}),
       ...(status === "bot" ? { waitingSince: undefined, handoffDeadline: undefined } : {}),
     });
+    return { from: before.status, meta, details, site };
+  }
+
+  /** What follows a status change: the log, the index, every client, the inbox, webhooks, timers. */
+  private async afterTransition({ from, meta, details, site }: Transition): Promise<void> {
+    const status = meta.status;
     const log = new SpanLog(this.env.DB, { conversationId: meta.conversationId, orgId: meta.orgId, ...(this.turn ? { turnId: this.turn.id } : {}) });
     log.event(
       status === "waiting" ? "handoff" : "status",
-      `${before.status}→${status}`,
+      `${from}→${status}`,
       "ok",
       { runId: details.runId ?? "conversation", ...(details.parentSpanId ? { parentId: details.parentSpanId } : {}) },
       { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}), ...(details.by ? { by: details.by.name } : {}) } },
@@ -573,14 +637,21 @@ export class ConversationDO extends DurableObject<Env> {
       assigneeName: details.assigneeName ?? null,
       waitingSince: meta.waitingSince ?? null,
     });
-    this.clients.broadcast({ type: "status", data: this.statusData(meta) });
+    this.clients.broadcast({ type: "status", data: this.statusData(this.requireMeta()) });
     this.publishSummary();
     if (status === "waiting") {
       await this.webhook("conversation.handoff", { reason: details.reason, summary: meta.summary ?? null });
       // Outside staffed hours nobody will claim it: ask for an email right away.
-      if (site && !staffedNow(site.businessHours)) await this.requestLead("outside business hours");
+      if (site && !staffedNow(site.businessHours) && this.requireMeta().status === "waiting") await this.requestLead("outside business hours");
       else await this.scheduleAlarm();
     }
+  }
+
+  /** The conversation's site — only while it still belongs to this conversation's org. */
+  private async ownSite(): Promise<SiteConfig | null> {
+    const meta = this.requireMeta();
+    const site = await getSite(this.env, meta.siteKey).catch(() => null);
+    return site && site.orgId === meta.orgId ? site : null;
   }
 
   /** Nobody can take the conversation now: the widget asks the visitor for an email. */
@@ -623,11 +694,13 @@ export class ConversationDO extends DurableObject<Env> {
     })();
   }
 
+  /** Stops the turn in flight and waits (a few seconds at most) until it has stored its partial reply. */
   async stop(): Promise<void> {
     const turn = this.turn;
     if (!turn) return;
-    turn.cancel();
+    turn.abort.abort();
     await Promise.all([...turn.children].map((cancel) => cancel()));
+    await Promise.race([turn.settled, sleep(STOP_GRACE_MS)]);
   }
 
   private async runTurn(upTo: number): Promise<void> {
@@ -635,11 +708,26 @@ export class ConversationDO extends DurableObject<Env> {
     const turnId = randomId("t_", 12);
     const log = new SpanLog(this.env.DB, { conversationId: meta.conversationId, orgId: meta.orgId, turnId });
     const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: { upTo } });
-    const turn: Turn = { id: turnId, upTo, messageId: randomId("m_"), author: "", text: "", cancel: () => {}, children: new Set() };
+    let settle: () => void = () => {};
+    const turn: Turn = {
+      id: turnId,
+      upTo,
+      messageId: randomId("m_"),
+      author: "",
+      text: "",
+      abort: new AbortController(),
+      children: new Set(),
+      settled: new Promise<void>((resolve) => (settle = resolve)),
+    };
     this.turn = turn;
     let reason: "complete" | "stopped" | "error" | "deadline" | "budget" = "complete";
+    // If the object crashed in this turn before, it may crash again: give up after a few tries.
+    const attempts = meta.turnAttempts?.upTo === upTo ? meta.turnAttempts.count + 1 : 1;
+    this.meta.update({ turnAttempts: { upTo, count: attempts } });
+    const stillOurs = () => !turn.abort.signal.aborted && this.requireMeta().status === "bot";
     try {
-      const site = await getSite(this.env, meta.siteKey);
+      if (attempts > MAX_TURN_ATTEMPTS) throw new Error(`the turn failed ${attempts - 1} times`);
+      const site = await this.ownSite();
       let agent = await getAgent(this.env, meta.orgId, meta.activeAgent);
       if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await getAgent(this.env, meta.orgId, site.entryAgent);
       if (!agent) {
@@ -651,6 +739,8 @@ export class ConversationDO extends DurableObject<Env> {
       const history = this.history(upTo);
       let result: RunResult | null = null;
       for (let hop = 0; hop <= MAX_TRANSFERS; hop++) {
+        // Stopped, or a person took over, while this turn was still getting ready.
+        if (!stillOurs()) break;
         result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop);
         if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
         const next = await getAgent(this.env, meta.orgId, result.transferTo);
@@ -658,7 +748,7 @@ export class ConversationDO extends DurableObject<Env> {
         this.meta.update({ activeAgent: next.id });
         agent = next;
       }
-      reason = await this.concludeTurn(turn, agent, result as RunResult);
+      reason = result ? await this.concludeTurn(turn, agent, result) : "stopped";
       turnSpan.end(reason === "complete" ? "ok" : reason === "stopped" ? "cancelled" : reason === "deadline" ? "timeout" : "error", { data: { reason } });
     } catch (error) {
       reason = "error";
@@ -668,11 +758,12 @@ export class ConversationDO extends DurableObject<Env> {
     } finally {
       // A closed turn leaves nothing running under it.
       await Promise.all([...turn.children].map((cancel) => cancel()));
-      this.meta.update({ answeredSeq: Math.max(upTo, this.requireMeta().answeredSeq) });
+      this.meta.update({ answeredSeq: Math.max(upTo, this.requireMeta().answeredSeq), turnAttempts: undefined });
       this.turn = null;
       // The trace is whole before the client hears `done`.
       await log.flush().catch((e) => console.error("span flush failed", e));
       this.clients.broadcast({ type: "done", data: { turnId, reason, upTo } });
+      settle();
     }
   }
 
@@ -680,7 +771,10 @@ export class ConversationDO extends DurableObject<Env> {
     const meta = this.requireMeta();
     const deadline = Date.now() + agent.timeoutMs;
     const control = runController(deadline);
-    turn.cancel = () => control.cancel();
+    // The turn's stop reaches this hop's run (and, through it, every delegated run).
+    const onStop = () => control.cancel(new RunCancelled());
+    turn.abort.signal.addEventListener("abort", onStop, { once: true });
+    if (turn.abort.signal.aborted) onStop();
     turn.author = agent.name;
     const port: ConversationPort = {
       activity: (data) => this.activity(data),
@@ -715,6 +809,7 @@ export class ConversationDO extends DurableObject<Env> {
         history,
       );
     } finally {
+      turn.abort.signal.removeEventListener("abort", onStop);
       control.dispose();
     }
   }
@@ -745,7 +840,7 @@ export class ConversationDO extends DurableObject<Env> {
         // The specialists' answers that did come back are still delivered.
         const relayed = result.replies.length ? relayReplies(result.replies) : "";
         this.finishReply(turn, { ...base, text: join(turn.text, relayed, bot() ? REPLIES.budget : REPLIES.budgetNoHuman) });
-        if (bot()) await this.setStatus("waiting", { reason: "policy", summary: "The token budget is used up." });
+        if (bot()) await this.setStatus("waiting", { reason: "policy", summary: "The token budget is used up.", from: ["bot"] });
         return "budget";
       }
       case "max_turns":
@@ -765,8 +860,9 @@ export class ConversationDO extends DurableObject<Env> {
 
   private async policyHandoff(summary: string): Promise<void> {
     this.meta.update({ failures: 0 });
-    await this.setStatus("waiting", { reason: "policy", summary });
-    this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.policyHandoff });
+    if (await this.setStatus("waiting", { reason: "policy", summary, from: ["bot"] })) {
+      this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: REPLIES.policyHandoff });
+    }
   }
 
   private finishReply(turn: Turn, reply: { text: string; sources?: StoredMessage["sources"]; agentId?: string; offline?: boolean }): void {

@@ -64,25 +64,37 @@ export class Budget {
   async reserve(estimate: number): Promise<Reservation | BudgetHit> {
     const rules = await this.applicable();
     const taken: Reservation["windows"] = [];
-    for (const rule of rules) {
-      const window = windowOf(rule.period);
-      const [, update] = await this.db.batch([
-        this.db.prepare("INSERT OR IGNORE INTO budget_counters (rule_id, window) VALUES (?, ?)").bind(rule.id, window),
-        this.db
-          .prepare(
-            `UPDATE budget_counters SET reserved = reserved + ?1
-             WHERE rule_id = ?2 AND window = ?3 AND used + reserved + ?1 <= ?4
-             RETURNING used`,
-          )
-          .bind(estimate, rule.id, window, rule.limit_tokens),
-      ]);
-      if (!update || update.results.length === 0) {
-        if (taken.length) await this.release({ estimate, windows: taken });
-        return this.hitFor(rule, window);
+    try {
+      for (const rule of rules) {
+        const result = await this.reserveOne(rule, estimate);
+        if ("ruleId" in result) {
+          await this.release({ estimate, windows: taken });
+          return result;
+        }
+        taken.push({ rule, window: result.window });
       }
-      taken.push({ rule, window });
+    } catch (error) {
+      // Give back what was taken before the failure, then let the caller see it.
+      await this.release({ estimate, windows: taken }).catch(() => {});
+      throw error;
     }
     return { estimate, windows: taken };
+  }
+
+  /** One rule: a conditional update that only succeeds when the estimate still fits. */
+  private async reserveOne(rule: BudgetRule, estimate: number): Promise<BudgetHit | { window: string }> {
+    const window = windowOf(rule.period);
+    const [, update] = await this.db.batch([
+      this.db.prepare("INSERT OR IGNORE INTO budget_counters (rule_id, window) VALUES (?, ?)").bind(rule.id, window),
+      this.db
+        .prepare(
+          `UPDATE budget_counters SET reserved = reserved + ?1
+           WHERE rule_id = ?2 AND window = ?3 AND used + reserved + ?1 <= ?4
+           RETURNING used`,
+        )
+        .bind(estimate, rule.id, window, rule.limit_tokens),
+    ]);
+    return !update || update.results.length === 0 ? this.hitFor(rule, window) : { window };
   }
 
   /** Turns a reservation into spend: counters and ledger change in one transaction. */

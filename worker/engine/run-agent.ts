@@ -64,8 +64,8 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
       const lastTurn = turns >= agent.maxTurns || toolCalls >= agent.maxToolCalls;
       const offered = lastTurn ? [] : specs;
 
-      const estimate = messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0) + agent.model.maxTokens;
-      const reservation = await ctx.budget.reserve(estimate);
+      const promptTokens = messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0);
+      const reservation = await ctx.budget.reserve(promptTokens + agent.model.maxTokens);
       if (isBudgetHit(reservation)) {
         ctx.log.event("budget", "reserve", "blocked", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, {
           error: `budget rule ${reservation.ruleId} (${reservation.period}) reached: ${reservation.used}/${reservation.limit} tokens`,
@@ -81,22 +81,32 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         agentId: agent.id,
         data: { turn: turns, tools: offered.map((t) => t.name) },
       });
+      const usage = { conversationId: ctx.conversationId, runId: ctx.runId, agentId: agent.id };
+      const streamed = { text: "" };
       let out: ModelTurn;
       try {
-        out = await callModel(ctx, provider, messages, offered, texts.length > 0);
+        out = await callModel(ctx, provider, messages, offered, texts.length > 0, streamed);
       } catch (error) {
-        await ctx.budget.release(reservation);
         const { status, code, message } = describeError(error);
-        modelSpan.end(status, { error: message });
-        if (code === "timeout" || code === "cancelled") throw error;
+        // A call cut by a stop or the deadline still used tokens: charge the prompt and what
+        // streamed (estimated), so stopping near the end is not a way around the budget.
+        const interrupted = code === "timeout" || code === "cancelled";
+        const charged = interrupted ? promptTokens + estimateTokens(streamed.text) : 0;
+        await (charged ? ctx.budget.settle(reservation, { ...usage, tokens: charged }) : ctx.budget.release(reservation)).catch((e: unknown) =>
+          console.error("budget bookkeeping failed", e),
+        );
+        modelSpan.end(status, { error: message, ...(charged ? { tokensIn: promptTokens, tokensOut: charged - promptTokens } : {}) });
+        if (interrupted) throw error;
         return fail(code, message);
       }
-      await ctx.budget.settle(reservation, {
-        conversationId: ctx.conversationId,
-        runId: ctx.runId,
-        agentId: agent.id,
-        tokens: out.tokensIn + out.tokensOut,
-      });
+      try {
+        await ctx.budget.settle(reservation, { ...usage, tokens: out.tokensIn + out.tokensOut });
+      } catch (error) {
+        // The answer stands; this call is missing from the ledger and the counters alike
+        // (they change in one transaction), and its reservation is given back.
+        console.error("budget settle failed", error);
+        await ctx.budget.release(reservation).catch(() => {});
+      }
       modelSpan.end("ok", { tokensIn: out.tokensIn, tokensOut: out.tokensOut, data: { toolCalls: out.calls.map((c) => c.name) } });
       if (out.text) texts.push(out.text);
 
@@ -182,10 +192,9 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
   } catch (error) {
     return end(toolError("invalid_arguments", `arguments are not a JSON object: ${(error as Error).message}`));
   }
-  const hit = await ctx.budget.exhausted();
-  if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
-
   try {
+    const hit = await ctx.budget.exhausted();
+    if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
     const running = handler.run(ctx, call, args, span.id);
     return end(await (handler.handlesAbort ? running : raceSignal(running, ctx.signal)));
   } catch (error) {
@@ -194,7 +203,14 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
   }
 }
 
-async function callModel(ctx: RunContext, provider: ModelProvider, messages: ChatMessage[], tools: ToolSpec[], continuing: boolean): Promise<ModelTurn> {
+async function callModel(
+  ctx: RunContext,
+  provider: ModelProvider,
+  messages: ChatMessage[],
+  tools: ToolSpec[],
+  continuing: boolean,
+  streamed: { text: string },
+): Promise<ModelTurn> {
   const turn: ModelTurn = { text: "", calls: [], tokensIn: 0, tokensOut: 0 };
   // Text of a later model turn is a new paragraph of the same visible reply.
   let separator = continuing ? "\n\n" : "";
@@ -202,6 +218,7 @@ async function callModel(ctx: RunContext, provider: ModelProvider, messages: Cha
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (chunk.type === "text") {
       turn.text += chunk.text;
+      streamed.text = turn.text;
       if (ctx.onText && chunk.text) {
         ctx.onText(separator + chunk.text);
         separator = "";

@@ -79,7 +79,9 @@ export class OpenAIProvider implements ModelProvider {
     }
     if (request.signal.aborted) throw request.signal.reason;
     for (const [index, call] of [...calls.entries()].sort((a, b) => a[0] - b[0])) {
-      yield { type: "tool_call", call: { ...call, id: call.id || `call_${index}` } };
+      // A model that sends no id gets a unique one: "call_0" in every turn would make
+      // different delegations share one child run.
+      yield { type: "tool_call", call: { ...call, id: call.id || `call_${index}_${crypto.randomUUID().slice(0, 8)}` } };
     }
   }
 }

@@ -21,7 +21,13 @@ export const searchKnowledgeTool: ToolHandler = {
       agentId: ctx.agent.id,
       data: { query, collections: ctx.agent.knowledge },
     });
-    const passages = await searchKnowledge(ctx.env.DB, ctx.orgId, ctx.agent.knowledge, query);
+    let passages;
+    try {
+      passages = await searchKnowledge(ctx.env.DB, ctx.orgId, ctx.agent.knowledge, query);
+    } catch (error) {
+      span.end("error", { error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
     span.end("ok", { data: { results: passages.map((p) => p.ref) } });
     return toolOk(
       { results: passages.map((p) => ({ ref: p.ref, title: p.title, url: p.url, text: p.text })) },
