@@ -20,7 +20,8 @@ export function ensureDevVars(path) {
   const wanted = {
     ADMIN_TOKEN: randomSecret,
     SESSION_SECRET: randomSecret,
-    BILLING_API_KEY: randomSecret,
+    // The demo org's secret for its billing lookup tool (SECRET_<ORG>_<NAME>).
+    SECRET_DEMO_BILLING_API_KEY: randomSecret,
     // Short enough to type: the demo staff accounts' password.
     DEMO_STAFF_PASSWORD: () => randomBytes(6).toString("base64url"),
   };

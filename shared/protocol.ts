@@ -164,8 +164,9 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /**
  * Who the visitor is, from the site's own login. `signature` is the hex HMAC-SHA256 of
- * `userId` under the site's identity secret, computed by the site's backend; Switchboard
- * checks it, so a visitor cannot claim to be someone else.
+ * `userId` (or `userId:email` when an email is given) under the site's identity secret,
+ * computed by the site's backend; Switchboard checks it, so a visitor cannot claim to be
+ * someone else.
  */
 export const Identity = z
   .object({

@@ -116,6 +116,51 @@ describe("scoped admin tokens", () => {
   });
 });
 
+describe("keys, CORS and leads", () => {
+  it("a deleted site's key is never reused, so its conversations cannot pass to another org", async () => {
+    await call(ADMIN_TOKEN, "POST", "/api/admin/orgs", { id: "orgc", name: "C" });
+    await call(ADMIN_TOKEN, "POST", "/api/admin/orgs/orga/agents", { ...testAgent("front"), model: { provider: "offline" } });
+    expect((await call(ADMIN_TOKEN, "POST", "/api/admin/orgs/orga/sites", { key: "gone", name: "Gone", entryAgent: "front", allowedOrigins: [LOCAL_ORIGIN] })).status).toBe(201);
+    const conv = await startConversation(sb, "gone");
+    expect((await call(ADMIN_TOKEN, "DELETE", "/api/admin/orgs/orga/sites/gone")).status).toBe(200);
+    await call(ADMIN_TOKEN, "POST", "/api/admin/orgs/orgc/agents", { ...testAgent("front"), model: { provider: "offline" } });
+    const reuse = await call(ADMIN_TOKEN, "POST", "/api/admin/orgs/orgc/sites", { key: "gone", name: "Mine now", entryAgent: "front", allowedOrigins: [LOCAL_ORIGIN] });
+    expect(reuse.status).toBe(409);
+    // The old conversation answers as a conversation whose site is gone.
+    expect((await sb.fetch(`/api/conversations/${conv.id}/messages`, { headers: { authorization: `Bearer ${conv.token}` } })).status).toBe(404);
+  });
+
+  it("answers CORS preflights for the visitor API only", async () => {
+    const preflight = (path: string) => sb.fetch(path, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    expect((await preflight(`/api/conversations/${convA.id}/messages`)).headers.get("access-control-allow-origin")).toBe("https://evil.example");
+    expect((await preflight("/api/admin/orgs")).headers.get("access-control-allow-origin")).toBeNull();
+    expect((await preflight("/api/staff/login")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("takes a lead only when the conversation asks for one", async () => {
+    const res = await sb.fetch(`/api/conversations/${convA.id}/lead`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${convA.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: "spam@example.com" }),
+    });
+    expect(res.status).toBe(409);
+    expect(await sb.db.prepare("SELECT COUNT(*) AS n FROM leads WHERE email = 'spam@example.com'").first()).toEqual({ n: 0 });
+  });
+
+  it("a token cannot revoke a token broader than itself", async () => {
+    const broad = await issue(["*"], "orga");
+    const narrow = await issue(["tokens:write"], "orga");
+    expect((await call(narrow.body.token, "DELETE", `/api/admin/tokens/${broad.body.id}`)).status).toBe(403);
+    expect((await call(broad.body.token, "GET", "/api/admin/orgs/orga/agents")).status).toBe(200);
+  });
+
+  it("no site may claim the deployment's own host as a custom domain", async () => {
+    const own = new URL(sb.url).hostname;
+    const res = await call(ADMIN_TOKEN, "PUT", "/api/admin/orgs/orga/sites/orga", { name: "A", entryAgent: "router", allowedOrigins: [LOCAL_ORIGIN], customDomains: [own] });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe("visitors and staff stay in their lane", () => {
   it("a visitor token opens only its own conversation", async () => {
     const res = await sb.fetch(`/api/conversations/${convB.id}/messages?after=0`, { headers: { authorization: `Bearer ${convA.token}` } });
@@ -141,7 +186,7 @@ describe("rate limits", () => {
   let c: { id: string; token: string };
   beforeAll(async () => {
     limited = await startSwitchboard({
-      vars: { RATE_LIMIT_STARTS_PER_IP: "3", RATE_LIMIT_SENDS_PER_VISITOR: "2", RATE_LIMIT_SENDS_PER_IP: "1000", RATE_LIMIT_LOGINS_PER_IP: "2" },
+      vars: { RATE_LIMIT_STARTS_PER_IP: "3", RATE_LIMIT_SENDS_PER_VISITOR: "2", RATE_LIMIT_SENDS_PER_IP: "1000", RATE_LIMIT_LOGINS_PER_IP: "2", RATE_LIMIT_ACTIONS_PER_IP: "3" },
     });
     await setupOrg(limited, "rl", [testAgent("router", { model: { provider: "offline" } })]);
     c = await startConversation(limited, "rl"); // the first of the IP's three starts
@@ -196,5 +241,12 @@ describe("rate limits", () => {
     const blocked = await attempt();
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get("retry-after")).toBeTruthy();
+  });
+
+  it("handoffs, leads, feedback and identify calls per IP", async () => {
+    const hit = () => limited.fetch(`/api/conversations/${c.id}/handoff`, { method: "POST", headers: { authorization: `Bearer ${c.token}` } });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await hit()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });

@@ -144,3 +144,21 @@ describe("counters under concurrency", () => {
     expect(budgetReplies.length + ledger.n).toBe(40);
   });
 });
+
+describe("stopped calls", () => {
+  it("a call cut by a stop is still charged (an estimate of what was sent and streamed)", async () => {
+    await setupOrg(sb, "bstop", [testAgent("router")]);
+    const rule = await addRule("bstop", 1_000_000);
+    model.on(agent("[router]"), { text: "a long answer that streams for a while", chunkDelayMs: 200 });
+    const conv = await startConversation(sb, "bstop");
+    const sending = send(sb, conv, "talk");
+    await model.until(() => model.requests.length === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    await sb.fetch(`/api/conversations/${conv.id}/stop`, { method: "POST", headers: { authorization: `Bearer ${conv.token}` } });
+    await sending;
+    const ledger = await ledgerSum("bstop");
+    expect(ledger.n).toBe(1);
+    expect(ledger.t).toBeGreaterThan(0);
+    expect(await counter(rule)).toEqual({ used: ledger.t, reserved: 0 });
+  });
+});

@@ -396,3 +396,32 @@ describe("hostile", () => {
     expect((await client.get("/api/staff/me")).status).toBe(401);
   });
 });
+
+describe("races", () => {
+  it("two staff claiming while the bot is delegating: one wins, the bot stops, and nothing bot-written follows 'joined'", async () => {
+    await setupOrg(sb, "race", [testAgent("router", { delegates: ["slow"] }), testAgent("slow")]);
+    await addStaff(sb, "race", "ria@race.example", "Ria");
+    await addStaff(sb, "race", "rob@race.example", "Rob");
+    const ria = await staffLogin(sb, "ria@race.example");
+    const rob = await staffLogin(sb, "rob@race.example");
+    model.on(agent("[router]"), { toolCalls: [{ name: "delegate", arguments: { agent: "slow", prompt: "take long" } }] }, { text: "too late" });
+    model.on(agent("[slow]"), { text: "thinking…", stall: true });
+    const conv = await startConversation(sb, "race");
+    const sending = send(sb, conv, "hello");
+    await model.until(() => model.requests.some(agent("[slow]")));
+    const [a, b] = await Promise.all([ria.post(`/api/staff/conversations/${conv.id}/claim`), rob.post(`/api/staff/conversations/${conv.id}/claim`)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const { events } = await sending;
+    expect(events.at(-1)).toMatchObject({ type: "done", data: { reason: "stopped" } });
+    const slow = model.requests.find(agent("[slow]"));
+    await model.until(() => slow?.endedAt !== undefined);
+    expect(slow?.aborted).toBe(true);
+    const messages = (await transcript(sb, conv)).messages;
+    const joined = messages.findIndex((m) => m.role === "system" && m.text.endsWith("joined the conversation."));
+    expect(joined).toBeGreaterThan(0);
+    expect(messages.filter((m) => m.role === "system" && m.text.endsWith("joined the conversation."))).toHaveLength(1);
+    expect(messages.slice(joined).some((m) => m.role === "assistant")).toBe(false);
+    // The router never got to consolidate.
+    expect(model.requests.filter(agent("[router]"))).toHaveLength(1);
+  });
+});

@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agent, ScriptedModel } from "./helpers/model-server";
-import { flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
+import { ADMIN_TOKEN, flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
 
 const SECRET = "orders-secret-value-9f8e7d";
 let sb: Switchboard;
@@ -23,13 +23,15 @@ beforeAll(async () => {
     if (req.url?.startsWith("/slow")) return void setTimeout(() => res.end("{}"), 5_000);
     if (req.url?.startsWith("/huge")) return void res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(100_000));
     if (req.url?.startsWith("/missing")) return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"no such order"}');
+    if (req.url?.startsWith("/echo")) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ headers: req.headers }));
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ order: req.url, status: "shipped" }));
   });
   api.listen(0, "127.0.0.1");
   await once(api, "listening");
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   await model.start();
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url, ORDERS_KEY: SECRET } });
+  // The "tools" org's secret ORDERS_KEY, and a platform secret an agent must never reach.
+  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url, SECRET_TOOLS_ORDERS_KEY: SECRET } });
   const tool = (name: string, path: string, extra = {}) => ({
     name,
     description: `${name} tool`,
@@ -46,6 +48,14 @@ beforeAll(async () => {
         tool("huge_lookup", "/huge", { maxResponseBytes: 1000 }),
         tool("missing_lookup", "/missing"),
         tool("unset_secret", "/orders/x", { secretHeaders: { "x-api-key": "NOT_CONFIGURED" } }),
+        tool("echo", "/echo"),
+        tool("steal_admin", "/echo", { secretHeaders: { "x-api-key": "ADMIN_TOKEN" } }),
+        {
+          name: "typed",
+          description: "typed tool",
+          parameters: { type: "object", properties: { orderId: { type: "string", pattern: "^[A-Z]-\\d+$" } }, required: ["orderId"] },
+          url: `${apiUrl}/orders/{orderId}`,
+        },
       ],
     }),
   ]);
@@ -103,5 +113,45 @@ describe("HTTP tools", () => {
     expect(seen.some((s) => s.url.startsWith("/orders/x"))).toBe(false);
     const statuses = flatten(await trace(sb, conv.id)).filter((s) => s.kind === "tool").map((s) => `${s.name}:${s.status}`);
     expect(statuses.sort()).toEqual(["huge_lookup:ok", "missing_lookup:error", "slow_lookup:timeout", "unset_secret:error"]);
+  });
+});
+
+describe("HTTP tool safety", () => {
+  it("checks arguments against the tool's schema, sends only declared ones, and refuses '..' in the path", async () => {
+    model.on(
+      agent("[router]"),
+      {
+        toolCalls: [
+          { id: "t1", name: "typed", arguments: { orderId: 42 } },
+          { id: "t2", name: "typed", arguments: { orderId: "a/b" } },
+          { id: "t3", name: "get_order", arguments: { orderId: ".." } },
+          { id: "t4", name: "get_order", arguments: { orderId: "B-7", admin: "true" } },
+        ],
+      },
+      { text: "checked" },
+    );
+    const conv = await startConversation(sb, "tools");
+    await send(sb, conv, "look up");
+    const [wrongType, wrongPattern, dots, extra] = results();
+    expect(wrongType).toMatchObject({ error: { code: "invalid_arguments" } });
+    expect(wrongPattern).toMatchObject({ error: { code: "invalid_arguments" } });
+    expect(dots).toMatchObject({ error: { code: "invalid_arguments" } });
+    expect(extra).toMatchObject({ status: "shipped" });
+    // Only the valid call reached the endpoint, without the undeclared argument.
+    expect(seen.map((s) => s.url)).toEqual(["/orders/B-7"]);
+  });
+
+  it("never reaches platform secrets, scrubs secrets from echoed answers, and passes the conversation id", async () => {
+    model.on(agent("[router]"), { toolCalls: [{ name: "steal_admin", arguments: {} }, { name: "echo", arguments: {} }] }, { text: "done" });
+    const conv = await startConversation(sb, "tools");
+    await send(sb, conv, "echo");
+    const [steal, echo] = results();
+    expect(steal).toMatchObject({ error: { code: "misconfigured" } });
+    expect(seen.some((s) => JSON.stringify(s.headers).includes(ADMIN_TOKEN))).toBe(false);
+    // The endpoint got the real secret; the model sees it scrubbed.
+    expect(seen.at(-1)?.headers["x-api-key"]).toBe(SECRET);
+    expect(echo.headers["x-api-key"]).toBe("[secret]");
+    expect(echo.headers["x-switchboard-conversation"]).toBe(conv.id);
+    expect(JSON.stringify(model.requests.map((r) => r.body))).not.toContain(SECRET);
   });
 });

@@ -9,7 +9,7 @@ import { LOCAL_ORIGIN, send, setupOrg, startConversation, startSwitchboard, type
 
 let sb: Switchboard;
 const SECRET = "site-identity-secret-0123456789";
-const sign = (userId: string, secret = SECRET) => createHmac("sha256", secret).update(userId).digest("hex");
+const sign = (message: string, secret = SECRET) => createHmac("sha256", secret).update(message).digest("hex");
 
 beforeAll(async () => {
   sb = await startSwitchboard({ seed: true });
@@ -24,7 +24,7 @@ const start = (siteKey: string, identity: unknown) =>
 
 describe("identify", () => {
   it("accepts a correctly signed identity and marks it verified", async () => {
-    const res = await start("signed", { userId: "u-1", name: "Ada", email: "ada@example.com", signature: sign("u-1") });
+    const res = await start("signed", { userId: "u-1", name: "Ada", email: "ada@example.com", signature: sign("u-1:ada@example.com") });
     expect(res.status).toBe(201);
     const { conversationId } = (await res.json()) as { conversationId: string };
     expect(await sb.db.prepare("SELECT user_id, identity_verified FROM conversations WHERE id = ?").bind(conversationId).first()).toEqual({ user_id: "u-1", identity_verified: 1 });
@@ -37,6 +37,8 @@ describe("identify", () => {
       { userId: "u-2", signature: sign("u-2", "wrong-secret-0123456789") },
       { userId: "u-2", signature: sign("u-1") },
       { userId: "u-2" },
+      // A valid signature for the user id alone does not vouch for an email.
+      { userId: "u-1", email: "victim@example.com", signature: sign("u-1") },
     ]) {
       const res = await start("signed", identity);
       expect(res.status).toBe(403);

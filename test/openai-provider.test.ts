@@ -101,4 +101,19 @@ describe("openai provider", () => {
     // The visitor's message is kept.
     expect((await transcript(sb, conv)).messages.map((m) => m.role)).toEqual(["user", "assistant"]);
   });
+
+  it("an agent that picks its own endpoint never gets the platform's key", async () => {
+    await sb.putAgent("demo", {
+      id: "router",
+      name: "Lumen Assistant",
+      description: "Test router",
+      instructions: "You are the test router.",
+      model: { name: "self-hosted", baseURL: model.url },
+    });
+    model.on("test router", { text: "From my own endpoint." });
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, "hi");
+    expect(reply?.text).toBe("From my own endpoint.");
+    expect(model.requests[0]?.headers.authorization).toBe("Bearer no-key");
+  });
 });

@@ -19,8 +19,10 @@ export const api = new ApiRoutes(app);
 // are added here, on success and on error alike, so browsers can read either.
 app.use("/api/*", async (c, next) => {
   if (c.req.method === "OPTIONS") {
+    // Only the visitor API is called cross-origin; admin and staff routes get no CORS at all.
     const origin = c.req.header("origin");
-    return new Response(null, { status: 204, headers: origin ? { ...corsHeaders(origin), ...PREFLIGHT_HEADERS } : {} });
+    const visitorRoute = /^\/api\/(sites|conversations)\//.test(new URL(c.req.url).pathname);
+    return new Response(null, { status: 204, headers: origin && visitorRoute ? { ...corsHeaders(origin), ...PREFLIGHT_HEADERS } : {} });
   }
   await next();
   const origin = c.get("corsOrigin") as string | undefined;

@@ -32,6 +32,7 @@ export interface Env {
   RATE_LIMIT_SENDS_PER_IP?: string;
   RATE_LIMIT_SENDS_PER_VISITOR?: string;
   RATE_LIMIT_LOGINS_PER_IP?: string;
+  RATE_LIMIT_ACTIONS_PER_IP?: string;
   /** Password of the seeded demo staff accounts (npm start writes it to .dev.vars). */
   DEMO_STAFF_PASSWORD?: string;
   /** Secrets referenced by HTTP tools' `secretHeaders` and agents' `apiKeySecret`. */

@@ -112,7 +112,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
           APP_VERSION: "test",
           ADMIN_TOKEN,
           SESSION_SECRET,
-          BILLING_API_KEY,
+          SECRET_DEMO_BILLING_API_KEY: BILLING_API_KEY,
           DEMO_STAFF_PASSWORD: STAFF_PASSWORD,
           WEBHOOK_RETRY_BASE_MS: "200",
           // Suites share one loopback IP; the rate-limit suite sets its own low limits.
@@ -120,6 +120,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
           RATE_LIMIT_SENDS_PER_IP: "100000",
           RATE_LIMIT_SENDS_PER_VISITOR: "100000",
           RATE_LIMIT_LOGINS_PER_IP: "100000",
+          RATE_LIMIT_ACTIONS_PER_IP: "100000",
           ...options.vars,
         },
         assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,

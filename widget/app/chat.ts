@@ -127,8 +127,9 @@ export class ChatClient {
     if (this.state.status === "bot") this.set({ busy: true });
     void this.ensureConversation().then((ok) => {
       if (!ok) return;
+      // A new link flushes the whole outbox when it comes up; an open one takes just this.
       if (!this.connection) this.connect();
-      else this.flushOutbox();
+      else this.connection.send({ type: "send", clientMessageId: item.clientMessageId, text: item.text });
     });
     return null;
   }
@@ -275,6 +276,7 @@ export class ChatClient {
       this.reset();
       this.session.outbox = outbox;
       for (const item of outbox) this.addLocal(item);
+      if (outbox.length && (await this.ensureConversation())) this.connect();
     }
   }
 
@@ -287,7 +289,16 @@ export class ChatClient {
   private onEvent(event: ServerEvent): void {
     switch (event.type) {
       case "ready":
-        this.set({ status: event.data.status, provider: event.data.provider, online: true });
+        // What was in progress before the gap is unknown now: the backlog that follows says
+        // whether a reply is still streaming (and busy comes back with its delta).
+        this.set({
+          status: event.data.status,
+          provider: event.data.provider,
+          online: true,
+          busy: false,
+          activities: [],
+          messages: this.state.messages.filter((m) => m.state !== "streaming"),
+        });
         return;
       case "message":
         return this.onMessage(event.data);
@@ -335,13 +346,19 @@ export class ChatClient {
         return;
       case "error":
         this.set({ error: event.data.message });
-        // Rate limited: the outbox keeps the message; try again when allowed.
-        if (event.data.code === "rate_limited") setTimeout(() => this.flushOutbox(), (event.data.retryAfter ?? 5) * 1000);
+        // Rate limited: the outbox keeps the message; one retry when allowed.
+        if (event.data.code === "rate_limited" && !this.retryTimer) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.flushOutbox();
+          }, (event.data.retryAfter ?? 5) * 1000);
+        }
         return;
     }
   }
 
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   private onMessage(m: StoredMessage): void {
     this.lastSeq = Math.max(this.lastSeq, m.seq);

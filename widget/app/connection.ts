@@ -125,7 +125,14 @@ export class StreamLink implements Link {
       this.failures = 0;
       this.on.up();
     };
-    source.onerror = () => this.on.down(++this.failures);
+    source.onerror = () => {
+      this.on.down(++this.failures);
+      // EventSource retries by itself unless it gave up (CLOSED): then start a new one.
+      if (source.readyState === EventSource.CLOSED && this.source === source) {
+        this.source = null;
+        setTimeout(() => this.connect(), Math.min(30_000, 1000 * 2 ** Math.min(this.failures, 5)));
+      }
+    };
     for (const type of EVENTS) {
       source.addEventListener(type, (e) => this.on.event({ type, data: JSON.parse((e as MessageEvent<string>).data) } as ServerEvent));
     }
@@ -140,10 +147,25 @@ export class StreamLink implements Link {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: frame.type === "send" ? JSON.stringify({ clientMessageId: frame.clientMessageId, text: frame.text }) : "{}",
     })
-      // The live stream carries the same events; this answer's copy is not needed.
-      .then((r) => r.body?.cancel())
-      .catch(() => this.on.down(++this.failures));
+      .then((r) => {
+        // The live stream carries the same events; this answer's copy is not needed.
+        void r.body?.cancel();
+        // Refused for now (rate limit, a restart): the outbox keeps it for the retry.
+        if (!r.ok && frame.type === "send") this.retryLater();
+      })
+      .catch(() => this.retryLater());
     return true;
+  }
+
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
+  /** The outbox is flushed again on the next `up`; make one happen soon. */
+  private retryLater(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.on.up();
+    }, 5_000);
   }
 
   stop(): void {

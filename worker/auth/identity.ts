@@ -1,8 +1,9 @@
 /**
  * Checks a visitor identity from `Switchboard('identify', …)`. When the site has an identity
- * secret, the signature (hex HMAC-SHA256 of userId, made by the site's backend) is required
- * and must match: otherwise anyone could claim any user's conversations. Without a secret,
- * the identity is kept but marked unverified, and staff see it as such.
+ * secret, the signature is required and must match: hex HMAC-SHA256 of `userId`, or of
+ * `userId:email` when an email is given (so a signed-in user cannot pass someone else's
+ * email off as verified). The display name is not security-relevant and not signed.
+ * Without a secret, the identity is kept but marked unverified, and staff see it as such.
  */
 import type { SiteConfig } from "../../shared/config";
 import type { Identity } from "../../shared/protocol";
@@ -24,7 +25,10 @@ export async function checkIdentity(site: SiteConfig, identity: Identity): Promi
   };
   if (!site.identitySecret) return { ...base, verified: false };
   if (!identity.signature) throw forbidden("this site requires a signed identity (signature)");
-  const expected = await hmacHex(site.identitySecret, identity.userId);
+  const expected = await hmacHex(site.identitySecret, identityMessage(identity));
   if (!timingSafeEqual(identity.signature.toLowerCase(), expected)) throw forbidden("the identity signature does not match");
   return { ...base, verified: true };
 }
+
+/** What the site's backend signs. */
+export const identityMessage = (identity: { userId: string; email?: string }) => (identity.email ? `${identity.userId}:${identity.email}` : identity.userId);

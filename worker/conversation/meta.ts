@@ -28,6 +28,8 @@ export interface ConversationMeta {
   handoffDeadline?: number;
   leadRequested?: boolean;
   leadCaptured?: boolean;
+  /** The pre-chat form was filled in (once per conversation). */
+  preChatLead?: boolean;
   /** A turn in progress and how many times it was started (a crash-looping turn gives up). */
   turnAttempts?: { upTo: number; count: number };
   /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */

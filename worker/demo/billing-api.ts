@@ -1,10 +1,12 @@
 /**
  * The demo billing system's API: invoices and charges by invoice number or customer email.
- * The billing specialist calls it as an HTTP tool with a secret header (BILLING_API_KEY),
+ * The billing specialist calls it as an HTTP tool with a secret header (the demo org's
+ * secret BILLING_API_KEY, i.e. the env var SECRET_DEMO_BILLING_API_KEY),
  * the way it would call a real billing backend.
  */
 import { z } from "zod";
 import { timingSafeEqual } from "../auth/hmac";
+import { orgSecret } from "../config/secrets";
 import { ApiError, unauthorized } from "../http/errors";
 import type { ApiRoutes } from "../http/openapi";
 import { DEMO_ORG } from "./seed";
@@ -46,8 +48,8 @@ export function demoBillingApi(api: ApiRoutes): void {
       query: Query,
     },
     async (c, { query }) => {
-      const key = c.env.BILLING_API_KEY;
-      if (typeof key !== "string" || !key) throw new ApiError(503, "not_configured", "BILLING_API_KEY is not set");
+      const key = orgSecret(c.env, DEMO_ORG, "BILLING_API_KEY");
+      if (!key) throw new ApiError(503, "not_configured", "SECRET_DEMO_BILLING_API_KEY is not set");
       if (!timingSafeEqual(c.req.header("x-billing-key") ?? "", key)) throw unauthorized("wrong billing key");
 
       const invoices = (

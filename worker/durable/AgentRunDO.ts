@@ -96,6 +96,7 @@ export class AgentRunDO extends DurableObject<Env> {
           parentSpanId: request.parentSpanId,
           agent,
           chain: [...request.chain, agent.id],
+          ...(request.visitor ? { visitor: request.visitor } : {}),
           deadline,
           signal: control.signal,
           log,

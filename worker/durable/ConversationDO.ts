@@ -563,10 +563,15 @@ export class ConversationDO extends DurableObject<Env> {
     return Response.json({ messageId: message.id, rating: body.rating });
   }
 
-  /** The email form the widget shows when nobody can answer now. */
+  /** The email form the widget shows when nobody can answer now, or before the first message. */
   private async visitorLead(body: { email: string; name?: string; note?: string }): Promise<Response> {
-    const lead = await this.captureLead({ ...body, source: this.requireMeta().leadRequested ? "handoff" : "pre-chat" });
-    this.meta.update({ leadCaptured: true });
+    // Only when asked: otherwise the endpoint would be a way to flood the leads table.
+    const meta = this.requireMeta();
+    const handoff = !!meta.leadRequested && !meta.leadCaptured;
+    const preChat = !handoff && !meta.preChatLead && (await this.ownSite())?.leadForm === "pre-chat";
+    if (!handoff && !preChat) return errorResponse(409, "not_requested", "this conversation is not asking for contact details");
+    const lead = await this.captureLead({ ...body, source: handoff ? "handoff" : "pre-chat" });
+    this.meta.update(handoff ? { leadCaptured: true } : { preChatLead: true });
     this.appendAndBroadcast({ id: randomId("m_"), role: "system", text: `Thanks! We'll follow up at ${body.email}.` });
     this.clients.broadcast({ type: "status", data: this.statusData(this.requireMeta()) });
     this.publishSummary();
@@ -793,6 +798,7 @@ export class ConversationDO extends DurableObject<Env> {
           parentSpanId: turnSpanId,
           agent,
           chain: [agent.id],
+          ...(meta.identity?.verified ? { visitor: { userId: meta.identity.userId, ...(meta.identity.email ? { email: meta.identity.email } : {}) } } : {}),
           deadline,
           signal: control.signal,
           log,
@@ -820,7 +826,7 @@ export class ConversationDO extends DurableObject<Env> {
     agent: AgentConfig,
     result: RunResult,
   ): Promise<"complete" | "stopped" | "error" | "deadline" | "budget"> {
-    const offline = providerFor(this.env, agent).kind === "offline";
+    const offline = providerFor(this.env, agent, this.requireMeta().orgId).kind === "offline";
     const base = { sources: result.sources, agentId: agent.id, offline };
     const bot = () => this.requireMeta().status === "bot";
     if (result.status === "ok") {

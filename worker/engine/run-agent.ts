@@ -74,7 +74,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         return fail("budget_exceeded", `the ${reservation.period} token budget is used up`);
       }
 
-      const provider = providerFor(ctx.env, agent);
+      const provider = providerFor(ctx.env, agent, ctx.orgId);
       const modelSpan = ctx.log.start("model", provider.kind === "offline" ? "offline" : agent.model.name, {
         runId: ctx.runId,
         parentId: runSpan.id,

@@ -32,6 +32,8 @@ export interface RunContext {
   log: SpanLog;
   budget: Budget;
   conversation: ConversationPort;
+  /** The visitor, when the site verified who they are (passed on to HTTP tools). */
+  visitor?: { userId: string; email?: string };
   /** The conversation's own run: it streams text to visitors and may transfer. */
   isRoot: boolean;
   onText?: (text: string) => void;

@@ -19,6 +19,8 @@ export function limits(env: Env) {
     sendsPerIp: { limit: num(env.RATE_LIMIT_SENDS_PER_IP, 120), windowMs: 60_000 },
     sendsPerVisitor: { limit: num(env.RATE_LIMIT_SENDS_PER_VISITOR, 20), windowMs: 60_000 },
     loginsPerIp: { limit: num(env.RATE_LIMIT_LOGINS_PER_IP, 10), windowMs: 60_000 },
+    /** Handoff requests, leads, feedback and identify calls together. */
+    actionsPerIp: { limit: num(env.RATE_LIMIT_ACTIONS_PER_IP, 60), windowMs: 60_000 },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AgentConfig } from "../../shared/config";
+import { orgSecret } from "../config/secrets";
 import type { Env } from "../env";
 import { OfflineProvider } from "./offline";
 import { OpenAIProvider } from "./openai";
@@ -13,13 +14,19 @@ export function defaultProviderKind(env: Env): "openai" | "offline" {
 }
 
 /**
- * The provider for one agent: the SDK when the agent wants it and its key is configured,
+ * The provider for one agent: the SDK when the agent wants it and a key is configured,
  * else the offline provider (so a site without a key still answers, honestly labelled).
+ *
+ * - `apiKeySecret`: the org's own secret (see config/secrets.ts), sent to the agent's endpoint.
+ * - an agent-chosen `baseURL` without one: no key at all (self-hosted models) — the
+ *   platform's key never goes to an endpoint an agent picked.
+ * - neither: the platform's OPENAI_API_KEY and OPENAI_BASE_URL.
  */
-export function providerFor(env: Env, agent: AgentConfig): ModelProvider {
+export function providerFor(env: Env, agent: AgentConfig, orgId: string): ModelProvider {
   if (agent.model.provider === "offline") return offline;
-  const apiKey = env[agent.model.apiKeySecret ?? "OPENAI_API_KEY"];
-  if (typeof apiKey !== "string" || apiKey === "") return offline;
+  const platformKey = typeof env.OPENAI_API_KEY === "string" && env.OPENAI_API_KEY ? env.OPENAI_API_KEY : undefined;
+  const apiKey = agent.model.apiKeySecret ? orgSecret(env, orgId, agent.model.apiKeySecret) : agent.model.baseURL ? "no-key" : platformKey;
+  if (!apiKey) return offline;
   const baseURL =
     agent.model.baseURL ?? (typeof env.OPENAI_BASE_URL === "string" && env.OPENAI_BASE_URL ? env.OPENAI_BASE_URL : undefined);
   const cacheKey = `${baseURL ?? ""}\n${apiKey}`;

@@ -166,6 +166,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c) => {
       const conversation = await openConversation(c);
+      await limitIp(c.env, clientIp(c.req.raw), "actionsPerIp", "requests");
       return post(conversation.stub, "/handoff");
     },
   );
@@ -182,6 +183,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
+      await limitIp(c.env, clientIp(c.req.raw), "actionsPerIp", "requests");
       const identity = await checkIdentity(conversation.site, body);
       await conversation.stub.identify(identity);
       return c.json({ verified: identity.verified });
@@ -200,6 +202,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
+      await limitIp(c.env, clientIp(c.req.raw), "actionsPerIp", "requests");
       return post(conversation.stub, "/feedback", body);
     },
   );
@@ -217,6 +220,7 @@ export function publicApi(api: ApiRoutes): void {
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
+      await limitIp(c.env, clientIp(c.req.raw), "actionsPerIp", "requests");
       return post(conversation.stub, "/lead", body);
     },
   );

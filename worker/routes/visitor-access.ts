@@ -45,6 +45,9 @@ export async function openConversation(c: Context<AppEnv>): Promise<OpenedConver
   const siteKey = await checkVisitorToken(c.env, id, tokenFromRequest(c.req.raw));
   const site = await getSite(c.env, siteKey);
   if (!site) throw new ApiError(404, "not_found", "the site of this conversation no longer exists");
+  // Belt and braces (keys are never reused): the site must still be the conversation's org's.
+  const row = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
+  if (row && row.org_id !== site.orgId) throw new ApiError(404, "not_found", "the site of this conversation no longer exists");
   checkOrigin(c, site, false);
   return { id, site, stub: c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)) };
 }

@@ -38,6 +38,7 @@ export interface ChildRunRequest {
   deadline: number;
   /** The chain so far, ending with the parent. */
   chain: string[];
+  visitor?: { userId: string; email?: string };
 }
 
 export function maxDepth(ctx: RunContext): number {
@@ -152,6 +153,7 @@ async function attempt(
     ...(args.output_schema ? { outputSchema: args.output_schema } : {}),
     deadline: ctx.deadline,
     chain: ctx.chain,
+    ...(ctx.visitor ? { visitor: ctx.visitor } : {}),
   };
 
   let result: RunResult;

@@ -1,11 +1,17 @@
 /**
- * HTTP tools declared in an agent's config. Arguments fill `{name}` placeholders in the URL
- * and the rest go in the query (GET) or a JSON body (POST). Secret headers are read from the
- * environment at call time and never shown to a model. The call is bounded by the tool's
- * timeout and by the run's deadline, and the response by a size cap.
+ * HTTP tools declared in an agent's config. The model's arguments are checked against the
+ * tool's JSON Schema (only declared properties are sent); they fill `{name}` placeholders in
+ * the URL (a `.` or `..` segment is refused, so a prompt-injected argument cannot walk the
+ * path) and the rest go in the query (GET) or a JSON body (POST). Secret headers are the
+ * org's own secrets, read at call time, never shown to a model, and scrubbed from what the
+ * endpoint answers. A verified visitor identity is passed on, so the backend can authorize.
+ * The call is bounded by the tool's timeout and by the run's deadline, and the response by
+ * a size cap.
  */
+import { z } from "zod";
 import type { HttpToolConfig } from "../../../shared/config";
 import { app } from "../../app";
+import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { type RunContext, type ToolHandler, toolError, toolOk } from "../types";
@@ -18,26 +24,56 @@ export function httpTool(config: HttpToolConfig): ToolHandler {
   };
 }
 
-async function callHttpTool(ctx: RunContext, config: HttpToolConfig, args: Record<string, unknown>) {
-  const rest: Record<string, unknown> = { ...args };
+const validators = new Map<string, z.ZodType | null>();
+
+/** The tool's parameters as a zod validator (null when the schema cannot be used). */
+function validatorFor(config: HttpToolConfig): z.ZodType | null {
+  const key = JSON.stringify(config.parameters);
+  if (!validators.has(key)) {
+    try {
+      validators.set(key, z.fromJSONSchema(config.parameters as Parameters<typeof z.fromJSONSchema>[0]));
+    } catch {
+      validators.set(key, null);
+    }
+  }
+  return validators.get(key) ?? null;
+}
+
+async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record<string, unknown>) {
+  const checked = validatorFor(config)?.safeParse(raw);
+  if (checked && !checked.success) {
+    return toolError("invalid_arguments", checked.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; "));
+  }
+  const declared = (config.parameters as { properties?: Record<string, unknown> }).properties;
+  const rest: Record<string, unknown> = declared ? Object.fromEntries(Object.entries(raw).filter(([k]) => k in declared)) : { ...raw };
+  let badSegment = false;
   const path = config.url.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = rest[name];
+    const value = rest[name] === undefined ? "" : String(rest[name]);
     delete rest[name];
-    return encodeURIComponent(value === undefined ? "" : String(value));
+    if (value === "." || value === "..") badSegment = true;
+    return encodeURIComponent(value);
   });
+  if (badSegment) return toolError("invalid_arguments", "a path argument may not be '.' or '..'");
   const url = new URL(path, "http://switchboard.internal");
   if (config.method === "GET") {
     for (const [k, v] of Object.entries(rest)) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
   }
   const headers = new Headers(config.headers);
+  const secrets: string[] = [];
   for (const [header, secretName] of Object.entries(config.secretHeaders)) {
-    const value = ctx.env[secretName];
-    if (typeof value !== "string" || !value) {
-      return toolError("misconfigured", `the secret ${secretName} for header ${header} is not set`);
-    }
+    const value = orgSecret(ctx.env, ctx.orgId, secretName);
+    if (!value) return toolError("misconfigured", `the secret ${secretName} for header ${header} is not set for this org`);
     headers.set(header, value);
+    secrets.push(value);
+  }
+  headers.set("x-switchboard-conversation", ctx.conversationId);
+  if (ctx.visitor) {
+    headers.set("x-switchboard-user-id", ctx.visitor.userId);
+    if (ctx.visitor.email) headers.set("x-switchboard-user-email", ctx.visitor.email);
   }
   if (config.method === "POST") headers.set("content-type", "application/json");
+  // An endpoint that echoes its request must not hand a secret to the model.
+  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join("[secret]"), text);
 
   const budget = Math.min(config.timeoutMs, ctx.deadline - Date.now());
   const controller = new AbortController();
@@ -57,7 +93,7 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, args: Recor
       : await fetch(request);
     const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
     if (truncated) await reader?.cancel();
-    const text = new TextDecoder().decode(bytes);
+    const text = scrub(new TextDecoder().decode(bytes));
     if (!response.ok) {
       return toolError("http_error", `the endpoint answered ${response.status}`, "error", { status: response.status, body: text.slice(0, 500) });
     }

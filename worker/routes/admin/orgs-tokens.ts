@@ -69,10 +69,12 @@ export function orgsAndTokens(api: ApiRoutes): void {
 
   api.add({ method: "delete", path: "/api/admin/tokens/{id}", summary: "Revoke a token", tag: "admin", auth: "admin" }, async (c) => {
     const admin = await requireAdmin(c, { resource: "tokens", action: "write" });
-    const res = await c.env.DB.prepare(`DELETE FROM admin_tokens WHERE id = ? ${admin.orgId ? "AND org_id = ?" : ""}`)
-      .bind(...[c.req.param("id") ?? "", ...(admin.orgId ? [admin.orgId] : [])])
-      .run();
-    if (!res.meta.changes) throw notFound("token");
+    const id = c.req.param("id") ?? "";
+    const row = await c.env.DB.prepare("SELECT org_id, scopes FROM admin_tokens WHERE id = ?").bind(id).first<{ org_id: string | null; scopes: string }>();
+    if (!row || (admin.orgId && row.org_id !== admin.orgId)) throw notFound("token");
+    // Revoking is as strong as issuing: only tokens this one could have made.
+    if (!scopesCovered(admin.scopes, JSON.parse(row.scopes) as string[])) throw forbidden("a token cannot revoke a token with scopes it does not hold");
+    await c.env.DB.prepare("DELETE FROM admin_tokens WHERE id = ?").bind(id).run();
     return c.json({ deleted: true });
   });
 }
