@@ -29,6 +29,7 @@ beforeAll(async () => {
   await setupOrg(sb, "souq", [testAgent("router")], "router", { locale: "ar", theme: { title: "مساعدة" } });
   await setupOrg(sb, "ident", [testAgent("router")], "router", { identitySecret: "ident-secret-0123456789abcdef" });
   await setupOrg(sb, "leadsite", [testAgent("router")], "router", { leadForm: "pre-chat" });
+  await setupOrg(sb, "deleg", [testAgent("router", { delegates: ["billing"] }), testAgent("billing", { name: "Billing" })]);
   host.page("/", embedPage(sb.url, "", "", "shop"));
 });
 
@@ -224,6 +225,19 @@ describe("features", () => {
     await inWidget(page, "textarea").fill("now my question");
     await inWidget(page, "textarea").press("Enter");
     await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Thanks for your details.");
+    await context.close();
+  });
+
+  it("shows what the agents are doing while a specialist works", async () => {
+    host.page("/deleg", embedPage(sb.url, "", "", "deleg"));
+    model.on(agent("[router]"), { toolCalls: [{ name: "delegate", arguments: { agent: "billing", prompt: "check" } }] }, { text: "Billing checked it: all good." });
+    model.on(agent("[billing]"), { text: "All good.", delayMs: 1200 });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openAndAsk(page, `${host.origin}/deleg`, "is my invoice fine?");
+    await expect.poll(() => inWidget(page, ".sb-activity").first().textContent(), { timeout: 10_000 }).toBe("Checking with Billing…");
+    await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Billing checked it: all good.");
+    expect(await inWidget(page, ".sb-activity").count()).toBe(0);
     await context.close();
   });
 
