@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Source } from "../../shared/protocol";
+import { bestScore } from "../knowledge/search";
 import { estimateTokens } from "../providers/offline";
 import { providerFor } from "../providers/select";
 import { type ChatMessage, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
@@ -214,7 +215,8 @@ async function callModel(
   const turn: ModelTurn = { text: "", calls: [], tokensIn: 0, tokensOut: 0 };
   // Text of a later model turn is a new paragraph of the same visible reply.
   let separator = continuing ? "\n\n" : "";
-  for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal })) {
+  const knowledgeScore = (collections: string[], question: string) => bestScore(ctx.env.DB, ctx.orgId, collections, question);
+  for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal, knowledgeScore })) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (chunk.type === "text") {
       turn.text += chunk.text;

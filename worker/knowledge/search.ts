@@ -63,4 +63,10 @@ export async function searchKnowledge(
   return out;
 }
 
+/** The best BM25 score of `query` in these collections (lower is better), or null for no match. */
+export async function bestScore(db: D1Database, orgId: string, collections: string[], query: string): Promise<number | null> {
+  const [best] = await searchKnowledge(db, orgId, collections, query, 1);
+  return best ? best.score : null;
+}
+
 export const passageSource = (p: Passage): Source => ({ id: p.ref, title: p.title, ...(p.url ? { url: p.url } : {}) });

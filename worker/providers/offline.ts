@@ -1,7 +1,9 @@
 /**
  * The offline provider: what serves when no model is configured. It is honest about what it
  * is (every reply it writes is marked offline) and it drives the same engine as a model
- * would: it routes by matching the question against the specialists' descriptions, calls
+ * would: it routes by matching the question against the specialists' keywords and
+ * descriptions, then against their knowledge (a specialist whose articles match the question
+ * better than the router's own gets it), calls
  * tools whose arguments it can read off the question (a JSON-Schema `pattern` or an email),
  * searches knowledge, and writes answers from what the tools returned, with their sources.
  */
@@ -24,7 +26,7 @@ export class OfflineProvider implements ModelProvider {
   readonly kind = "offline" as const;
 
   async *stream(request: ModelRequest): AsyncIterable<ModelChunk> {
-    const decision = decide(request);
+    const decision = await decide(request);
     const input = request.messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0);
     if (decision.kind === "call") {
       for (const call of decision.calls) yield { type: "tool_call", call };
@@ -42,14 +44,14 @@ export class OfflineProvider implements ModelProvider {
 
 type Decision = { kind: "call"; calls: ToolCall[] } | { kind: "text"; text: string };
 
-function decide({ messages, tools, agent }: ModelRequest): Decision {
+async function decide({ messages, tools, agent, knowledgeScore }: ModelRequest): Promise<Decision> {
   const last = messages[messages.length - 1];
   const question = lastUserText(messages);
   if (last?.role === "tool") return answerFromTools(messages, tools, question);
-  return firstMove(question, tools, agent);
+  return firstMove(question, tools, agent, knowledgeScore);
 }
 
-function firstMove(question: string, tools: ToolSpec[], agent: AgentConfig): Decision {
+async function firstMove(question: string, tools: ToolSpec[], agent: AgentConfig, knowledgeScore: ModelRequest["knowledgeScore"]): Promise<Decision> {
   const tool = (name: string) => tools.find((t) => t.name === name);
   const toolCall = (name: string, args: Record<string, unknown>): ToolCall => ({ id: nextCallId(), name, arguments: JSON.stringify(args) });
   const call = (name: string, args: Record<string, unknown>): Decision => ({ kind: "call", calls: [toolCall(name, args)] });
@@ -65,6 +67,16 @@ function firstMove(question: string, tools: ToolSpec[], agent: AgentConfig): Dec
       .sort((a, b) => b.score - a.score);
     const best = ranked[0];
     if (best && best.score >= ROUTE_THRESHOLD) return call("delegate", { agent: best.c.id, prompt: question });
+    // No specialist's words match: whose knowledge answers this better than the router's own?
+    if (knowledgeScore) {
+      const own = agent.knowledge.length ? await knowledgeScore(agent.knowledge, question) : null;
+      let pick: { id: string; score: number } | null = null;
+      for (const c of delegate.offline.candidates) {
+        const score = c.knowledge.length ? await knowledgeScore(c.knowledge, question) : null;
+        if (score !== null && (pick === null || score < pick.score)) pick = { id: c.id, score };
+      }
+      if (pick && (own === null || pick.score < own)) return call("delegate", { agent: pick.id, prompt: question });
+    }
   }
 
   // A tool whose arguments can be read off the question, with a knowledge search beside it

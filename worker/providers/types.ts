@@ -21,7 +21,7 @@ export type ChatMessage =
 /** Hints a tool carries for the offline provider, which cannot read prose like a model. */
 export interface OfflineHints {
   /** For `delegate` and `transfer_to_agent`: the agents it may pick, with what routes to them. */
-  candidates?: { id: string; name: string; description: string; keywords: string[] }[];
+  candidates?: { id: string; name: string; description: string; keywords: string[]; knowledge: string[] }[];
 }
 
 export interface ToolSpec {
@@ -42,6 +42,9 @@ export interface ModelRequest {
   messages: ChatMessage[];
   tools: ToolSpec[];
   signal: AbortSignal;
+  /** For the offline provider: how well knowledge collections match a question (best BM25
+   * score, lower is better; null when nothing matches). */
+  knowledgeScore?: (collections: string[], question: string) => Promise<number | null>;
 }
 
 export interface ModelProvider {

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { AgentConfig } from "../../../shared/config";
 import { getAgent } from "../../config/store";
+import { candidateHints } from "./offline-hints";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
 
@@ -63,9 +64,7 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
         },
         required: ["agent", "prompt"],
       },
-      offline: {
-        candidates: candidates.map((c) => ({ id: c.id, name: c.name, description: c.description, keywords: c.keywords })),
-      },
+      offline: candidateHints(candidates),
     },
 
     handlesAbort: true,

@@ -1,5 +1,6 @@
 import type { AgentConfig } from "../../../shared/config";
 import { type ToolHandler, toolError, toolOk } from "../types";
+import { candidateHints } from "./offline-hints";
 
 /**
  * `transfer_to_agent`: unlike `delegate`, the other agent takes over the conversation from
@@ -20,9 +21,7 @@ export function transferTool(candidates: AgentConfig[]): ToolHandler {
         },
         required: ["agent"],
       },
-      offline: {
-        candidates: candidates.map((c) => ({ id: c.id, name: c.name, description: c.description, keywords: c.keywords })),
-      },
+      offline: candidateHints(candidates),
     },
     async run(ctx, _call, args, parentSpanId) {
       const target = typeof args.agent === "string" ? args.agent : "";
