@@ -56,6 +56,16 @@ describe("offline demo", () => {
     expect(p.some((x) => x.includes("delegation:billing"))).toBe(false);
   });
 
+  it("without a keyword, the specialist whose knowledge answers better than the router's gets the question", async () => {
+    const conv = await startConversation(sb);
+    const money = await send(sb, conv, "Can I get my money back for my yearly plan?");
+    expect(money.reply?.sources?.[0]?.title).toBe("Refunds and duplicate charges");
+    expect(paths(await trace(sb, conv.id)).some((x) => x.includes("delegation:billing"))).toBe(true);
+    const conv2 = await startConversation(sb);
+    await send(sb, conv2, "My notes are not showing up on my phone");
+    expect(paths(await trace(sb, conv2.id)).some((x) => x.includes("delegation:technical"))).toBe(true);
+  });
+
   it("a general question is answered by the router from the FAQ, without delegating", async () => {
     const conv = await startConversation(sb);
     const { reply } = await send(sb, conv, "How do I export my notes to Markdown?");
