@@ -93,8 +93,10 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
         const event = data as InboxEvent;
         if (event.type === "conversation") {
           setRows((prev) => {
-            const next = new Map(prev);
             const before = prev.get(event.data.id);
+            // Updates can overtake each other on the way: keep the newest.
+            if (before && before.updatedAt > event.data.updatedAt) return prev;
+            const next = new Map(prev);
             next.set(event.data.id, event.data);
             notifyIfNew(before, event.data, me.id);
             return next;

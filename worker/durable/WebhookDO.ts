@@ -75,6 +75,8 @@ export class WebhookDO extends DurableObject<Env> {
     // A little slack: an alarm may fire a millisecond before the time it was set for.
     const due = this.ctx.storage.sql.exec<Row>("SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at LIMIT 20", Date.now() + 50).toArray();
     await Promise.all(due.map((row) => this.deliver(row)));
+    // Delivered events are kept a week for inspection, then dropped.
+    this.ctx.storage.sql.exec("DELETE FROM deliveries WHERE status = 'delivered' AND next_at < ?", Date.now() - 7 * 86_400_000);
     // Inside the alarm handler the firing alarm still reads as set: always set the next one.
     await this.schedule(true);
   }
