@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embedPage, type HostPages, hostPages, launchChromium } from "./helpers/browser";
+import { axeViolations, embedPage, type HostPages, hostPages, launchChromium } from "./helpers/browser";
 import { startSwitchboard, type Switchboard } from "./helpers/switchboard";
 
 let sb: Switchboard;
@@ -88,6 +88,7 @@ describe("demo in Chromium", () => {
     await expect
       .poll(() => full.locator('#switchboard-page .sb-assistant[data-state="sent"]').last().textContent(), { timeout: 10_000 })
       .toContain("Security and privacy");
+    expect(await axeViolations(full)).toEqual([]);
     await context.close();
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { embedPage, type HostPages, SHADOW } from "./helpers/browser";
+import { axeViolations, embedPage, type HostPages, SHADOW } from "./helpers/browser";
 import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
 import { agent } from "./helpers/model-server";
 import { addStaff, setupOrg, STAFF_PASSWORD, type Switchboard, testAgent } from "./helpers/switchboard";
@@ -50,6 +50,7 @@ describe("handoff end to end", () => {
     inbox.on("pageerror", (e) => pageErrors.push(e.message));
     await signIn(inbox, "alex@help.example");
     await expect.poll(() => inbox.locator(".ib-live").textContent()).toBe("Live");
+    expect(await axeViolations(inbox)).toEqual([]);
 
     // The visitor talks to the bot, then asks for a person.
     await visitor.goto(`${host.origin}/`);

@@ -4,15 +4,13 @@
  * ways, a 390×844 phone, keyboard-only use, axe-core, feedback, an RTL locale and signed
  * identity.
  */
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { embedPage, type HostPages, SHADOW } from "./helpers/browser";
+import { axeViolations, embedPage, type HostPages, SHADOW } from "./helpers/browser";
 import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
 import { agent } from "./helpers/model-server";
 import { setupOrg, type Switchboard, testAgent } from "./helpers/switchboard";
 
-const require = createRequire(import.meta.url);
 const scripted = useScriptedSwitchboard();
 const chrome = useBrowser();
 const model = scripted.model;
@@ -176,13 +174,7 @@ describe("mobile and accessibility", () => {
     const page = await context.newPage();
     await openAndAsk(page, `${host.origin}/`, "check accessibility");
     await expect.poll(() => lastReply(page).getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
-    await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-      const result = await axe.run({ include: [["#switchboard-widget"]] }, { resultTypes: ["violations"] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-    });
-    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    expect(await axeViolations(page, "#switchboard-widget")).toEqual([]);
     // The log is announced to screen readers.
     expect(await inWidget(page, '[role="log"]').getAttribute("aria-live")).toBe("polite");
     await context.close();

@@ -61,3 +61,16 @@ export function embedPage(backend: string, body = "", head = "", siteKey = "demo
 
 /** The widget's shadow root, for `page.evaluate` callbacks. */
 export const SHADOW = "#switchboard-widget";
+
+/** axe-core's serious and critical violations on the page (works under a strict CSP too). */
+export async function axeViolations(page: import("playwright-core").Page, include?: string): Promise<string[]> {
+  const { readFileSync } = await import("node:fs");
+  const { createRequire } = await import("node:module");
+  const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(source);
+  return page.evaluate(async (selector) => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const result = await axe.run(selector ? { include: [[selector]] } : document, { resultTypes: ["violations"] });
+    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.impact} ${v.id} ${JSON.stringify(v.nodes[0]?.target)}`);
+  }, include ?? null);
+}

@@ -139,7 +139,7 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
   return (
     <div class="ib-shell">
       <header class="ib-top">
-        <strong>Switchboard inbox</strong>
+        <h1>Switchboard inbox</h1>
         <span class={live ? "ib-live" : "ib-live ib-down"}>{live ? "Live" : "Reconnecting…"}</span>
         <span class="ib-spacer" />
         {"Notification" in window && Notification.permission === "default" ? (
@@ -161,7 +161,7 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
           </button>
         ))}
       </nav>
-      <div class="ib-main">
+      <main class="ib-main">
         <ul class="ib-list" aria-label="Conversations">
           {list.length === 0 ? <li class="ib-empty">Nothing here.</li> : null}
           {list.map((c) => (
@@ -184,7 +184,7 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
         <section class="ib-view">
           {selected ? <Conversation key={selected} id={selected} me={session} summary={rows.get(selected)} /> : <p class="ib-empty">Pick a conversation.</p>}
         </section>
-      </div>
+      </main>
     </div>
   );
 }

@@ -60,7 +60,7 @@ export function demoPage(): string {
 export function chatPage(site: SiteConfig): string {
   return page(
     `${site.theme.title} — ${site.name}`,
-    `<div id="switchboard-page" class="chat-page"></div>
+    `<main class="chat-page"><h1 class="visually-hidden">${escapeHtml(site.theme.title)}</h1><div id="switchboard-page"></div></main>
 <script src="/widget.js" data-site-key="${escapeHtml(site.key)}" data-mode="page" async></script>`,
     `<meta name="description" content="${escapeHtml(site.theme.subtitle || site.theme.title)}">`,
   );
