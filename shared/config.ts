@@ -77,6 +77,7 @@ export const ModelConfig = ModelFields.superRefine((m, ctx) => {
       issue(option, `${option} does not apply to the ${family} family (it does to: ${families.join(", ")})`);
     }
   }
+  if (m.thinkingBudget !== undefined && m.thinking !== true && family !== "offline") issue("thinkingBudget", "a thinking budget needs thinking: true");
   if (family === "anthropic" && m.thinking && m.thinkingBudget !== undefined && m.thinkingBudget < 1024) {
     issue("thinkingBudget", "Anthropic's thinking budget is at least 1024 tokens");
   }

@@ -429,6 +429,7 @@ describe("model config validation", () => {
     [{ family: "openai", name: "gpt-4.1", thinking: true }, "thinking"],
     [{ family: "anthropic", name: "claude-sonnet-4-5", reasoningEffort: "high" }, "reasoningEffort"],
     [{ family: "anthropic", name: "claude-sonnet-4-5", thinking: true, thinkingBudget: 500 }, "thinkingBudget"],
+    [{ family: "google", name: "gemini-2.5-flash", thinkingBudget: 512 }, "thinkingBudget"],
     [{ family: "google", name: "gemini-2.5-flash", provider: "openai" }, "provider"],
     [{ family: "mistral", name: "x" }, "family"],
     [{ family: "openai-compatible", name: "x", baseURL: "http://127.0.0.1:1/v1", extraBody: { model: "other" } }, "extraBody"],
