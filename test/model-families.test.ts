@@ -388,6 +388,17 @@ describe("glm", () => {
     }
   });
 
+  it("the scripted GLM server thinks by default and its thinking eats a 1,024-token answer (the quirk is real)", async () => {
+    chat.glm.on(() => true, { text: "The answer." });
+    const res = await fetch(`${chat.glm.url}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "glm-4.6", messages: [{ role: "user", content: "hi" }], max_tokens: 1024, stream: true }),
+    });
+    const text = await res.text();
+    expect(text).toContain('"finish_reason":"length"');
+    expect(text).not.toContain("The answer.");
+  });
+
   it("a stream without usage is charged by estimate, the same in the ledger and the trace", async () => {
     await useModel({ family: "glm", name: "glm-4.6", baseURL: chat.glm.url, ...secret });
     script(chat.glm, { usage: () => null });
