@@ -27,10 +27,11 @@ if (!process.env.SKIP_BUILD) {
 }
 run(["wrangler", "d1", "migrations", "apply", "switchboard", "--local"], "D1 migrations");
 
-// wrangler does not pass the shell's environment to the worker; these two may come from
+// wrangler does not pass the shell's environment to the worker; the model keys may come from
 // either place (the environment wins).
 mkdirSync(".wrangler", { recursive: true });
-const passthrough = ["OPENAI_API_KEY", "OPENAI_BASE_URL"].filter((k) => process.env[k]);
+const MODEL_VARS = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "XAI_API_KEY", "DEEPSEEK_API_KEY", "QWEN_API_KEY", "GLM_API_KEY"];
+const passthrough = MODEL_VARS.filter((k) => process.env[k]);
 writeFileSync(".wrangler/start.env", passthrough.map((k) => `${k}=${process.env[k]}`).join("\n") + "\n", { mode: 0o600 });
 
 const dev = spawn(

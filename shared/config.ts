@@ -11,21 +11,84 @@ export const Slug = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, '-' and '_'");
 
-export const ModelConfig = z.object({
-  /**
-   * `openai`: any OpenAI-compatible endpoint through the openai SDK. When no API key is
-   * configured the engine serves the agent with the offline provider instead.
-   * `offline`: always the offline provider (useful for a deterministic agent).
-   */
-  provider: z.enum(["openai", "offline"]).default("openai"),
-  name: z.string().min(1).max(128).default("gpt-4o-mini"),
-  /** Per-agent endpoint; defaults to OPENAI_BASE_URL, then to OpenAI. */
-  baseURL: z.url().optional(),
-  /** The org secret holding this agent's key (env SECRET_<ORG>_<NAME>); without it, the
-   * platform's OPENAI_API_KEY — or, with a `baseURL` of the agent's own, no key. */
+/**
+ * Model families: each speaks its provider's own API through its AI SDK provider package
+ * (see worker/providers/families.ts), with the quirks of that family handled there.
+ * `openai-compatible` is anything else that speaks OpenAI chat completions (Ollama, vLLM…);
+ * `offline` is always the offline provider (a deterministic agent, no model).
+ */
+export const ModelFamily = z.enum(["openai", "anthropic", "google", "xai", "deepseek", "qwen", "glm", "openai-compatible", "offline"]);
+export type ModelFamily = z.infer<typeof ModelFamily>;
+
+/** Which options mean something to which family (anything else is refused, so a typo in a
+ * config is an error rather than a setting silently ignored). */
+const FAMILY_OPTIONS: Record<string, readonly ModelFamily[]> = {
+  reasoningEffort: ["openai", "xai", "deepseek", "openai-compatible"],
+  thinking: ["anthropic", "google", "deepseek", "qwen", "glm"],
+  thinkingBudget: ["anthropic", "google", "qwen"],
+  extraBody: ["openai-compatible"],
+};
+
+const ModelFields = z.object({
+  /** Default `openai`. With no API key for it, the engine serves the agent offline instead. */
+  family: ModelFamily.optional(),
+  /** Before model families: `openai` or `offline` (read as `family`). */
+  provider: z.enum(["openai", "offline"]).optional(),
+  /** The provider's model id (`gpt-4o-mini`, `claude-sonnet-4-5`, `gemini-2.5-flash`…). Default `gpt-4o-mini` for `openai`;
+   * required for every other family but `offline`. */
+  name: z.string().min(1).max(128).optional(),
+  /** The agent's own endpoint (required for `openai-compatible`). Without it: the family's
+   * public API (for `openai`, OPENAI_BASE_URL when set). */
+  baseURL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The org secret holding this agent's key (see config/secrets.ts); without it, the
+   * platform's key for the family (OPENAI_API_KEY, ANTHROPIC_API_KEY…) — or, with a `baseURL`
+   * of the agent's own, no key. */
   apiKeySecret: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
   temperature: z.number().min(0).max(2).optional(),
-  maxTokens: z.number().int().min(16).max(32_000).default(1024),
+  /** Most tokens one model call may write (the budget reserves this much per call). */
+  maxOutputTokens: z.number().int().min(16).max(32_000).optional(),
+  /** Before model families: `maxOutputTokens`. */
+  maxTokens: z.number().int().min(16).max(32_000).optional(),
+  /** OpenAI gpt-5 / o-series, xAI grok-3-mini, DeepSeek V4, and OpenAI-compatible servers that take `reasoning_effort`. */
+  reasoningEffort: z.enum(["none", "minimal", "low", "medium", "high"]).optional(),
+  /** Thinking on or off (Anthropic extended thinking, Gemini thinking, DeepSeek, Qwen
+   * `enable_thinking`, GLM `thinking.type`). Unset: off for Qwen and GLM (whose thinking would
+   * eat the whole output budget of a support answer), the provider's default elsewhere. */
+  thinking: z.boolean().optional(),
+  /** Tokens thinking may use (Anthropic: ≥ 1024, added to `maxOutputTokens`; Gemini: part of
+   * it; Qwen: on top of it). */
+  thinkingBudget: z.number().int().min(0).max(32_000).optional(),
+  /** OpenAI-compatible servers: extra request-body fields (`{"chat_template_kwargs": {"enable_thinking": false}}` for vLLM). */
+  extraBody: z
+    .record(z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/i), z.unknown())
+    .refine((b) => JSON.stringify(b).length <= 4096, "at most 4 KB")
+    .refine((b) => !["model", "messages", "tools", "stream", "stream_options"].some((k) => k in b), "may not override model, messages, tools or stream")
+    .optional(),
+});
+
+export const ModelConfig = ModelFields.superRefine((m, ctx) => {
+  const family = m.family ?? m.provider ?? "openai";
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (m.family && m.provider && m.family !== m.provider) issue("provider", `"provider" is the old name of "family"; give one`);
+  if (!m.name && family !== "openai" && family !== "offline") issue("name", `the ${family} family needs a model name`);
+  if (family === "openai-compatible" && !m.baseURL) issue("baseURL", "an openai-compatible model needs a baseURL");
+  for (const [option, families] of Object.entries(FAMILY_OPTIONS)) {
+    if (m[option as keyof typeof m] !== undefined && family !== "offline" && !families.includes(family)) {
+      issue(option, `${option} does not apply to the ${family} family (it does to: ${families.join(", ")})`);
+    }
+  }
+  if (m.thinkingBudget !== undefined && m.thinking !== true && family !== "offline") issue("thinkingBudget", "a thinking budget needs thinking: true");
+  if (family === "anthropic" && m.thinking && m.thinkingBudget !== undefined && m.thinkingBudget < 1024) {
+    issue("thinkingBudget", "Anthropic's thinking budget is at least 1024 tokens");
+  }
+}).transform(({ provider, maxTokens, family, name, maxOutputTokens, ...rest }) => {
+  const resolved = family ?? provider ?? "openai";
+  return {
+    family: resolved,
+    name: name ?? (resolved === "offline" ? "offline" : "gpt-4o-mini"),
+    maxOutputTokens: maxOutputTokens ?? maxTokens ?? 1024,
+    ...rest,
+  };
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 

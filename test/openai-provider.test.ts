@@ -96,6 +96,9 @@ describe("openai provider", () => {
     expect(events.at(-1)).toMatchObject({ type: "done", data: { reason: "error" } });
     const modelSpans = flatten(await trace(sb, conv.id)).filter((s) => s.kind === "model");
     expect(modelSpans[0]?.status).toBe("error");
+    // The provider's own words are in the trace (and not in the visitor's reply).
+    expect(modelSpans[0]?.error).toBe("the model failed (500): upstream exploded");
+    expect(reply?.text).not.toContain("exploded");
     // The SDK's own retries (2) happened, bounded.
     expect(model.requests.length).toBe(3);
     // The visitor's message is kept.

@@ -20,9 +20,16 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Signs visitor tokens and staff sessions. */
   SESSION_SECRET?: string;
-  /** Switches agents whose provider is `openai` from the offline provider to the SDK. */
+  /** Switches agents of the `openai` family (the default) from the offline provider to a model. */
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
+  /** The platform's keys for the other families (agents that name no key of their own). */
+  ANTHROPIC_API_KEY?: string;
+  GOOGLE_API_KEY?: string;
+  XAI_API_KEY?: string;
+  DEEPSEEK_API_KEY?: string;
+  QWEN_API_KEY?: string;
+  GLM_API_KEY?: string;
   /** Longest delegation chain, in hops (default 3). */
   MAX_DELEGATION_DEPTH?: string;
   /** First webhook retry delay in ms (doubles each attempt; default 10 000). */

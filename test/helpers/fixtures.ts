@@ -13,7 +13,16 @@ export function useScriptedSwitchboard(options: StartOptions = {}) {
   const fx = { model: new ScriptedModel(), sb: undefined as unknown as Switchboard };
   beforeAll(async () => {
     await fx.model.start();
-    fx.sb = await startSwitchboard({ ...options, vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fx.model.url, ...options.vars } });
+    fx.sb = await startSwitchboard({
+      ...options,
+      vars: {
+        OPENAI_API_KEY: "sk-test",
+        OPENAI_BASE_URL: fx.model.url,
+        // Agents that name the scripted model as their own endpoint pass the outbound guard.
+        ALLOW_PRIVATE_URLS: fx.model.host,
+        ...options.vars,
+      },
+    });
   });
   afterAll(async () => {
     await fx.sb?.close();

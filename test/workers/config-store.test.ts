@@ -13,7 +13,7 @@ describe("agent configs", () => {
   it("fills defaults, keeps every version, and reads back what was written", async () => {
     const v1 = await putAgent(e, "cfg", { id: "helper", name: "Helper", description: "Helps." });
     expect(v1.version).toBe(1);
-    expect(v1.config).toMatchObject({ timeoutMs: 60_000, maxTurns: 8, maxToolCalls: 16, maxParallel: 4, delegates: [], model: { provider: "openai", maxTokens: 1024 } });
+    expect(v1.config).toMatchObject({ timeoutMs: 60_000, maxTurns: 8, maxToolCalls: 16, maxParallel: 4, delegates: [], model: { family: "openai", name: "gpt-4o-mini", maxOutputTokens: 1024 } });
     const v2 = await putAgent(e, "cfg", { id: "helper", name: "Helper 2", description: "Helps more.", timeoutMs: 5_000 });
     expect(v2.version).toBe(2);
     expect((await getAgent(e, "cfg", "helper"))?.name).toBe("Helper 2");

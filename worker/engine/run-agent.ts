@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Source } from "../../shared/protocol";
 import { bestScore } from "../knowledge/search";
+import { outputCeiling } from "../providers/families";
 import { estimateTokens } from "../providers/offline";
 import { providerFor } from "../providers/select";
 import { type ChatMessage, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
@@ -25,6 +26,7 @@ interface ModelTurn {
   calls: ToolCall[];
   tokensIn: number;
   tokensOut: number;
+  providerData?: unknown;
 }
 
 export async function runAgent(ctx: RunContext, input: ChatMessage[], options: RunOptions = {}): Promise<RunResult> {
@@ -66,7 +68,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
       const offered = lastTurn ? [] : specs;
 
       const promptTokens = messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0);
-      const reservation = await ctx.budget.reserve(promptTokens + agent.model.maxTokens);
+      const reservation = await ctx.budget.reserve(promptTokens + outputCeiling(agent.model));
       if (isBudgetHit(reservation)) {
         ctx.log.event("budget", "reserve", "blocked", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, {
           error: `budget rule ${reservation.ruleId} (${reservation.period}) reached: ${reservation.used}/${reservation.limit} tokens`,
@@ -75,7 +77,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         return fail("budget_exceeded", `the ${reservation.period} token budget is used up`);
       }
 
-      const provider = providerFor(ctx.env, agent, ctx.orgId);
+      const provider = await providerFor(ctx.env, agent, ctx.orgId);
       const modelSpan = ctx.log.start("model", provider.kind === "offline" ? "offline" : agent.model.name, {
         runId: ctx.runId,
         parentId: runSpan.id,
@@ -89,6 +91,8 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         out = await callModel(ctx, provider, messages, offered, texts.length > 0, streamed);
       } catch (error) {
         const { status, code, message } = describeError(error);
+        // The provider's own words go to the trace only (never to the visitor or a parent model).
+        const spanError = error instanceof ModelError && error.detail ? `${message}: ${error.detail}` : message;
         // A call cut by a stop or the deadline still used tokens: charge the prompt and what
         // streamed (estimated), so stopping near the end is not a way around the budget.
         const interrupted = code === "timeout" || code === "cancelled";
@@ -96,7 +100,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         await (charged ? ctx.budget.settle(reservation, { ...usage, tokens: charged }) : ctx.budget.release(reservation)).catch((e: unknown) =>
           console.error("budget bookkeeping failed", e),
         );
-        modelSpan.end(status, { error: message, ...(charged ? { tokensIn: promptTokens, tokensOut: charged - promptTokens } : {}) });
+        modelSpan.end(status, { error: spanError, ...(charged ? { tokensIn: promptTokens, tokensOut: charged - promptTokens } : {}) });
         if (interrupted) throw error;
         return fail(code, message);
       }
@@ -132,7 +136,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         return finish({ status: "ok", text, sources: cited(text, [...sources.values()]), replies, failedDelegations });
       }
 
-      messages.push({ role: "assistant", content: out.text || null, tool_calls: out.calls });
+      messages.push({ role: "assistant", content: out.text || null, tool_calls: out.calls, ...(out.providerData !== undefined ? { providerData: out.providerData } : {}) });
       if (lastTurn) {
         for (const call of out.calls) {
           const reason = turns >= agent.maxTurns ? `the limit of ${agent.maxTurns} model turns` : `the limit of ${agent.maxToolCalls} tool calls`;
@@ -226,6 +230,7 @@ async function callModel(
         separator = "";
       }
     } else if (chunk.type === "tool_call") turn.calls.push(chunk.call);
+    else if (chunk.type === "provider_data") turn.providerData = chunk.data;
     else {
       turn.tokensIn = chunk.inputTokens;
       turn.tokensOut = chunk.outputTokens;

@@ -1,9 +1,9 @@
 /**
  * The one interface every model provider implements. Messages and tools use the OpenAI
- * chat-completions shapes because that is what the SDK speaks; the offline provider reads
- * the same shapes.
+ * chat-completions shapes (the engine's lingua franca); each family's provider translates
+ * them to its own API, and the offline provider reads them as they are.
  */
-import type { AgentConfig } from "../../shared/config";
+import type { AgentConfig, ModelFamily } from "../../shared/config";
 
 export interface ToolCall {
   id: string;
@@ -15,7 +15,14 @@ export interface ToolCall {
 export type ChatMessage =
   | { role: "system"; content: string }
   | { role: "user"; content: string }
-  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
+  | {
+      role: "assistant";
+      content: string | null;
+      tool_calls?: ToolCall[];
+      /** What the provider needs back with this turn (reasoning, thought signatures): opaque to
+       * the engine, which carries it back unchanged within the run. */
+      providerData?: unknown;
+    }
   | { role: "tool"; tool_call_id: string; content: string };
 
 /** Hints a tool carries for the offline provider, which cannot read prose like a model. */
@@ -35,7 +42,9 @@ export interface ToolSpec {
 export type ModelChunk =
   | { type: "text"; text: string }
   | { type: "tool_call"; call: ToolCall }
-  | { type: "usage"; inputTokens: number; outputTokens: number };
+  | { type: "usage"; inputTokens: number; outputTokens: number }
+  /** Goes back with the assistant message of this turn (see ChatMessage.providerData). */
+  | { type: "provider_data"; data: unknown };
 
 export interface ModelRequest {
   agent: AgentConfig;
@@ -47,8 +56,11 @@ export interface ModelRequest {
   knowledgeScore?: (collections: string[], question: string) => Promise<number | null>;
 }
 
+/** Which provider serves: the offline one, or a model family's. */
+export type ProviderKind = ModelFamily;
+
 export interface ModelProvider {
-  readonly kind: "openai" | "offline";
+  readonly kind: ProviderKind;
   stream(request: ModelRequest): AsyncIterable<ModelChunk>;
 }
 
@@ -58,6 +70,8 @@ export class ModelError extends Error {
     readonly code: "rate_limited" | "model_error" | "bad_request" | "auth",
     message: string,
     readonly status?: number,
+    /** The provider's own words (clipped): for the trace only, never for a visitor or a model. */
+    readonly detail?: string,
   ) {
     super(message);
   }
