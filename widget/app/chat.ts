@@ -380,7 +380,10 @@ export class ChatClient {
     let unread = this.state.unread;
     if (this.state.open) this.session.seen = this.lastSeq;
     else if (incoming && m.seq > this.session.seen) unread++;
-    this.set({ messages, unread, ...(m.role === "human" ? { staffTyping: false } : {}) });
+    // A stored reply ends the wait it answered: the dots must not come back in the moment
+    // between it and the turn's `done`. Only a visitor message still after it keeps them.
+    const replied = m.role === "assistant" && !messages.slice(messages.findIndex((x) => x.key === m.id) + 1).some((x) => x.role === "user");
+    this.set({ messages, unread, ...(m.role === "human" ? { staffTyping: false } : {}), ...(replied ? { busy: false, activities: [] } : {}) });
     if (incoming && !this.state.open) this.options.setUnread(unread);
     if (!known) this.options.emit("message", m);
   }
