@@ -73,7 +73,7 @@ export interface IngestedSections {
   /** False only when `skipUnchanged` found the same text. */
   changed: boolean;
   contentHash: string;
-  /** What a replacement changed, in passages ("2 passages added, 1 removed"). */
+  /** What a replacement changed, in passages ("2 passages added, 1 passage removed"). */
   changeSummary: string | null;
 }
 
