@@ -7,7 +7,7 @@
 import { deflateSync, strToU8, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../worker/http/errors";
-import { parseContent } from "../../worker/knowledge/formats";
+import { parseContent, type ParsedDocument } from "../../worker/knowledge/formats";
 import { crc32, readZip, safePath } from "../../worker/knowledge/formats/zip";
 import { FORMAT_LIMITS } from "../../worker/knowledge/formats/types";
 import { makeDocx, makePdf, rawZip, text } from "./content-fixtures";
@@ -39,7 +39,7 @@ describe("help-center ZIP exports", () => {
     });
     const { format, documents, skipped } = await parseContent({ bytes: zip, filename: "help-center.zip" });
     expect(format).toBe("zip");
-    const byPath = Object.fromEntries(documents.map((d) => [d.path, d]));
+    const byPath: Record<string, ParsedDocument> = Object.fromEntries(documents.map((d) => [d.path ?? "", d]));
     expect(Object.keys(byPath).sort()).toEqual(["export/account/password.md", "export/account/sso.html", "export/billing/refunds.md", "export/guide.docx", "export/notes.txt", "export/pricing.pdf"]);
 
     const refunds = byPath["export/billing/refunds.md"]!;
@@ -70,7 +70,8 @@ describe("help-center ZIP exports", () => {
     const { files } = readZip(zipSync({ "a.md": data }), FORMAT_LIMITS, () => true);
     expect(new TextDecoder().decode(files[0]!.bytes)).toBe("The quick brown fox jumps over the lazy dog");
     const corrupt = rawZip([{ name: "a.md", data }]);
-    corrupt[30 + 4 + 10] ^= 0xff; // flip a byte inside the compressed data
+    const at = 30 + 4 + 10; // a byte inside the compressed data of "a.md"
+    corrupt[at] = corrupt[at]! ^ 0xff;
     expect(() => readZip(corrupt, FORMAT_LIMITS, () => true)).toThrow(/corrupt/);
   });
 
