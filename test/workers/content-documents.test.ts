@@ -112,6 +112,8 @@ describe("DOCX", () => {
     await rejects(parseContent({ bytes: notWord, filename: "x.docx" }), 422, "malformed_file", /word\/document\.xml/);
     const good = makeDocx([{ text: "Hello" }]);
     await rejects(parseContent({ bytes: good.subarray(0, good.length - 30), filename: "cut.docx" }), 422, "malformed_file");
+    const long = makeDocx(Array.from({ length: 200 }, (_, i) => ({ text: `Paragraph ${i} of a long manual.` })));
+    await rejects(parseContent({ bytes: long, filename: "long.docx" }, { docxPartBytes: 5000 }), 413, "payload_too_large", /Word document's text/);
   });
 });
 

@@ -14,7 +14,7 @@
 import { zipSync } from "fflate";
 import { htmlSections } from "./html";
 import { readZip } from "./zip";
-import { checkDocumentText, malformed, noContent, type FormatLimits, type ParsedDocument } from "./types";
+import { checkDocumentText, malformed, noContent, tooLarge, type FormatLimits, type ParsedDocument } from "./types";
 
 interface Mammoth {
   convertToHtml(input: { arrayBuffer: ArrayBuffer }, options?: { styleMap?: string[]; includeDefaultStyleMap?: boolean; convertImage?: unknown }): Promise<{ value: string; messages: { type: string; message: string }[] }>;
@@ -35,7 +35,9 @@ const xmlText = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").rep
 
 export async function parseDocx(bytes: Uint8Array, limits: FormatLimits): Promise<ParsedDocument> {
   // Word keeps text in XML parts; media, fonts and embedded objects are not read at all.
-  const { files } = readZip(bytes, limits, (path) => /\.(xml|rels)$/i.test(path));
+  const { files, skipped } = readZip(bytes, { ...limits, zipEntryBytes: limits.docxPartBytes }, (path) => /\.(xml|rels)$/i.test(path));
+  const oversized = skipped.find((s) => s.path === "word/document.xml" && /larger than/.test(s.reason));
+  if (oversized) throw tooLarge(`the Word document's text is larger than ${limits.docxPartBytes} bytes of XML; split it into smaller files`);
   const parts = new Map(files.map((f) => [f.path, f.bytes]));
   if (!parts.has("word/document.xml") && !files.some((f) => /^word\/document\d*\.xml$/.test(f.path))) {
     throw malformed("not a Word document: word/document.xml is missing");

@@ -35,7 +35,7 @@ export interface ContentInput {
 }
 
 const EXTENSIONS: Record<string, ContentFormat> = {
-  pdf: "pdf", docx: "docx", csv: "csv", tsv: "csv", json: "json", vtt: "vtt", srt: "srt", zip: "zip",
+  pdf: "pdf", docx: "docx", csv: "csv", tsv: "csv", json: "json", jsonld: "json", vtt: "vtt", srt: "srt", zip: "zip",
   md: "markdown", markdown: "markdown", mdx: "markdown", html: "html", htm: "html", txt: "text", text: "text",
 };
 

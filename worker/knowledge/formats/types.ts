@@ -64,6 +64,11 @@ export interface FormatLimits {
   zipEntryBytes: number;
   /** Uncompressed size of all files read from a ZIP. */
   zipTotalBytes: number;
+  /**
+   * One XML part of a Word file (word/document.xml of a long manual can be large, and mammoth
+   * holds it as a DOM several times its size: 12 MB of XML is ~1,500 pages).
+   */
+  docxPartBytes: number;
   /** Question/answer pairs of one FAQ export. */
   faqPairs: number;
   /** Characters of one CSV field or JSON question/answer. */
@@ -80,6 +85,7 @@ export const FORMAT_LIMITS: FormatLimits = {
   zipFiles: 1000,
   zipEntryBytes: 4 * 1024 * 1024,
   zipTotalBytes: 32 * 1024 * 1024,
+  docxPartBytes: 12 * 1024 * 1024,
   faqPairs: 5000,
   faqFieldChars: 20_000,
   captionCues: 20_000,
