@@ -87,6 +87,7 @@ describe("DOCX", () => {
       { title: "Admin guide (core properties)", lang: "de-DE", image: true },
     );
     expect(detectFormat({ bytes, filename: "guide.docx" })).toBe("docx");
+    expect(detectFormat({ bytes, filename: "upload.bin" })).toBe("docx");
     const { documents } = await parseContent({ bytes, filename: "guide.docx" });
     const doc = documents[0]!;
     expect(doc.format).toBe("docx");

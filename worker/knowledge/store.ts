@@ -1,6 +1,7 @@
 /**
- * Writing knowledge: documents, their chunks, and the FTS index over the chunks, kept in
- * step by this module alone (there are no triggers).
+ * Writing knowledge: documents, their chunks (with the heading, page or second each came
+ * from), the FTS index over the chunks and the chunks' stored embeddings, kept in step by
+ * this module alone (there are no triggers).
  */
 import { randomId } from "../ids";
 import { chunkSections, type SectionChunk } from "./chunking";

@@ -35,7 +35,8 @@ function pick(names: string[], keys: string[]): number {
  */
 export function parseCsv(text: string, limits: FormatLimits): string[][] {
   const src = text.replace(/^\uFEFF/, "");
-  const firstLine = src.slice(0, src.search(/\r|\n/) >>> 0).replace(/"[^"]*"/g, "");
+  const newline = src.search(/\r|\n/);
+  const firstLine = (newline < 0 ? src : src.slice(0, newline)).replace(/"[^"]*"/g, "");
   const delimiter = [",", ";", "\t"].map((d) => ({ d, n: firstLine.split(d).length })).sort((a, b) => b.n - a.n)[0]!.d;
   const rows: string[][] = [];
   let row: string[] = [];

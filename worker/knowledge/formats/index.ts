@@ -59,7 +59,12 @@ export function detectFormat(input: Pick<ContentInput, "bytes" | "filename" | "c
   if (input.format) return input.format;
   const ext = input.filename ? EXTENSIONS[extensionOf(input.filename)] : undefined;
   if (isPdf(input.bytes)) return "pdf";
-  if (isZip(input.bytes)) return ext === "docx" ? "docx" : ext === "zip" ? "zip" : (TYPES.find(([re]) => re.test(input.contentType ?? ""))?.[1] === "docx" ? "docx" : "zip");
+  if (isZip(input.bytes)) {
+    if (ext === "docx" || ext === "zip") return ext;
+    if (/wordprocessingml/.test(input.contentType ?? "")) return "docx";
+    // A Word file is a ZIP whose central directory (at the end) names word/document.xml.
+    return new TextDecoder("latin1").decode(input.bytes.subarray(Math.max(0, input.bytes.length - 65536))).includes("word/document.xml") ? "docx" : "zip";
+  }
   if (ext) return ext;
   const type = (input.contentType ?? "").toLowerCase();
   const byType = TYPES.find(([re]) => re.test(type))?.[1];
