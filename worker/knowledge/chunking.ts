@@ -33,3 +33,34 @@ export function chunkText(text: string, size = CHUNK_CHARS, overlap = OVERLAP_CH
   if (current) chunks.push(current);
   return chunks;
 }
+
+/** Where a piece of text came from: kept on every chunk cut from it, for citations. */
+export interface ChunkPlace {
+  heading?: string;
+  /** 1-based PDF page. */
+  page?: number;
+  /** Second of a video or recording. */
+  startSec?: number;
+}
+
+export interface SectionChunk extends ChunkPlace {
+  text: string;
+}
+
+/**
+ * Chunks of a document given as sections (a page, the part under a heading, a timed
+ * passage). Chunks never span two sections, so each carries its section's place exactly;
+ * within a section the text is cut as `chunkText` cuts it.
+ */
+export function chunkSections(sections: readonly SectionChunk[], size = CHUNK_CHARS, overlap = OVERLAP_CHARS): SectionChunk[] {
+  const out: SectionChunk[] = [];
+  for (const section of sections) {
+    const place: ChunkPlace = {
+      ...(section.heading ? { heading: section.heading } : {}),
+      ...(section.page != null ? { page: section.page } : {}),
+      ...(section.startSec != null ? { startSec: section.startSec } : {}),
+    };
+    for (const text of chunkText(section.text, size, overlap)) out.push({ ...place, text });
+  }
+  return out;
+}
