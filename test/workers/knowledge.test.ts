@@ -57,3 +57,14 @@ describe("search", () => {
     await expect(searchKnowledge(db, "org-a", ["help"], 'password") OR * NEAR(')).resolves.toBeInstanceOf(Array);
   });
 });
+
+describe("HTML extraction", () => {
+  it("decodes character references in the text and the title, once", async () => {
+    const { extractHtml } = await import("../../worker/knowledge/extract");
+    const page = await extractHtml(
+      "<html><head><title>Tips &amp; tricks</title></head><body><nav>menu</nav><p>Don&#8217;t write &lt;script&gt; &amp;amp; more &eacute;t&eacute;</p></body></html>",
+    );
+    expect(page.title).toBe("Tips & tricks");
+    expect(page.text).toBe("Don’t write <script> &amp; more été");
+  });
+});

@@ -2,9 +2,12 @@
  * Readable text from what site owners upload or point at: plain text as is, Markdown with
  * its markup kept (the widget renders it), HTML reduced to its visible text with the page
  * chrome (scripts, styles, navigation, header, footer, forms) left out. HTML goes through
- * the runtime's streaming HTMLRewriter, so entities are decoded and broken markup is handled
- * the way a browser would.
+ * the runtime's streaming HTMLRewriter, so broken markup is handled the way a browser would;
+ * its text comes as written in the source, so character references are decoded once, on the
+ * joined text (a reference can be split across text chunks).
  */
+import { decodeEntities } from "./formats/entities";
+
 const SKIP = "script, style, noscript, template, svg, nav, header, footer, form, iframe, head";
 const BLOCK = new Set([
   "p", "div", "section", "article", "main", "aside", "li", "ul", "ol", "br", "hr", "tr", "table",
@@ -68,13 +71,12 @@ export async function extractHtml(html: string): Promise<Extracted> {
       },
     });
   await rewriter.transform(new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } })).arrayBuffer();
-  const text = parts
-    .join("")
+  const text = decodeEntities(parts.join(""))
     .replace(/[ \t\u00a0]+/g, " ")
     .replace(/ *\n */g, "\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
-  const clean = (s: string) => s.replace(/\s+/g, " ").trim();
+  const clean = (s: string) => decodeEntities(s).replace(/\s+/g, " ").trim();
   return { title: clean(title) || clean(h1) || null, text };
 }
 
