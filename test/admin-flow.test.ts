@@ -49,7 +49,7 @@ beforeAll(async () => {
     type: "application/xml",
     body: `<urlset>${Array.from({ length: 101 }, (_, i) => `<url><loc>${pagesUrl}/p${i}</loc></url>`).join("")}</urlset>`,
   };
-  sb = await startSwitchboard();
+  sb = await startSwitchboard({ allowPrivate: [pagesUrl] });
 });
 afterAll(async () => {
   await sb?.close();
@@ -166,7 +166,8 @@ describe("the admin flow", () => {
     expect(tooBig.status).toBe(413);
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { sitemap: `${pagesUrl}/big-sitemap.xml` })).status).toBe(413);
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: "ftp://files.example/x" })).status).toBe(400);
-    expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: `${pagesUrl}/missing` })).status).toBe(502);
+    // A page that cannot be fetched is the caller's to fix: 422, not a 5xx.
+    expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: `${pagesUrl}/missing` })).status).toBe(422);
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { format: "pdf", content: "x" })).status).toBe(400);
     expect((await api("POST", "/api/admin/orgs/acme/collections/Bad Name/documents", { format: "text", content: "x" })).status).toBe(400);
   });

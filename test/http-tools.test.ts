@@ -30,8 +30,10 @@ beforeAll(async () => {
   await once(api, "listening");
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   await model.start();
-  // The "tools" org's secret ORDERS_KEY, and a platform secret an agent must never reach.
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url, SECRET_TOOLS_ORDERS_KEY: SECRET } });
+  // The tool endpoint is on loopback: opened for this suite only.
+  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url }, allowPrivate: [apiUrl] });
+  // The "tools" org's secret ORDERS_KEY (ADMIN_TOKEN is a platform secret an agent must never reach).
+  await sb.putSecret("tools", "ORDERS_KEY", SECRET);
   const tool = (name: string, path: string, extra = {}) => ({
     name,
     description: `${name} tool`,

@@ -10,7 +10,7 @@ import { forbidden, unauthorized } from "../http/errors";
 import type { AppEnv } from "../http/openapi";
 import { sha256Hex, timingSafeEqual } from "./hmac";
 
-export const RESOURCES = ["sites", "agents", "knowledge", "budgets", "staff", "conversations", "leads", "tokens"] as const;
+export const RESOURCES = ["sites", "agents", "knowledge", "budgets", "staff", "conversations", "leads", "tokens", "secrets"] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Action = "read" | "write";
 

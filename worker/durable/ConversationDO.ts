@@ -826,7 +826,7 @@ export class ConversationDO extends DurableObject<Env> {
     agent: AgentConfig,
     result: RunResult,
   ): Promise<"complete" | "stopped" | "error" | "deadline" | "budget"> {
-    const offline = providerFor(this.env, agent, this.requireMeta().orgId).kind === "offline";
+    const offline = (await providerFor(this.env, agent, this.requireMeta().orgId)).kind === "offline";
     const base = { sources: result.sources, agentId: agent.id, offline };
     const bot = () => this.requireMeta().status === "bot";
     if (result.status === "ok") {

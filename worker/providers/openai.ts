@@ -3,13 +3,15 @@
  * Streams text as it arrives, assembles tool calls from their streamed pieces, and reports
  * token usage (`stream_options.include_usage`).
  */
-import OpenAI from "openai";
+import OpenAI, { type ClientOptions } from "openai";
 import type { ModelConfig } from "../../shared/config";
 import { type ChatMessage, type ModelChunk, ModelError, type ModelProvider, type ModelRequest } from "./types";
 
 export interface OpenAIProviderOptions {
   apiKey: string;
   baseURL?: string;
+  /** The outbound guard's fetch, for an endpoint an agent chose (net/outbound.ts). */
+  fetch?: typeof fetch;
 }
 
 export class OpenAIProvider implements ModelProvider {
@@ -20,6 +22,7 @@ export class OpenAIProvider implements ModelProvider {
     this.client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
+      ...(options.fetch ? { fetch: options.fetch as ClientOptions["fetch"] } : {}),
       // Retries of 429/5xx happen inside the SDK with backoff; the run's deadline (the
       // abort signal) bounds them all.
       maxRetries: 2,

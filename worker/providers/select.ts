@@ -1,6 +1,7 @@
 import type { AgentConfig } from "../../shared/config";
 import { orgSecret } from "../config/secrets";
 import type { Env } from "../env";
+import { tenantFetch } from "../net/outbound";
 import { OfflineProvider } from "./offline";
 import { OpenAIProvider } from "./openai";
 import type { ModelProvider } from "./types";
@@ -22,17 +23,18 @@ export function defaultProviderKind(env: Env): "openai" | "offline" {
  *   platform's key never goes to an endpoint an agent picked.
  * - neither: the platform's OPENAI_API_KEY and OPENAI_BASE_URL.
  */
-export function providerFor(env: Env, agent: AgentConfig, orgId: string): ModelProvider {
+export async function providerFor(env: Env, agent: AgentConfig, orgId: string): Promise<ModelProvider> {
   if (agent.model.provider === "offline") return offline;
   const platformKey = typeof env.OPENAI_API_KEY === "string" && env.OPENAI_API_KEY ? env.OPENAI_API_KEY : undefined;
-  const apiKey = agent.model.apiKeySecret ? orgSecret(env, orgId, agent.model.apiKeySecret) : agent.model.baseURL ? "no-key" : platformKey;
+  const apiKey = agent.model.apiKeySecret ? await orgSecret(env, orgId, agent.model.apiKeySecret) : agent.model.baseURL ? "no-key" : platformKey;
   if (!apiKey) return offline;
   const baseURL =
     agent.model.baseURL ?? (typeof env.OPENAI_BASE_URL === "string" && env.OPENAI_BASE_URL ? env.OPENAI_BASE_URL : undefined);
   const cacheKey = `${baseURL ?? ""}\n${apiKey}`;
   let client = clients.get(cacheKey);
   if (!client) {
-    client = new OpenAIProvider({ apiKey, baseURL });
+    // An endpoint the agent chose is a tenant's URL: the outbound guard fetches it.
+    client = new OpenAIProvider({ apiKey, baseURL, ...(agent.model.baseURL ? { fetch: tenantFetch(env) } : {}) });
     clients.set(cacheKey, client);
   }
   return client;

@@ -12,6 +12,7 @@ import { budgetsAndStaffAdmin } from "./admin/budgets-staff";
 import { conversationsAndLeadsAdmin } from "./admin/conversations-leads";
 import { knowledgeAdmin } from "./admin/knowledge";
 import { orgsAndTokens } from "./admin/orgs-tokens";
+import { secretsAdmin } from "./admin/secrets";
 import { sitesAdmin } from "./admin/sites";
 
 export function adminApi(api: ApiRoutes): void {
@@ -21,6 +22,7 @@ export function adminApi(api: ApiRoutes): void {
   knowledgeAdmin(api);
   budgetsAndStaffAdmin(api);
   conversationsAndLeadsAdmin(api);
+  secretsAdmin(api);
 
   api.add(
     {

@@ -13,6 +13,7 @@ import type { HttpToolConfig } from "../../../shared/config";
 import { app } from "../../app";
 import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
+import { FetchFailed, guardedFetch, UrlRefused } from "../../net/outbound";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { type RunContext, type ToolHandler, toolError, toolOk } from "../types";
 
@@ -61,7 +62,7 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
   const headers = new Headers(config.headers);
   const secrets: string[] = [];
   for (const [header, secretName] of Object.entries(config.secretHeaders)) {
-    const value = orgSecret(ctx.env, ctx.orgId, secretName);
+    const value = await orgSecret(ctx.env, ctx.orgId, secretName);
     if (!value) return toolError("misconfigured", `the secret ${secretName} for header ${header} is not set for this org`);
     headers.set(header, value);
     secrets.push(value);
@@ -81,16 +82,21 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
   const onAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const request = new Request(url.href, {
-      method: config.method,
-      headers,
-      body: config.method === "POST" ? JSON.stringify(rest) : undefined,
-      signal: controller.signal,
-    });
-    // A relative URL is one of Switchboard's own endpoints: serve it in-process.
+    const payload = config.method === "POST" ? JSON.stringify(rest) : undefined;
+    // A relative URL is one of Switchboard's own endpoints: serve it in-process. Anything
+    // else goes out through the guard, which keeps the secret and visitor headers from
+    // following a redirect to another origin.
     const response = config.url.startsWith("/")
-      ? await raceSignal(Promise.resolve(app.fetch(request, ctx.env)), controller.signal)
-      : await fetch(request);
+      ? await raceSignal(Promise.resolve(app.fetch(new Request(url.href, { method: config.method, headers, body: payload, signal: controller.signal }), ctx.env)), controller.signal)
+      : (
+          await guardedFetch(ctx.env, url.href, {
+            method: config.method,
+            headers,
+            body: payload,
+            signal: controller.signal,
+            secretHeaders: [...Object.keys(config.secretHeaders), "x-switchboard-user-id", "x-switchboard-user-email"],
+          })
+        ).response;
     const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
     if (truncated) await reader?.cancel();
     const text = scrub(new TextDecoder().decode(bytes));
@@ -111,7 +117,9 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof RunCancelled) return toolError("cancelled", "the run was cancelled", "cancelled");
     if (reason instanceof DeadlineExceeded) return toolError("timeout", `${config.name} timed out`, "timeout");
-    return toolError("http_error", reason instanceof Error ? reason.message : String(reason));
+    if (reason instanceof UrlRefused) return toolError("url_refused", reason.message);
+    if (reason instanceof FetchFailed) return toolError("http_error", reason.message);
+    return toolError("http_error", `${config.name} failed`);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener("abort", onAbort);

@@ -10,6 +10,7 @@ import { deleteAgent, getAgentVersion, getSite, getStoredAgent, listAgents, putA
 import { DEFAULT_MAX_DEPTH } from "../../engine/tools/delegate";
 import type { Env } from "../../env";
 import { ApiError, notFound } from "../../http/errors";
+import { outboundUrlProblem } from "../../net/outbound";
 import type { ApiRoutes } from "../../http/openapi";
 import { z } from "zod";
 import { ORG, orgFromPath } from "./common";
@@ -23,10 +24,24 @@ const maxDepth = (env: Env) => {
 async function validated(env: Env, orgId: string, input: AgentConfigInput): Promise<AgentConfig> {
   const parsed = AgentConfig.safeParse(input);
   if (!parsed.success) throw new ApiError(400, "invalid_request", parsed.error.issues.map((i) => `${i.path.join(".") || "agent"}: ${i.message}`).join("; "));
+  checkAgentUrls(env, parsed.data);
   const others = (await listAgents(env, orgId)).map((s) => s.config).filter((a) => a.id !== parsed.data.id);
   const problem = agentGraphProblem([...others, parsed.data], maxDepth(env));
   if (problem) throw new ApiError(400, "invalid_agent_graph", problem);
   return parsed.data;
+}
+
+/** The URLs an agent makes the worker fetch pass the outbound guard's rules (400 otherwise). */
+function checkAgentUrls(env: Env, agent: AgentConfig): void {
+  const check = (field: string, url: string) => {
+    const problem = outboundUrlProblem(env, url);
+    if (problem) throw new ApiError(400, "url_refused", `${field}: ${problem}`);
+  };
+  if (agent.model.baseURL) check("model.baseURL", agent.model.baseURL);
+  agent.httpTools.forEach((tool, i) => {
+    // A relative URL is served in-process; placeholders are checked as a plain label.
+    if (!tool.url.startsWith("/")) check(`httpTools.${i}.url`, tool.url.replace(/\{\w+\}/g, "x"));
+  });
 }
 
 const out = (s: StoredAgent) => ({ ...s.config, version: s.version, updatedAt: s.updatedAt });

@@ -9,6 +9,7 @@ import { Slug } from "../../../shared/config";
 import { requireAdmin } from "../../auth/admin";
 import { mapLimit } from "../../engine/abort";
 import { ApiError, notFound } from "../../http/errors";
+import type { Env } from "../../env";
 import type { ApiRoutes } from "../../http/openapi";
 import { extractHtml, markdownTitle } from "../../knowledge/extract";
 import { fetchPage, sitemapUrls } from "../../knowledge/fetch";
@@ -110,10 +111,10 @@ export function knowledgeAdmin(api: ApiRoutes): void {
       };
 
       if ("sitemap" in body) {
-        const urls = await sitemapUrls(body.sitemap);
+        const urls = await sitemapUrls(c.env, body.sitemap);
         const results = await mapLimit(urls, 4, async (url) => {
           try {
-            return { ok: true as const, doc: await ingest(await fromUrl(url)) };
+            return { ok: true as const, doc: await ingest(await fromUrl(c.env, url)) };
           } catch (error) {
             return { ok: false as const, url, error: error instanceof Error ? error.message : String(error) };
           }
@@ -131,7 +132,7 @@ export function knowledgeAdmin(api: ApiRoutes): void {
         const title = body.title ?? extracted.title ?? body.source ?? "Untitled";
         return c.json({ documents: [await ingest({ source: body.source ?? body.url ?? title, title, ...(body.url ? { url: body.url } : {}), text: extracted.text })] }, 201);
       }
-      const doc = await fromUrl(body.url);
+      const doc = await fromUrl(c.env, body.url);
       return c.json({ documents: [await ingest({ ...doc, ...(body.title ? { title: body.title } : {}) })] }, 201);
     },
   );
@@ -145,8 +146,8 @@ export function knowledgeAdmin(api: ApiRoutes): void {
 }
 
 /** A fetched page as a document: its URL is its source (so re-ingesting replaces it). */
-async function fromUrl(url: string): Promise<{ source: string; title: string; url: string; text: string }> {
-  const page = await fetchPage(url);
+async function fromUrl(env: Env, url: string): Promise<{ source: string; title: string; url: string; text: string }> {
+  const page = await fetchPage(env, url);
   if (page.contentType.includes("html")) {
     const { title, text } = await extractHtml(page.body);
     return { source: page.url, title: title ?? page.url, url: page.url, text };

@@ -6,7 +6,9 @@
 import { SiteConfig } from "../../../shared/config";
 import { requireAdmin } from "../../auth/admin";
 import { deleteSite, getAgent, getSite, putSite, siteKeyForDomain } from "../../config/store";
+import type { Env } from "../../env";
 import { ApiError, notFound } from "../../http/errors";
+import { outboundUrlProblem } from "../../net/outbound";
 import type { ApiRoutes } from "../../http/openapi";
 import { ORG, orgFromPath } from "./common";
 
@@ -75,10 +77,12 @@ export function sitesAdmin(api: ApiRoutes): void {
   });
 }
 
-async function checkSite(env: Parameters<typeof getAgent>[0], orgId: string, site: { key: string; entryAgent: string; customDomains?: string[] }, ownHost: string) {
+async function checkSite(env: Env, orgId: string, site: { key: string; entryAgent: string; customDomains?: string[]; webhook?: { url: string } }, ownHost: string) {
   if (!(await getAgent(env, orgId, site.entryAgent))) {
     throw new ApiError(400, "invalid_request", `entryAgent: no agent "${site.entryAgent}" in this org`);
   }
+  const webhookProblem = site.webhook ? outboundUrlProblem(env, site.webhook.url) : null;
+  if (webhookProblem) throw new ApiError(400, "url_refused", `webhook.url: ${webhookProblem}`);
   for (const host of site.customDomains ?? []) {
     // The deployment's own host serves the demo and the inbox; no site may take it over.
     if (host === ownHost.toLowerCase()) throw new ApiError(400, "invalid_request", `customDomains: ${host} is Switchboard's own host`);
