@@ -45,9 +45,25 @@ export function demoBillingApi(api: ApiRoutes): void {
       summary: "Demo billing backend: invoices and charges (header x-billing-key)",
       tag: "demo",
       auth: "none",
+      operationId: "demoBillingInvoices",
       query: Query,
+      response: z.object({
+        invoices: z.array(
+          z.object({
+            number: z.string(),
+            customerEmail: z.string(),
+            amount: z.string(),
+            status: z.string(),
+            issuedOn: z.string(),
+            description: z.string(),
+            charges: z.array(z.object({ id: z.string(), amount: z.string(), chargedAt: z.string(), status: z.string() })),
+          }),
+        ),
+        summary: z.string(),
+      }),
+      errors: [401],
     },
-    async (c, { query }) => {
+    async (c, { query, reply }) => {
       const key = await orgSecret(c.env, DEMO_ORG, "BILLING_API_KEY");
       if (!key || !timingSafeEqual(c.req.header("x-billing-key") ?? "", key)) throw unauthorized("wrong billing key");
 
@@ -79,7 +95,7 @@ export function demoBillingApi(api: ApiRoutes): void {
           .filter((ch) => ch.invoice_number === i.number)
           .map((ch) => ({ id: ch.id, amount: money(ch.amount_cents, i.currency), chargedAt: ch.charged_at, status: ch.status })),
       }));
-      return c.json({ invoices: result, summary: summarize(result) });
+      return reply({ invoices: result, summary: summarize(result) });
     },
   );
 }

@@ -3,10 +3,12 @@
  * tool's JSON Schema (only declared properties are sent); they fill `{name}` placeholders in
  * the URL (a `.` or `..` segment is refused, so a prompt-injected argument cannot walk the
  * path) and the rest go in the query (GET) or a JSON body (POST). Secret headers are the
- * org's own secrets, read at call time, never shown to a model, and scrubbed from what the
- * endpoint answers. A verified visitor identity is passed on, so the backend can authorize.
- * The call is bounded by the tool's timeout and by the run's deadline, and the response by
- * a size cap.
+ * org's own secrets (config/secrets.ts), read at call time, never shown to a model, and
+ * scrubbed from what the endpoint answers in every encoding (scrub.ts). A verified visitor
+ * identity is passed on, so the backend can authorize. An absolute URL goes out through the
+ * outbound guard (no private addresses, redirects checked, secrets never sent to another
+ * origin); a relative one is served in-process. The call is bounded by the tool's timeout and
+ * by the run's deadline, and the response by a size cap.
  */
 import { z } from "zod";
 import type { HttpToolConfig } from "../../../shared/config";
@@ -15,6 +17,7 @@ import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
 import { FetchFailed, guardedFetch, UrlRefused } from "../../net/outbound";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
+import { secretScrubber } from "./scrub";
 import { type RunContext, type ToolHandler, toolError, toolOk } from "../types";
 
 export function httpTool(config: HttpToolConfig): ToolHandler {
@@ -73,8 +76,8 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
     if (ctx.visitor.email) headers.set("x-switchboard-user-email", ctx.visitor.email);
   }
   if (config.method === "POST") headers.set("content-type", "application/json");
-  // An endpoint that echoes its request must not hand a secret to the model.
-  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join("[secret]"), text);
+  // An endpoint that echoes its request must not hand a secret to the model, in any encoding.
+  const scrub = secretScrubber(secrets);
 
   const budget = Math.min(config.timeoutMs, ctx.deadline - Date.now());
   const controller = new AbortController();
@@ -99,14 +102,15 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
         ).response;
     const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
     if (truncated) await reader?.cancel();
-    const text = scrub(new TextDecoder().decode(bytes));
+    const text = scrub.text(new TextDecoder().decode(bytes));
     if (!response.ok) {
       return toolError("http_error", `the endpoint answered ${response.status}`, "error", { status: response.status, body: text.slice(0, 500) });
     }
     let body: unknown = text;
     if (!truncated && (response.headers.get("content-type") ?? "").includes("json")) {
       try {
-        body = JSON.parse(text);
+        // Parsed, escapes are undone: the tree is scrubbed again, value by value.
+        body = scrub.value(JSON.parse(text));
       } catch {
         body = text;
       }
