@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { discardBody } from "./http/body";
 import { ApiError, errorBody } from "./http/errors";
 import { ApiRoutes, type AppEnv } from "./http/openapi";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./http/origins";
@@ -53,7 +54,10 @@ app.all("/api/*", () => {
 });
 app.get("*", serveAsset);
 
-app.onError((error, c) => {
+app.onError(async (error, c) => {
+  // A request refused before its body was read: drop the body, so the client's connection
+  // stays usable for its next request.
+  await discardBody(c.req.raw);
   const origin = c.get("corsOrigin") as string | undefined;
   const cors = origin ? corsHeaders(origin) : {};
   if (error instanceof ApiError) {

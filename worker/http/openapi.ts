@@ -81,35 +81,43 @@ export class ApiRoutes {
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
     const status = spec.status ?? 200;
 
-    this.app.on(spec.method.toUpperCase(), honoPath, async (c) => {
-      if (spec.auth === "admin") await authenticateAdmin(c);
-      if (spec.auth === "staff") await requireStaff(c, { mutating: spec.method !== "get" });
-      const params: Record<string, unknown> = {};
-      for (const name of names) {
-        const parsed = (spec.params?.[name] as z.ZodType).safeParse(c.req.param(name) ?? "");
-        if (!parsed.success) throw new ApiError(404, "not_found", `no such ${name}`);
-        params[name] = parsed.data;
+    this.app.on(spec.method.toUpperCase(), honoPath, (c) => this.handle(c, spec, names, status, handler));
+  }
+
+  private async handle<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends Record<string, z.ZodType>, R extends ResponseSpec>(
+    c: Context<AppEnv>,
+    spec: RouteSpec<B, Q, P, R>,
+    names: string[],
+    status: number,
+    handler: (c: Context<AppEnv>, input: RouteInput<B, Q, P, R>) => Response | Promise<Response>,
+  ): Promise<Response> {
+    if (spec.auth === "admin") await authenticateAdmin(c);
+    if (spec.auth === "staff") await requireStaff(c, { mutating: spec.method !== "get" });
+    const params: Record<string, unknown> = {};
+    for (const name of names) {
+      const parsed = (spec.params?.[name] as z.ZodType).safeParse(c.req.param(name) ?? "");
+      if (!parsed.success) throw new ApiError(404, "not_found", `no such ${name}`);
+      params[name] = parsed.data;
+    }
+    if (spec.jsonOnly && !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+      throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
+    }
+    const query = (spec.query ? validate(spec.query, Object.fromEntries(new URL(c.req.url).searchParams)) : undefined) as Infer<Q>;
+    const body = (spec.body ? await readJson(c.req.raw, spec.body, spec.maxBytes) : undefined) as Infer<B>;
+    const reply = ((data: unknown, headers?: Record<string, string>) => {
+      if (!(spec.response instanceof z.ZodType)) throw new Error(`${spec.operationId} does not answer JSON`);
+      const shaped = spec.response.safeParse(data);
+      if (!shaped.success) {
+        console.error(`${spec.operationId}: the answer does not match its schema`, shaped.error.issues.slice(0, 3));
+        throw new ApiError(500, "internal", "something went wrong on our side");
       }
-      if (spec.jsonOnly && !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
-        throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
-      }
-      const query = (spec.query ? validate(spec.query, Object.fromEntries(new URL(c.req.url).searchParams)) : undefined) as Infer<Q>;
-      const body = (spec.body ? await readJson(c.req.raw, spec.body, spec.maxBytes) : undefined) as Infer<B>;
-      const reply = ((data: unknown, headers?: Record<string, string>) => {
-        if (!(spec.response instanceof z.ZodType)) throw new Error(`${spec.operationId} does not answer JSON`);
-        const shaped = spec.response.safeParse(data);
-        if (!shaped.success) {
-          console.error(`${spec.operationId}: the answer does not match its schema`, shaped.error.issues.slice(0, 3));
-          throw new ApiError(500, "internal", "something went wrong on our side");
-        }
-        return c.json(shaped.data as object, status as 200, headers);
-      }) as unknown as Reply<R>;
-      const response = await handler(c, { body, query, params: params as Params<P>, reply });
-      if (spec.auth === "admin" && spec.method !== "get" && response.status < 300) {
-        await recordAdminWrite(c, spec.operationId, spec.method, params, response.status);
-      }
-      return response;
-    });
+      return c.json(shaped.data as object, status as 200, headers);
+    }) as unknown as Reply<R>;
+    const response = await handler(c, { body, query, params: params as Params<P>, reply });
+    if (spec.auth === "admin" && spec.method !== "get" && response.status < 300) {
+      await recordAdminWrite(c, spec.operationId, spec.method, params, response.status);
+    }
+    return response;
   }
 
   document(version: string): Record<string, unknown> {
