@@ -19,10 +19,10 @@ export const ModelConfig = z.object({
    */
   provider: z.enum(["openai", "offline"]).default("openai"),
   name: z.string().min(1).max(128).default("gpt-4o-mini"),
-  /** Per-agent endpoint; defaults to OPENAI_BASE_URL, then to OpenAI. */
+  /** Per-agent endpoint (fetched through the outbound guard); defaults to OPENAI_BASE_URL, then to OpenAI. */
   baseURL: z.url().optional(),
-  /** The org secret holding this agent's key (env SECRET_<ORG>_<NAME>); without it, the
-   * platform's OPENAI_API_KEY — or, with a `baseURL` of the agent's own, no key. */
+  /** The org secret holding this agent's key (set with PUT /api/admin/orgs/:org/secrets/:name);
+   * without it, the platform's OPENAI_API_KEY — or, with a `baseURL` of the agent's own, no key. */
   apiKeySecret: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(16).max(32_000).default(1024),
@@ -41,7 +41,7 @@ export const HttpToolConfig = z.object({
   url: z.string().min(1).max(2048),
   method: z.enum(["GET", "POST"]).default("GET"),
   headers: z.record(z.string(), z.string()).default({}),
-  /** header name → name of an org secret (env SECRET_<ORG>_<NAME>) whose value is sent; never shown to models. */
+  /** header name → name of an org secret whose value is sent; never shown to models. */
   secretHeaders: z.record(z.string(), z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default({}),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
   maxResponseBytes: z.number().int().min(256).max(1_000_000).default(32_000),

@@ -101,9 +101,9 @@ const CHARGES = [
   ["ch_1004a", "INV-1004", 6000, "2026-11-01T08:00:00Z", "failed"],
 ] as const;
 
-/** Two staff accounts, so a second claim can be tried. Their password comes from the env. */
+/** Two staff accounts, so a second claim can be tried: Alex owns the org (the admin API through the inbox session), Sam answers. Their password comes from the env. */
 export const DEMO_STAFF = [
-  { email: "alex@lumen.example", name: "Alex", role: "admin" as const },
+  { email: "alex@lumen.example", name: "Alex", role: "owner" as const },
   { email: "sam@lumen.example", name: "Sam", role: "agent" as const },
 ];
 
