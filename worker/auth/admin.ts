@@ -60,7 +60,8 @@ export function scopesCovered(held: string[], wanted: string[]): boolean {
   });
 }
 
-const PRINCIPAL = "adminPrincipal";
+/** Where the request's principal is kept (the audit log reads it). */
+export const PRINCIPAL = "adminPrincipal";
 
 /**
  * Who is calling, or 401 (403 for staff without admin access). Cached on the request: the

@@ -7,12 +7,12 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/openapi";
 import { randomId } from "../ids";
-import type { AdminPrincipal } from "./admin";
+import { type AdminPrincipal, PRINCIPAL } from "./admin";
 
 export const AUDIT_ORG = "auditOrg";
 
 export async function recordAdminWrite(c: Context<AppEnv>, action: string, method: string, params: Record<string, unknown>, status: number): Promise<void> {
-  const admin = c.get("adminPrincipal") as AdminPrincipal | undefined;
+  const admin = c.get(PRINCIPAL) as AdminPrincipal | undefined;
   if (!admin) return;
   const orgId = (c.get(AUDIT_ORG) as string | undefined) ?? (typeof params.orgId === "string" ? params.orgId : null) ?? admin.orgId;
   try {

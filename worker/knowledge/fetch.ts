@@ -48,7 +48,14 @@ export async function fetchPage(env: Env, raw: string): Promise<FetchedPage> {
     throw new ApiError(413, "payload_too_large", `${url.href} is larger than ${MAX_PAGE_BYTES} bytes`);
   }
   // A chunked answer declares no length: read at most the cap, never the whole of it.
-  const { bytes, truncated, reader } = await readLimited(response.body, MAX_PAGE_BYTES);
+  let read: Awaited<ReturnType<typeof readLimited>>;
+  try {
+    read = await readLimited(response.body, MAX_PAGE_BYTES);
+  } catch {
+    // The timeout (or the peer) cut the body: the same answer as any other network failure.
+    throw new ApiError(422, "fetch_failed", new FetchFailed(url.href).message);
+  }
+  const { bytes, truncated, reader } = read;
   if (truncated) {
     await reader?.cancel();
     throw new ApiError(413, "payload_too_large", `${url.href} is larger than ${MAX_PAGE_BYTES} bytes`);
