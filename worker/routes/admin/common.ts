@@ -21,3 +21,16 @@ export async function orgAccess(c: Context<AppEnv>, resource: Resource, action: 
   if (!exists) throw notFound("org");
   return { orgId, admin };
 }
+
+/**
+ * The org of the path when it exists (404 otherwise), for routes that check access with
+ * `requireAdmin(c, { …, orgId })` themselves — which answers an org the caller may not see
+ * with the same 404. New routes: prefer orgAccess, which does both in that order.
+ */
+export async function orgFromPath(c: Context<AppEnv>): Promise<string> {
+  const orgId = c.req.param("orgId") ?? "";
+  if (!Ids.org.safeParse(orgId).success) throw notFound("org");
+  const exists = await c.env.DB.prepare("SELECT 1 AS x FROM orgs WHERE id = ?").bind(orgId).first();
+  if (!exists) throw notFound("org");
+  return orgId;
+}
