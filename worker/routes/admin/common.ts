@@ -2,7 +2,7 @@
  * Shared by the admin routes: the org in the path, for a caller allowed to act in it.
  */
 import type { Context } from "hono";
-import { type Action, type AdminPrincipal, requireAdmin, type Resource } from "../../auth/admin";
+import { type Action, type AdminPrincipal, authenticateAdmin, requireAdmin, type Resource, seesOrg } from "../../auth/admin";
 import { notFound } from "../../http/errors";
 import type { AppEnv } from "../../http/openapi";
 import { Ids } from "../../http/params";
@@ -29,7 +29,7 @@ export async function orgAccess(c: Context<AppEnv>, resource: Resource, action: 
  */
 export async function orgFromPath(c: Context<AppEnv>): Promise<string> {
   const orgId = c.req.param("orgId") ?? "";
-  if (!Ids.org.safeParse(orgId).success) throw notFound("org");
+  if (!Ids.org.safeParse(orgId).success || !seesOrg(await authenticateAdmin(c), orgId)) throw notFound("org");
   const exists = await c.env.DB.prepare("SELECT 1 AS x FROM orgs WHERE id = ?").bind(orgId).first();
   if (!exists) throw notFound("org");
   return orgId;
