@@ -34,6 +34,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations("migrations"),
                 SESSION_SECRET: "workers-pool-session-secret",
                 ADMIN_TOKEN: "workers-pool-admin-token",
+                SECRETS_KEY: "workers-pool-secrets-key-0123456789abcdef",
               },
             },
           })),

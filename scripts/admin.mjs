@@ -3,7 +3,9 @@
 // Switchboard (by default the local one `npm start` runs, with ADMIN_TOKEN from .dev.vars).
 //
 //   token create --name NAME [--org ORG] [--scopes agents:write,knowledge:*]
-//   staff create --org ORG --email EMAIL --name NAME [--password PASSWORD] [--role agent|admin]
+//   staff create --org ORG --email EMAIL --name NAME [--password PASSWORD] [--role agent|admin|owner]
+//   secret set --org ORG NAME [--value VALUE]   (without --value: read from stdin, trailing newline dropped)
+//   secret list --org ORG          secret delete --org ORG NAME
 //   ingest --org ORG --collection COLLECTION FOLDER   (.md .markdown .txt .html .htm, recursively)
 //
 // Options: --url URL (default http://127.0.0.1:$PORT, PORT defaulting to 8787)
@@ -71,7 +73,7 @@ if (what === "token" && verb === "create") {
   console.log(created.token);
   console.log("Shown once: store it now.");
 } else if (what === "staff" && verb === "create") {
-  const password = options.password ?? randomBytes(9).toString("base64url");
+  const password = options.password ?? randomBytes(12).toString("base64url");
   const staff = await call("POST", `/api/admin/orgs/${encodeURIComponent(need("org"))}/staff`, {
     email: need("email"),
     name: need("name"),
@@ -79,6 +81,24 @@ if (what === "token" && verb === "create") {
     role: options.role ?? "agent",
   });
   console.log(`Staff ${staff.name} <${staff.email}> in ${staff.orgId} (${staff.role})${options.password ? "" : `, password: ${password}`}`);
+} else if (what === "secret" && ["set", "list", "delete"].includes(verb)) {
+  const org = encodeURIComponent(need("org"));
+  if (verb === "list") {
+    const { secrets } = await call("GET", `/api/admin/orgs/${org}/secrets`);
+    for (const s of secrets) console.log(`${s.name}\t${s.updatedAt}`);
+    if (secrets.length === 0) console.log(`no secrets in ${options.org}`);
+  } else {
+    const name = positional[2] ?? fail("give the secret's NAME (A-Z, 0-9, _)");
+    if (verb === "delete") {
+      await call("DELETE", `/api/admin/orgs/${org}/secrets/${encodeURIComponent(name)}`);
+      console.log(`Deleted ${name} from ${options.org}`);
+    } else {
+      const value = options.value ?? (process.stdin.isTTY ? fail("give --value, or pipe the value in") : readFileSync(0, "utf8").replace(/\r?\n$/, ""));
+      if (!value) fail("the value is empty");
+      const saved = await call("PUT", `/api/admin/orgs/${org}/secrets/${encodeURIComponent(name)}`, { value });
+      console.log(`Set ${saved.name} for ${options.org} (encrypted at rest; it cannot be read back)`);
+    }
+  }
 } else if (what === "ingest") {
   const folder = positional[1] ?? fail("give the folder to ingest");
   const org = need("org");
@@ -100,6 +120,6 @@ if (what === "token" && verb === "create") {
   }
   console.log(`${files.length} documents, ${chunks} chunks in ${org}/${collection}`);
 } else {
-  console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(1, 10).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(1, 12).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(what ? 1 : 0);
 }

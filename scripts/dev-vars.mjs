@@ -20,10 +20,10 @@ export function ensureDevVars(path) {
   const wanted = {
     ADMIN_TOKEN: randomSecret,
     SESSION_SECRET: randomSecret,
-    // The demo org's secret for its billing lookup tool (SECRET_<ORG>_<NAME>).
-    SECRET_DEMO_BILLING_API_KEY: randomSecret,
-    // Short enough to type: the demo staff accounts' password.
-    DEMO_STAFF_PASSWORD: () => randomBytes(6).toString("base64url"),
+    // Org secrets are encrypted at rest under a key derived from this one.
+    SECRETS_KEY: () => randomBytes(32).toString("base64url"),
+    // Short enough to type, long enough for the password rules: the demo staff's password.
+    DEMO_STAFF_PASSWORD: () => randomBytes(9).toString("base64url"),
   };
   const added = [];
   for (const [key, make] of Object.entries(wanted)) {

@@ -37,10 +37,10 @@ const ModelFields = z.object({
   /** The provider's model id (`gpt-4o-mini`, `claude-sonnet-4-5`, `gemini-2.5-flash`…). Default `gpt-4o-mini` for `openai`;
    * required for every other family but `offline`. */
   name: z.string().min(1).max(128).optional(),
-  /** The agent's own endpoint (required for `openai-compatible`). Without it: the family's
-   * public API (for `openai`, OPENAI_BASE_URL when set). */
+  /** The agent's own endpoint (required for `openai-compatible`; fetched through the outbound
+   * guard). Without it: the family's public API (for `openai`, OPENAI_BASE_URL when set). */
   baseURL: z.url({ protocol: /^https?$/ }).optional(),
-  /** The org secret holding this agent's key (see config/secrets.ts); without it, the
+  /** The org secret holding this agent's key (PUT /api/admin/orgs/:org/secrets/:name); without it, the
    * platform's key for the family (OPENAI_API_KEY, ANTHROPIC_API_KEY…) — or, with a `baseURL`
    * of the agent's own, no key. */
   apiKeySecret: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
@@ -104,7 +104,7 @@ export const HttpToolConfig = z.object({
   url: z.string().min(1).max(2048),
   method: z.enum(["GET", "POST"]).default("GET"),
   headers: z.record(z.string(), z.string()).default({}),
-  /** header name → name of an org secret (env SECRET_<ORG>_<NAME>) whose value is sent; never shown to models. */
+  /** header name → name of an org secret whose value is sent; never shown to models. */
   secretHeaders: z.record(z.string(), z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default({}),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
   maxResponseBytes: z.number().int().min(256).max(1_000_000).default(32_000),

@@ -9,3 +9,6 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const MAX_FRAME_BYTES = 16 * 1024;
 /** Messages returned by one transcript page. */
 export const TRANSCRIPT_PAGE = 200;
+
+/** Staff passwords are at least this long (and not a common password; the server checks). */
+export const MIN_PASSWORD_LENGTH = 10;

@@ -163,14 +163,19 @@ export const ClientFrame = z.discriminatedUnion("type", [
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /**
- * Who the visitor is, from the site's own login. `signature` is the hex HMAC-SHA256 of
- * `userId` (or `userId:email` when an email is given) under the site's identity secret,
- * computed by the site's backend; Switchboard checks it, so a visitor cannot claim to be
- * someone else.
+ * Who the visitor is, from the site's own login. `signature` is the hex HMAC-SHA256, under
+ * the site's identity secret, of `userId + "\n" + (email ?? "")` — the user id, a line feed,
+ * and the email or nothing — computed by the site's backend; Switchboard checks it, so a
+ * visitor cannot claim to be someone else. Neither field may hold a control character, so
+ * the line feed splits the message one way only.
  */
 export const Identity = z
   .object({
-    userId: z.string().min(1).max(128),
+    userId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, "userId may not contain control characters"),
     name: z.string().max(120).optional(),
     email: z.email().max(254).optional(),
     signature: z.string().regex(/^[0-9a-fA-F]{64}$/, "signature must be a hex HMAC-SHA256").optional(),

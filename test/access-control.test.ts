@@ -57,8 +57,11 @@ describe("scoped admin tokens", () => {
     expect((await call(t, "POST", "/api/admin/orgs/orga/agents", testAgent("intruder"))).status).toBe(403);
     expect((await call(t, "GET", "/api/admin/orgs/orga/sites")).status).toBe(403);
     expect((await call(t, "GET", "/api/admin/orgs/orga/conversations")).status).toBe(403);
-    // Its own scope in another org: refused.
-    expect((await call(t, "POST", "/api/admin/orgs/orgb/collections/kb/documents", { format: "text", content: "x" })).status).toBe(403);
+    // Its own scope in another org: refused, exactly as for an org that does not exist.
+    const other = await call(t, "POST", "/api/admin/orgs/orgb/collections/kb/documents", { format: "text", content: "x" });
+    const unknown = await call(t, "POST", "/api/admin/orgs/no-such-org/collections/kb/documents", { format: "text", content: "x" });
+    expect(other.status).toBe(404);
+    expect(await other.json()).toEqual(await unknown.json());
     // Cannot mint a broader token, nor one for another org, nor seed the demo.
     expect((await issue(["*"], "orga", t)).status).toBe(403);
     expect((await call(t, "POST", "/api/admin/demo/seed")).status).toBe(403);

@@ -64,6 +64,26 @@ describe("admin CLI", () => {
     expect(count?.n).toBe(3);
   });
 
+  it("sets, lists and deletes an org's secrets (values piped in are never printed)", async () => {
+    const set = await admin("secret", "set", "--org", "cli", "ORDERS_KEY", "--value", "cli-secret-value-123");
+    expect(set.stdout).toContain("Set ORDERS_KEY for cli");
+    const piped = await new Promise<string>((resolve, reject) => {
+      const child = execFile("node", ["scripts/admin.mjs", "--url", sb.url, "--token", ADMIN_TOKEN, "secret", "set", "--org", "cli", "PIPED_KEY"], { cwd: ROOT }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+      child.stdin?.end("piped-secret-value-456\n");
+    });
+    expect(piped).toContain("Set PIPED_KEY");
+    const list = await admin("secret", "list", "--org", "cli");
+    expect(list.stdout).toMatch(/^ORDERS_KEY\t\d{4}-/m);
+    expect(list.stdout).toMatch(/^PIPED_KEY\t/m);
+    expect(list.stdout).not.toContain("secret-value");
+    const row = await sb.db.prepare("SELECT * FROM org_secrets WHERE org_id = 'cli' AND name = 'PIPED_KEY'").first();
+    expect(JSON.stringify(row)).not.toContain("piped-secret-value");
+    await admin("secret", "delete", "--org", "cli", "ORDERS_KEY");
+    expect((await admin("secret", "list", "--org", "cli")).stdout).not.toContain("ORDERS_KEY");
+  });
+
   it("says clearly what is wrong", async () => {
     await expect(admin("staff", "create", "--org", "cli")).rejects.toMatchObject({ stderr: expect.stringContaining("--email is required") });
     await expect(run("node", ["scripts/admin.mjs", "--url", sb.url, "--token", "wrong", "token", "create", "--name", "x"], { cwd: ROOT })).rejects.toMatchObject({

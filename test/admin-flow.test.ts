@@ -49,7 +49,7 @@ beforeAll(async () => {
     type: "application/xml",
     body: `<urlset>${Array.from({ length: 101 }, (_, i) => `<url><loc>${pagesUrl}/p${i}</loc></url>`).join("")}</urlset>`,
   };
-  sb = await startSwitchboard();
+  sb = await startSwitchboard({ allowPrivate: [pagesUrl] });
 });
 afterAll(async () => {
   await sb?.close();
@@ -166,9 +166,11 @@ describe("the admin flow", () => {
     expect(tooBig.status).toBe(413);
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { sitemap: `${pagesUrl}/big-sitemap.xml` })).status).toBe(413);
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: "ftp://files.example/x" })).status).toBe(400);
-    expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: `${pagesUrl}/missing` })).status).toBe(502);
+    // A page that cannot be fetched is the caller's to fix: 422, not a 5xx.
+    expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: `${pagesUrl}/missing` })).status).toBe(422);
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { format: "pdf", content: "x" })).status).toBe(400);
-    expect((await api("POST", "/api/admin/orgs/acme/collections/Bad Name/documents", { format: "text", content: "x" })).status).toBe(400);
+    // A collection id that cannot be one is no collection.
+    expect((await api("POST", "/api/admin/orgs/acme/collections/Bad Name/documents", { format: "text", content: "x" })).status).toBe(404);
   });
 });
 
@@ -213,7 +215,10 @@ describe("agents", () => {
 
 describe("custom domains", () => {
   it("a request whose Host is a site's custom domain gets that site's full-page assistant at /", async () => {
-    await json(await api("PUT", "/api/admin/orgs/acme/sites/acme-web", { name: "Acme web", entryAgent: "front", allowedOrigins: ["https://www.acme.example"], customDomains: ["help.acme.example"] }), 200);
+    // Custom domains are the platform's to give: the org's own token may not set one.
+    const site = { name: "Acme web", entryAgent: "front", allowedOrigins: ["https://www.acme.example"], customDomains: ["help.acme.example"] };
+    expect((await api("PUT", "/api/admin/orgs/acme/sites/acme-web", site)).status).toBe(403);
+    await json(await api("PUT", "/api/admin/orgs/acme/sites/acme-web", site, ADMIN_TOKEN), 200);
     const get = (host: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const { port } = new URL(sb.url);
@@ -236,7 +241,7 @@ describe("custom domains", () => {
     expect(start.status).toBe(201);
     // A second site cannot take the domain.
     await json(await api("POST", "/api/admin/orgs/acme/agents", { id: "second-front", name: "Second", description: "x", model: { provider: "offline" } }), 201);
-    const taken = await api("POST", "/api/admin/orgs/acme/sites", { key: "acme-two", name: "Two", entryAgent: "second-front", customDomains: ["help.acme.example"] });
+    const taken = await api("POST", "/api/admin/orgs/acme/sites", { key: "acme-two", name: "Two", entryAgent: "second-front", customDomains: ["help.acme.example"] }, ADMIN_TOKEN);
     expect(taken.status).toBe(409);
   });
 });

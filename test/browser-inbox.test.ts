@@ -122,3 +122,36 @@ describe("handoff end to end", () => {
     await alexContext.close();
   });
 });
+
+describe("password", () => {
+  it("a staff member changes their own password from the inbox; their other sessions end", async () => {
+    await addStaff(sb, "help", "pat@help.example", "Pat");
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await signIn(otherPage, "pat@help.example");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "pat@help.example");
+    await page.getByRole("button", { name: "Password" }).click();
+    const form = page.getByRole("form", { name: "Change password" });
+    await form.getByLabel("Current password").fill(STAFF_PASSWORD);
+    await form.getByLabel(/^New password \(/).fill("password123");
+    await form.getByLabel("New password again").fill("password123");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent()).toContain("most common passwords");
+    await form.getByLabel(/^New password \(/).fill("lantern-fjord-93-quiet");
+    await form.getByLabel("New password again").fill("lantern-fjord-93-quiet");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => form.getByRole("status").textContent()).toContain("Password changed");
+    expect(await axeViolations(page)).toEqual([]);
+    // This tab stays signed in; the other session is over; the new password opens the inbox.
+    await page.reload();
+    await expect.poll(() => page.locator(".ib-top").textContent()).toContain("pat@help.example");
+    await otherPage.reload();
+    await expect.poll(() => otherPage.getByRole("button", { name: "Sign in" }).isVisible()).toBe(true);
+    const login = await sb.fetch("/api/staff/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "pat@help.example", password: "lantern-fjord-93-quiet" }) });
+    expect(login.status).toBe(200);
+    await other.close();
+    await context.close();
+  });
+});

@@ -247,7 +247,7 @@ describe("features", () => {
 
   it("identify with a signature from the site's backend marks the conversation as verified", async () => {
     const { createHmac } = await import("node:crypto");
-    const signature = createHmac("sha256", "ident-secret-0123456789abcdef").update("user-77:ada@example.com").digest("hex");
+    const signature = createHmac("sha256", "ident-secret-0123456789abcdef").update("user-77\nada@example.com").digest("hex");
     model.always(agent("[router]"), { text: "Hello Ada." });
     host.page(
       "/ident",

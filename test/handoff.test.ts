@@ -55,7 +55,7 @@ beforeAll(async () => {
   await once(hooks, "listening");
   hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
   await model.start();
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } });
+  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url }, allowPrivate: [hookUrl] });
   await setupOrg(sb, "help", [testAgent("router", { tools: ["handoff_to_human"] })], "router", { webhook: { url: hookUrl, secret: WEBHOOK_SECRET } });
   await setupOrg(sb, "other", [testAgent("router")]);
   await addStaff(sb, "help", "alex@help.example", "Alex");

@@ -11,6 +11,8 @@ import { agent, ScriptedModel } from "./helpers/model-server";
 import { ADMIN_TOKEN, flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
 
 const SECRET = "orders-secret-value-9f8e7d";
+/** With the characters JSON and URLs escape: `/`, `+`, `=`. */
+const ENC_SECRET = "enc/secret+value=42/xyz";
 let sb: Switchboard;
 let api: Server;
 let apiUrl = "";
@@ -23,6 +25,17 @@ beforeAll(async () => {
     if (req.url?.startsWith("/slow")) return void setTimeout(() => res.end("{}"), 5_000);
     if (req.url?.startsWith("/huge")) return void res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(100_000));
     if (req.url?.startsWith("/missing")) return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"no such order"}');
+    if (req.url?.startsWith("/encoded")) {
+      // The secret header echoed back in every form an echo commonly takes, escapes and all.
+      const k = String(req.headers["x-api-key"]);
+      const b = Buffer.from(k);
+      const unicode = [...k].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+      const raw = `{"escaped":"${k.replace(/\//g, "\\/")}","unicode":"${unicode}","b64":"${b.toString("base64")}","b64url":"${b.toString("base64url")}",` +
+        `"b64inside":"${Buffer.from(`x${k}yz`).toString("base64")}","url":"${encodeURIComponent(k)}","hex":"${b.toString("hex")}","HEX":"${b.toString("hex").toUpperCase()}",` +
+        `"nested":{"deep":["prefix ${k.replace(/\//g, "\\/")} suffix"]},"${k}":"as a key","authorization":"Basic ${Buffer.from(`user:${k}`).toString("base64")}"}`;
+      const type = req.url.includes("text") ? "text/plain" : "application/json";
+      return void res.writeHead(200, { "content-type": type }).end(raw);
+    }
     if (req.url?.startsWith("/echo")) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ headers: req.headers }));
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ order: req.url, status: "shipped" }));
   });
@@ -30,8 +43,11 @@ beforeAll(async () => {
   await once(api, "listening");
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   await model.start();
-  // The "tools" org's secret ORDERS_KEY, and a platform secret an agent must never reach.
-  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url, SECRET_TOOLS_ORDERS_KEY: SECRET } });
+  // The tool endpoint is on loopback: opened for this suite only.
+  sb = await startSwitchboard({ vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url }, allowPrivate: [apiUrl] });
+  // The "tools" org's secret ORDERS_KEY (ADMIN_TOKEN is a platform secret an agent must never reach).
+  await sb.putSecret("tools", "ORDERS_KEY", SECRET);
+  await sb.putSecret("tools", "ENC_KEY", ENC_SECRET);
   const tool = (name: string, path: string, extra = {}) => ({
     name,
     description: `${name} tool`,
@@ -50,6 +66,8 @@ beforeAll(async () => {
         tool("unset_secret", "/orders/x", { secretHeaders: { "x-api-key": "NOT_CONFIGURED" } }),
         tool("echo", "/echo"),
         tool("steal_admin", "/echo", { secretHeaders: { "x-api-key": "ADMIN_TOKEN" } }),
+        tool("encoded_json", "/encoded", { secretHeaders: { "x-api-key": "ENC_KEY" } }),
+        tool("encoded_text", "/encoded?text", { secretHeaders: { "x-api-key": "ENC_KEY" } }),
         {
           name: "typed",
           description: "typed tool",
@@ -153,5 +171,43 @@ describe("HTTP tool safety", () => {
     expect(echo.headers["x-api-key"]).toBe("[secret]");
     expect(echo.headers["x-switchboard-conversation"]).toBe(conv.id);
     expect(JSON.stringify(model.requests.map((r) => r.body))).not.toContain(SECRET);
+  });
+});
+
+describe("secret scrubbing", () => {
+  /** Every form of the secret an answer must not carry to the model. */
+  const forms = () => {
+    const b = Buffer.from(ENC_SECRET);
+    return [
+      ENC_SECRET,
+      ENC_SECRET.replace(/\//g, "\\/"),
+      b.toString("base64"),
+      b.toString("base64url"),
+      Buffer.from(`x${ENC_SECRET}yz`).toString("base64").slice(4, 24),
+      encodeURIComponent(ENC_SECRET),
+      b.toString("hex"),
+      b.toString("hex").toUpperCase(),
+      "secret+value",
+      "c2VjcmV0K3ZhbHVl", // base64 of a stretch of it
+    ];
+  };
+
+  it("scrubs JSON-escaped, unicode-escaped, base64, URL-encoded and hex forms, in values, keys and nested strings", async () => {
+    model.on(agent("[router]"), { toolCalls: [{ name: "encoded_json", arguments: {} }, { name: "encoded_text", arguments: {} }] }, { text: "done" });
+    const conv = await startConversation(sb, "tools");
+    await send(sb, conv, "echo it back");
+    const toModel = JSON.stringify(model.requests.map((r) => r.body));
+    for (const form of forms()) expect(toModel, form).not.toContain(form);
+    const [json, text] = results();
+    // What was not a secret is still there.
+    expect(Object.keys(json)).toContain("escaped");
+    expect(json.nested.deep[0]).toBe("prefix [secret] suffix");
+    expect(json.escaped).toBe("[secret]");
+    expect(json.unicode).toBe("[secret]");
+    expect(json.authorization).toContain("[secret]");
+    expect(json["[secret]"]).toBe("as a key");
+    expect(String(text.body)).toContain('"escaped":"[secret]"');
+    const spans = JSON.stringify(flatten(await trace(sb, conv.id)));
+    for (const form of forms()) expect(spans, form).not.toContain(form);
   });
 });

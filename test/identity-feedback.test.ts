@@ -10,6 +10,8 @@ import { LOCAL_ORIGIN, send, setupOrg, startConversation, startSwitchboard, type
 let sb: Switchboard;
 const SECRET = "site-identity-secret-0123456789";
 const sign = (message: string, secret = SECRET) => createHmac("sha256", secret).update(message).digest("hex");
+/** The documented message: the user id, a line feed, the email or nothing. */
+const signIdentity = (userId: string, email = "", secret = SECRET) => sign(`${userId}\n${email}`, secret);
 
 beforeAll(async () => {
   sb = await startSwitchboard({ seed: true });
@@ -24,7 +26,7 @@ const start = (siteKey: string, identity: unknown) =>
 
 describe("identify", () => {
   it("accepts a correctly signed identity and marks it verified", async () => {
-    const res = await start("signed", { userId: "u-1", name: "Ada", email: "ada@example.com", signature: sign("u-1:ada@example.com") });
+    const res = await start("signed", { userId: "u-1", name: "Ada", email: "ada@example.com", signature: signIdentity("u-1", "ada@example.com") });
     expect(res.status).toBe(201);
     const { conversationId } = (await res.json()) as { conversationId: string };
     expect(await sb.db.prepare("SELECT user_id, identity_verified FROM conversations WHERE id = ?").bind(conversationId).first()).toEqual({ user_id: "u-1", identity_verified: 1 });
@@ -34,11 +36,11 @@ describe("identify", () => {
     const count = async () => (await sb.db.prepare("SELECT COUNT(*) AS n FROM conversations WHERE site_key = 'signed'").first<{ n: number }>())?.n;
     const before = await count();
     for (const identity of [
-      { userId: "u-2", signature: sign("u-2", "wrong-secret-0123456789") },
-      { userId: "u-2", signature: sign("u-1") },
+      { userId: "u-2", signature: signIdentity("u-2", "", "wrong-secret-0123456789") },
+      { userId: "u-2", signature: signIdentity("u-1") },
       { userId: "u-2" },
       // A valid signature for the user id alone does not vouch for an email.
-      { userId: "u-1", email: "victim@example.com", signature: sign("u-1") },
+      { userId: "u-1", email: "victim@example.com", signature: signIdentity("u-1") },
     ]) {
       const res = await start("signed", identity);
       expect(res.status).toBe(403);
@@ -47,6 +49,22 @@ describe("identify", () => {
     const malformed = await start("signed", { userId: "u-2", signature: "not-hex" });
     expect(malformed.status).toBe(400);
     expect(await count()).toBe(before);
+  });
+
+  it("signs an unambiguous message: a signed user id that holds ':' and an email is not that user with that email", async () => {
+    // What the site's backend signs for a user whose id is "victim:victim@corp.example".
+    const signedForAttacker = signIdentity("victim:victim@corp.example");
+    const asVictim = await start("signed", { userId: "victim", email: "victim@corp.example", signature: signedForAttacker });
+    expect(asVictim.status).toBe(403);
+    // The old form (`userId:email`) is not accepted either.
+    const oldForm = await start("signed", { userId: "victim", email: "victim@corp.example", signature: sign("victim:victim@corp.example") });
+    expect(oldForm.status).toBe(403);
+    // A line feed (or any control character) in a user id is refused outright.
+    const smuggled = await start("signed", { userId: "victim\nvictim@corp.example", signature: signIdentity("victim\nvictim@corp.example") });
+    expect(smuggled.status).toBe(400);
+    // The attacker's own identity still verifies as what it is.
+    const own = await start("signed", { userId: "victim:victim@corp.example", signature: signedForAttacker });
+    expect(own.status).toBe(201);
   });
 
   it("identifies an existing conversation; without a site secret the identity is kept unverified", async () => {

@@ -28,12 +28,11 @@ beforeAll(async () => {
   await Promise.all(servers.map((s) => s.start()));
   sb = await startSwitchboard({
     seed: true,
-    vars: {
-      SECRET_DEMO_MODEL_KEY: KEY,
-      // The outbound guard lets agents reach these loopback servers (and nothing else private).
-      ALLOW_PRIVATE_URLS: servers.map((s) => s.host).join(","),
-    },
+    // The outbound guard lets agents reach these loopback servers (and nothing else private).
+    allowPrivate: servers.map((s) => s.host),
   });
+  // The demo org's own key for these models, from the encrypted secrets store.
+  await sb.putSecret("demo", "MODEL_KEY", KEY);
 });
 afterAll(async () => {
   await sb?.close();

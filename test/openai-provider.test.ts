@@ -7,7 +7,7 @@ import type { ServerEvent } from "../shared/protocol";
 import { flatten, send, startConversation, type Switchboard, trace, transcript } from "./helpers/switchboard";
 import { useScriptedSwitchboard } from "./helpers/fixtures";
 
-const fx = useScriptedSwitchboard({ seed: true });
+const fx = useScriptedSwitchboard({ seed: true, allowModel: true });
 const model = fx.model;
 let sb: Switchboard;
 beforeAll(async () => {

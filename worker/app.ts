@@ -3,9 +3,12 @@
  * pages, and static files. CORS and errors are handled once here.
  */
 import { Hono } from "hono";
+import { z } from "zod";
+import { discardBody } from "./http/body";
 import { ApiError, errorBody } from "./http/errors";
 import { ApiRoutes, type AppEnv } from "./http/openapi";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./http/origins";
+import { securityHeaders } from "./http/security-headers";
 import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
 import { pages, serveAsset } from "./routes/pages";
@@ -14,6 +17,8 @@ import { staffApi } from "./routes/staff-api";
 
 export const app = new Hono<AppEnv>();
 export const api = new ApiRoutes(app);
+
+app.use("*", securityHeaders);
 
 // CORS: a visitor route that accepted the request's Origin sets `corsOrigin`; the headers
 // are added here, on success and on error alike, so browsers can read either.
@@ -37,8 +42,9 @@ staffApi(api);
 adminApi(api);
 demoBillingApi(api);
 
-api.add({ method: "get", path: "/api/openapi.json", summary: "This document: every API route", tag: "public", auth: "none" }, (c) =>
-  c.json(api.document(c.env.APP_VERSION ?? "dev")),
+api.add(
+  { method: "get", path: "/api/openapi.json", operationId: "getOpenApiDocument", summary: "This document: every API route", tag: "public", auth: "none", response: z.record(z.string(), z.unknown()) },
+  (c, { reply }) => reply(api.document(c.env.APP_VERSION ?? "dev")),
 );
 
 pages(app);
@@ -48,7 +54,10 @@ app.all("/api/*", () => {
 });
 app.get("*", serveAsset);
 
-app.onError((error, c) => {
+app.onError(async (error, c) => {
+  // A request refused before its body was read: drop the body, so the client's connection
+  // stays usable for its next request.
+  await discardBody(c.req.raw);
   const origin = c.get("corsOrigin") as string | undefined;
   const cors = origin ? corsHeaders(origin) : {};
   if (error instanceof ApiError) {

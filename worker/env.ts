@@ -42,6 +42,13 @@ export interface Env {
   RATE_LIMIT_ACTIONS_PER_IP?: string;
   /** Password of the seeded demo staff accounts (npm start writes it to .dev.vars). */
   DEMO_STAFF_PASSWORD?: string;
-  /** Secrets referenced by HTTP tools' `secretHeaders` and agents' `apiKeySecret`. */
-  [secret: string]: unknown;
+  /** The demo org's billing key (seeded as its secret BILLING_API_KEY; random when unset). */
+  DEMO_BILLING_API_KEY?: string;
+  /** Org secrets are encrypted at rest under a key derived from this (config/secrets.ts). */
+  SECRETS_KEY?: string;
+  /** Development setting: hosts (`host` or `host:port`, comma-separated) that tenant URLs may
+   * reach although they are private or loopback (net/outbound.ts). */
+  ALLOW_PRIVATE_URLS?: string;
+  /** The deployment's own host names, besides the request's (no site may claim them). */
+  PLATFORM_HOSTS?: string;
 }

@@ -8,21 +8,19 @@ import { type HostPages, hostPages, launchChromium } from "./browser";
 import { ScriptedModel } from "./model-server";
 import { type StartOptions, startSwitchboard, type Switchboard } from "./switchboard";
 
-/** The worker with the openai provider pointed at a scripted model (reset before each test). */
-export function useScriptedSwitchboard(options: StartOptions = {}) {
+/**
+ * The worker with the openai provider pointed at a scripted model (reset before each test).
+ * `allowModel`: agents may also name the model server as their own `baseURL` (it is on
+ * loopback, which tenant URLs may not reach unless opened).
+ */
+export function useScriptedSwitchboard(options: StartOptions & { allowModel?: boolean } = {}) {
   const fx = { model: new ScriptedModel(), sb: undefined as unknown as Switchboard };
   beforeAll(async () => {
     await fx.model.start();
-    fx.sb = await startSwitchboard({
-      ...options,
-      vars: {
-        OPENAI_API_KEY: "sk-test",
-        OPENAI_BASE_URL: fx.model.url,
-        // Agents that name the scripted model as their own endpoint pass the outbound guard.
-        ALLOW_PRIVATE_URLS: fx.model.host,
-        ...options.vars,
-      },
-    });
+    // The scripted model is the operator's OPENAI_BASE_URL (trusted); agents that name it as
+    // their own endpoint pass the outbound guard only when the suite opens it (allowModel).
+    const allowPrivate = [...(options.allowPrivate ?? []), ...(options.allowModel ? [fx.model.url] : [])];
+    fx.sb = await startSwitchboard({ ...options, allowPrivate, vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fx.model.url, ...options.vars } });
   });
   afterAll(async () => {
     await fx.sb?.close();

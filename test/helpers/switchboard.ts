@@ -19,8 +19,12 @@ export const SESSION_SECRET = "test-session-secret-0123456789";
 export const BILLING_API_KEY = "test-billing-key-0123456789";
 export const STAFF_PASSWORD = "staff-password-123";
 
+export const SECRETS_KEY = "test-secrets-key-0123456789abcdefghij";
+
 export interface StartOptions {
   vars?: Record<string, string>;
+  /** Loopback servers this suite's tenants may reach (URLs or host:port): ALLOW_PRIVATE_URLS. */
+  allowPrivate?: string[];
   seed?: boolean;
   /** A fixed port (browser tests that reload pages keep one); default: any free port. */
   port?: number;
@@ -51,6 +55,8 @@ export interface Switchboard {
   admin(path: string, init?: RequestInit): Promise<Response>;
   putAgent(orgId: string, agent: AgentConfigInput): Promise<void>;
   putSite(site: SiteConfigInput): Promise<void>;
+  /** Stores an org secret through the admin API. */
+  putSecret(orgId: string, name: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,7 +118,9 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
           APP_VERSION: "test",
           ADMIN_TOKEN,
           SESSION_SECRET,
-          SECRET_DEMO_BILLING_API_KEY: BILLING_API_KEY,
+          SECRETS_KEY,
+          DEMO_BILLING_API_KEY: BILLING_API_KEY,
+          ...(options.allowPrivate?.length ? { ALLOW_PRIVATE_URLS: options.allowPrivate.map(hostPort).join(",") } : {}),
           DEMO_STAFF_PASSWORD: STAFF_PASSWORD,
           WEBHOOK_RETRY_BASE_MS: "200",
           // Suites share one loopback IP; the rate-limit suite sets its own low limits.
@@ -172,6 +180,11 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       await db.prepare("INSERT OR IGNORE INTO orgs (id, name) VALUES (?, ?)").bind(site.orgId, site.orgId).run();
       await db.prepare("INSERT OR IGNORE INTO sites (key, org_id, name) VALUES (?, ?, ?)").bind(site.key, site.orgId, site.name).run();
     },
+    async putSecret(orgId, name, value) {
+      await db.prepare("INSERT OR IGNORE INTO orgs (id, name) VALUES (?, ?)").bind(orgId, orgId).run();
+      const res = await sb.admin(`/api/admin/orgs/${orgId}/secrets/${name}`, { method: "PUT", body: JSON.stringify({ value }) });
+      if (!res.ok) throw new Error(`put secret ${orgId}/${name}: ${res.status} ${await res.text()}`);
+    },
     close: () => mf.dispose(),
   };
   if (options.seed) {
@@ -179,6 +192,11 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     if (!res.ok) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
   }
   return sb;
+}
+
+/** `http://127.0.0.1:4321/v1` → `127.0.0.1:4321` (a host:port is kept as it is). */
+export function hostPort(urlOrHost: string): string {
+  return /^[a-z]+:\/\//i.test(urlOrHost) ? new URL(urlOrHost).host : urlOrHost;
 }
 
 async function parseAgent(agent: AgentConfigInput) {

@@ -9,6 +9,7 @@ import { AgentConfig, ModelConfig } from "../../shared/config";
 import type { Env } from "../../worker/env";
 import { outputCeiling } from "../../worker/providers/families";
 import { providerFor } from "../../worker/providers/select";
+import { putOrgSecret } from "../../worker/config/secrets";
 
 const e = env as unknown as Env;
 const agentWith = (model: unknown) => AgentConfig.parse({ id: "a", name: "A", description: "A.", model });
@@ -41,7 +42,10 @@ describe("providerFor", () => {
     // A named org secret that is not set: offline, not the platform key.
     const named = agentWith({ family: "anthropic", name: "claude-haiku-4-5", apiKeySecret: "MISSING" });
     expect((await providerFor({ ...e, ANTHROPIC_API_KEY: "k" }, named, "org")).kind).toBe("offline");
-    expect((await providerFor({ ...e, SECRET_ORG_MISSING: "k" }, named, "org")).kind).toBe("anthropic");
+    // Once the org stores that secret, the agent uses it (and only that org's).
+    await putOrgSecret(e, "org", "MISSING", "k", "test");
+    expect((await providerFor(e, named, "org")).kind).toBe("anthropic");
+    expect((await providerFor(e, named, "other-org")).kind).toBe("offline");
     // Self-hosted: an endpoint of the agent's own needs no key.
     const own = agentWith({ family: "openai-compatible", name: "llama3.1", baseURL: "http://10.0.0.5:11434/v1" });
     expect((await providerFor(e, own, "org")).kind).toBe("openai-compatible");

@@ -56,3 +56,7 @@ export async function login(email: string, password: string): Promise<Me> {
 export const logout = () => call("POST", "/api/staff/logout");
 export const get = <T>(path: string) => call<T>("GET", path);
 export const post = <T>(path: string, body?: unknown) => call<T>("POST", path, body ?? {});
+
+/** Changes the signed-in staff member's password; the server ends their other sessions. */
+export const changePassword = (currentPassword: string, newPassword: string) =>
+  call<{ ok: boolean }>("POST", "/api/staff/password", { currentPassword, newPassword });

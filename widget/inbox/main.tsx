@@ -8,8 +8,9 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ServerEvent, StoredMessage } from "../../shared/protocol";
 import type { ConversationDetail, ConversationSummary, InboxEvent, Note } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
+import { MIN_PASSWORD_LENGTH } from "../../shared/limits";
 import { markdown } from "../app/markdown";
-import { type ApiFailure, get, login, logout, type Me, me, post } from "./api";
+import { type ApiFailure, changePassword, get, login, logout, type Me, me, post } from "./api";
 import { liveSocket } from "./live";
 
 type Tab = "waiting" | "mine" | "open" | "resolved" | "all";
@@ -76,6 +77,7 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
   const [rows, setRows] = useState<Map<string, ConversationSummary>>(new Map());
   const [selected, setSelected] = useState<string | null>(null);
   const [live, setLive] = useState(false);
+  const [changing, setChanging] = useState(false);
   const me = session.staff;
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -150,10 +152,14 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
         <span>
           {me.name} · {me.email}
         </span>
+        <button type="button" class="ib-link" aria-expanded={changing} onClick={() => setChanging(!changing)}>
+          Password
+        </button>
         <button type="button" class="ib-link" onClick={onOut}>
           Sign out
         </button>
       </header>
+      {changing ? <PasswordForm onDone={() => setChanging(false)} /> : null}
       <nav class="ib-tabs" aria-label="Queues">
         {TABS.map(([t, label]) => (
           <button type="button" key={t} aria-pressed={tab === t} onClick={() => setTab(t)}>
@@ -186,6 +192,52 @@ function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
         </section>
       </main>
     </div>
+  );
+}
+
+/** Change your own password: the current one, then a new one twice. Other sessions end. */
+function PasswordForm({ onDone }: { onDone(): void }) {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [again, setAgain] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const field = (label: string, value: string, set: (v: string) => void, autocomplete: string) => (
+    <label>
+      {label}
+      <input type="password" autocomplete={autocomplete} required minLength={autocomplete === "new-password" ? MIN_PASSWORD_LENGTH : 1} value={value} onInput={(e) => set((e.target as HTMLInputElement).value)} />
+    </label>
+  );
+  return (
+    <form
+      class="ib-password"
+      aria-label="Change password"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (next !== again) return setMessage({ ok: false, text: "The new passwords do not match." });
+        changePassword(current, next).then(
+          () => {
+            setCurrent("");
+            setNext("");
+            setAgain("");
+            setMessage({ ok: true, text: "Password changed. Your other sessions were signed out." });
+          },
+          (err: Error) => setMessage({ ok: false, text: err.message }),
+        );
+      }}
+    >
+      {field("Current password", current, setCurrent, "current-password")}
+      {field(`New password (${MIN_PASSWORD_LENGTH}+ characters)`, next, setNext, "new-password")}
+      {field("New password again", again, setAgain, "new-password")}
+      <button type="submit">Change password</button>
+      <button type="button" class="ib-link" onClick={onDone}>
+        Close
+      </button>
+      {message ? (
+        <p class={message.ok ? "ib-ok" : "ib-error"} role={message.ok ? "status" : "alert"}>
+          {message.text}
+        </p>
+      ) : null}
+    </form>
   );
 }
 

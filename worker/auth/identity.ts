@@ -1,8 +1,11 @@
 /**
  * Checks a visitor identity from `Switchboard('identify', …)`. When the site has an identity
- * secret, the signature is required and must match: hex HMAC-SHA256 of `userId`, or of
- * `userId:email` when an email is given (so a signed-in user cannot pass someone else's
- * email off as verified). The display name is not security-relevant and not signed.
+ * secret, the signature is required and must match: hex HMAC-SHA256 of
+ * `userId + "\n" + (email ?? "")`. Neither field can contain a line feed (the schema refuses
+ * control characters, and an email has none), so one message has exactly one reading:
+ * `{userId: "victim:victim@corp.example"}` signs something else than
+ * `{userId: "victim", email: "victim@corp.example"}`, and a signature for a user id alone
+ * does not vouch for an email. The display name is not security-relevant and not signed.
  * Without a secret, the identity is kept but marked unverified, and staff see it as such.
  */
 import type { SiteConfig } from "../../shared/config";
@@ -30,5 +33,5 @@ export async function checkIdentity(site: SiteConfig, identity: Identity): Promi
   return { ...base, verified: true };
 }
 
-/** What the site's backend signs. */
-export const identityMessage = (identity: { userId: string; email?: string }) => (identity.email ? `${identity.userId}:${identity.email}` : identity.userId);
+/** What the site's backend signs: the user id, a line feed, and the email (or nothing). */
+export const identityMessage = (identity: { userId: string; email?: string }) => `${identity.userId}\n${identity.email ?? ""}`;

@@ -5,14 +5,17 @@
  * nothing when the demo org exists.
  */
 import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
+import { orgSecret, putOrgSecret } from "../config/secrets";
 import { putAgent, putSite } from "../config/store";
 import type { Env } from "../env";
 import { ingestDocument } from "../knowledge/store";
+import { randomId } from "../ids";
 import { createStaff } from "../staff/store";
 import { DEMO_ARTICLES } from "./articles";
 
 export const DEMO_ORG = "demo";
 export const DEMO_SITE = "demo";
+export const DEMO_BILLING_SECRET = "BILLING_API_KEY";
 
 export const DEMO_AGENTS: AgentConfigInput[] = [
   {
@@ -48,7 +51,7 @@ export const DEMO_AGENTS: AgentConfigInput[] = [
         },
         url: "/api/demo/billing/invoices",
         method: "GET",
-        secretHeaders: { "x-billing-key": "BILLING_API_KEY" },
+        secretHeaders: { "x-billing-key": DEMO_BILLING_SECRET },
         timeoutMs: 5_000,
       },
     ],
@@ -98,14 +101,15 @@ const CHARGES = [
   ["ch_1004a", "INV-1004", 6000, "2026-11-01T08:00:00Z", "failed"],
 ] as const;
 
-/** Two staff accounts, so a second claim can be tried. Their password comes from the env. */
+/** Two staff accounts, so a second claim can be tried: Alex owns the org (the admin API through the inbox session), Sam answers. Their password comes from the env. */
 export const DEMO_STAFF = [
-  { email: "alex@lumen.example", name: "Alex", role: "admin" as const },
+  { email: "alex@lumen.example", name: "Alex", role: "owner" as const },
   { email: "sam@lumen.example", name: "Sam", role: "agent" as const },
 ];
 
 export async function seedDemo(env: Env): Promise<{ seeded: boolean; staff: string[] }> {
   const staff = await seedDemoStaff(env);
+  await seedDemoSecret(env);
   const exists = await env.DB.prepare("SELECT 1 AS x FROM orgs WHERE id = ?").bind(DEMO_ORG).first();
   if (exists) return { seeded: false, staff };
 
@@ -134,6 +138,17 @@ export async function seedDemo(env: Env): Promise<{ seeded: boolean; staff: stri
     });
   }
   return { seeded: true, staff };
+}
+
+/**
+ * The billing tool's key, as the demo org's secret BILLING_API_KEY in the secrets store (the
+ * demo billing API checks the header against it): DEMO_BILLING_API_KEY when set, else
+ * random. Kept when it exists, so a re-seed does not rotate it.
+ */
+async function seedDemoSecret(env: Env): Promise<void> {
+  if (await orgSecret(env, DEMO_ORG, DEMO_BILLING_SECRET)) return;
+  const value = typeof env.DEMO_BILLING_API_KEY === "string" && env.DEMO_BILLING_API_KEY ? env.DEMO_BILLING_API_KEY : randomId("", 24);
+  await putOrgSecret(env, DEMO_ORG, DEMO_BILLING_SECRET, value, "demo seed");
 }
 
 /** Creates the demo staff accounts that do not exist yet (needs DEMO_STAFF_PASSWORD). */

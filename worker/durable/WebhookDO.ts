@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { hmacHex } from "../auth/hmac";
 import type { Env } from "../env";
+import { guardedFetch } from "../net/outbound";
 
 export interface WebhookEvent {
   /** Unique per event: the idempotency key receivers see in `x-switchboard-delivery`. */
@@ -86,7 +87,8 @@ export class WebhookDO extends DurableObject<Env> {
     const signature = await hmacHex(row.secret, `${timestamp}.${row.body}`);
     let error: string | null = null;
     try {
-      const response = await fetch(row.url, {
+      // Through the outbound guard: a webhook URL may not reach a private address.
+      const { response } = await guardedFetch(this.env, row.url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -97,7 +99,7 @@ export class WebhookDO extends DurableObject<Env> {
           "x-switchboard-signature": `sha256=${signature}`,
         },
         body: row.body,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        timeoutMs: TIMEOUT_MS,
       });
       await response.body?.cancel();
       if (!response.ok) error = `HTTP ${response.status}`;

@@ -177,13 +177,13 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
     span.end(outcome.status === "blocked" ? "blocked" : outcome.status, outcome.status === "ok" ? {} : { error: outcome.content.slice(0, 1000) });
     return outcome;
   };
-  const refuse = (code: string, message: string, status: ToolOutcome["status"] = "refused") => {
+  const refuse = (code: string, message: string, status: ToolOutcome["status"] = "refused", outcome = toolError(code, message, status)) => {
     ctx.log.event(status === "blocked" ? "budget" : "refusal", code, status === "blocked" ? "blocked" : "refused", {
       runId: ctx.runId,
       parentId: span.id,
       agentId: ctx.agent.id,
     }, { error: message });
-    return end(toolError(code, message, status));
+    return end({ ...outcome, status });
   };
 
   if (number > ctx.agent.maxToolCalls) return refuse("max_tool_calls", `the limit of ${ctx.agent.maxToolCalls} tool calls per run is reached`);
@@ -195,16 +195,32 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("arguments must be a JSON object");
     args = parsed;
   } catch (error) {
-    return end(toolError("invalid_arguments", `arguments are not a JSON object: ${(error as Error).message}`));
+    return refuse("invalid_arguments", `arguments are not a JSON object: ${(error as Error).message}`);
   }
   try {
     const hit = await ctx.budget.exhausted();
     if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
     const running = handler.run(ctx, call, args, span.id);
-    return end(await (handler.handlesAbort ? running : raceSignal(running, ctx.signal)));
+    const outcome = await (handler.handlesAbort ? running : raceSignal(running, ctx.signal));
+    // A tool that refuses by rule (bad arguments, a refused URL) is a refusal like the engine's own.
+    const refusal = outcome.status === "ok" || outcome.status === "refused" ? null : refusalOf(outcome);
+    if (refusal) return refuse(refusal.code, refusal.message, "refused", outcome);
+    return end(outcome);
   } catch (error) {
     const { status, code, message } = describeError(error);
     return end(toolError(code, message, status === "timeout" ? "timeout" : status === "cancelled" ? "cancelled" : "error"));
+  }
+}
+
+/** Tool error codes that mean "refused by a rule"; each is written as a `refusal` span. */
+const REFUSAL_CODES = new Set(["invalid_arguments", "url_refused"]);
+
+function refusalOf(outcome: ToolOutcome): { code: string; message: string } | null {
+  try {
+    const error = (JSON.parse(outcome.content) as { error?: { code?: unknown; message?: unknown } }).error;
+    return typeof error?.code === "string" && REFUSAL_CODES.has(error.code) ? { code: error.code, message: String(error.message ?? error.code) } : null;
+  } catch {
+    return null;
   }
 }
 

@@ -45,6 +45,11 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
+/** Reads and drops a body nobody will read (a request refused before its body was looked at). */
+export async function discardBody(request: Request): Promise<void> {
+  if (request.body && !request.bodyUsed) await drain(request).catch(() => {});
+}
+
 /** Up to this much of a refused body is read and dropped, so the client's connection
  * stays healthy for its next request; past it, the connection is cut. */
 const DRAIN_LIMIT = 1024 * 1024;

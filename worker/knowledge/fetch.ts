@@ -1,10 +1,15 @@
 /**
  * Fetching knowledge from the web: one page, or every page a sitemap lists (a sitemap
- * index is followed one level down). Each fetch is bounded in time and size, and only
- * http(s) text is accepted.
+ * index is followed one level down). Each fetch goes through the outbound guard (no private
+ * addresses, redirects checked hop by hop), is bounded in time and size, and only http(s)
+ * text is accepted. A page that cannot be fetched is the caller's problem to fix (422), not
+ * ours (5xx), and the message does not say why the network failed.
  */
+import type { Env } from "../env";
 import { ApiError } from "../http/errors";
+import { readLimited } from "../http/read-limited";
 import { mapLimit } from "../engine/abort";
+import { FetchFailed, guardedFetch, UrlRefused } from "../net/outbound";
 
 export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 export const MAX_SITEMAP_URLS = 100;
@@ -16,28 +21,21 @@ export interface FetchedPage {
   body: string;
 }
 
-function checkUrl(raw: string): URL {
+export async function fetchPage(env: Env, raw: string): Promise<FetchedPage> {
+  let response: Response;
   let url: URL;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new ApiError(400, "invalid_url", `not a URL: ${raw}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ApiError(400, "invalid_url", "only http and https URLs can be ingested");
-  return url;
-}
-
-export async function fetchPage(raw: string): Promise<FetchedPage> {
-  const url = checkUrl(raw);
-  let response: Response;
-  try {
-    response = await fetch(url.href, { redirect: "follow", signal: AbortSignal.timeout(TIMEOUT_MS), headers: { accept: "text/html, text/markdown, text/plain, application/xml;q=0.9" } });
+    const result = await guardedFetch(env, raw, { timeoutMs: TIMEOUT_MS, headers: { accept: "text/html, text/markdown, text/plain, application/xml;q=0.9" } });
+    response = result.response;
+    url = new URL(result.url);
   } catch (error) {
-    throw new ApiError(502, "fetch_failed", `could not fetch ${url.href}: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UrlRefused) throw new ApiError(400, "url_refused", error.message);
+    if (error instanceof FetchFailed) throw new ApiError(422, "fetch_failed", error.message);
+    throw error;
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new ApiError(502, "fetch_failed", `${url.href} answered ${response.status}`);
+    throw new ApiError(422, "fetch_failed", `${url.href} answered ${response.status}`);
   }
   const contentType = (response.headers.get("content-type") ?? "").toLowerCase();
   if (!/text\/|xml|markdown/.test(contentType)) {
@@ -49,18 +47,29 @@ export async function fetchPage(raw: string): Promise<FetchedPage> {
     await response.body?.cancel();
     throw new ApiError(413, "payload_too_large", `${url.href} is larger than ${MAX_PAGE_BYTES} bytes`);
   }
-  const buffer = await response.arrayBuffer();
-  if (buffer.byteLength > MAX_PAGE_BYTES) throw new ApiError(413, "payload_too_large", `${url.href} is larger than ${MAX_PAGE_BYTES} bytes`);
-  return { url: response.url || url.href, contentType, body: new TextDecoder().decode(buffer) };
+  // A chunked answer declares no length: read at most the cap, never the whole of it.
+  let read: Awaited<ReturnType<typeof readLimited>>;
+  try {
+    read = await readLimited(response.body, MAX_PAGE_BYTES);
+  } catch {
+    // The timeout (or the peer) cut the body: the same answer as any other network failure.
+    throw new ApiError(422, "fetch_failed", new FetchFailed(url.href).message);
+  }
+  const { bytes, truncated, reader } = read;
+  if (truncated) {
+    await reader?.cancel();
+    throw new ApiError(413, "payload_too_large", `${url.href} is larger than ${MAX_PAGE_BYTES} bytes`);
+  }
+  return { url: url.href, contentType, body: new TextDecoder().decode(bytes) };
 }
 
 /** The page URLs a sitemap lists (following a sitemap index one level). */
-export async function sitemapUrls(raw: string): Promise<string[]> {
-  const root = await fetchPage(raw);
+export async function sitemapUrls(env: Env, raw: string): Promise<string[]> {
+  const root = await fetchPage(env, raw);
   const locs = (xml: string) => [...xml.matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)].map((m) => decodeXml(m[1] ?? ""));
   let urls = locs(root.body);
   if (/<sitemapindex/i.test(root.body)) {
-    const nested = await mapLimit(urls.slice(0, 10), 4, async (u) => locs((await fetchPage(u)).body));
+    const nested = await mapLimit(urls.slice(0, 10), 4, async (u) => locs((await fetchPage(env, u)).body));
     urls = nested.flat();
   }
   urls = [...new Set(urls)].filter((u) => /^https?:\/\//.test(u));

@@ -26,10 +26,13 @@ export interface Connection {
   fetch?: typeof fetch;
 }
 
+/** The operator's per-family key variables (declared in worker/env.ts). */
+export type PlatformKey = "OPENAI_API_KEY" | "ANTHROPIC_API_KEY" | "GOOGLE_API_KEY" | "XAI_API_KEY" | "DEEPSEEK_API_KEY" | "QWEN_API_KEY" | "GLM_API_KEY";
+
 interface Family {
   /** The operator's key for this family (environment variable), used for agents that name
    * neither their own endpoint nor an org secret. */
-  platformKey?: string;
+  platformKey?: PlatformKey;
   /** The family's public API (an agent's `baseURL` replaces it). */
   baseURL?: string;
   model(connection: Connection, name: string): LanguageModelV3;

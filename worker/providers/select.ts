@@ -3,13 +3,13 @@ import { orgSecret } from "../config/secrets";
 import type { Env } from "../env";
 import { tenantFetch } from "../net/outbound";
 import { AiSdkProvider } from "./ai-sdk";
-import { FAMILIES } from "./families";
+import { FAMILIES, type PlatformKey } from "./families";
 import { OfflineProvider } from "./offline";
 import type { ModelProvider } from "./types";
 
 const offline = new OfflineProvider();
 
-const envString = (env: Env, name: string | undefined) => {
+const envString = (env: Env, name: PlatformKey | "OPENAI_BASE_URL" | undefined) => {
   const value = name ? env[name] : undefined;
   return typeof value === "string" && value !== "" ? value : undefined;
 };

@@ -1,6 +1,6 @@
 /**
- * The admin API (bearer token; see auth/admin.ts for scopes). Resources live in
- * routes/admin/*; this file registers them and the demo seed.
+ * The admin API (bearer token or an owner/admin staff session; see auth/admin.ts for scopes).
+ * Resources live in routes/admin/*; this file registers them and the demo seed.
  */
 import { z } from "zod";
 import { requireAdmin } from "../auth/admin";
@@ -12,6 +12,7 @@ import { budgetsAndStaffAdmin } from "./admin/budgets-staff";
 import { conversationsAndLeadsAdmin } from "./admin/conversations-leads";
 import { knowledgeAdmin } from "./admin/knowledge";
 import { orgsAndTokens } from "./admin/orgs-tokens";
+import { secretsAdmin } from "./admin/secrets";
 import { sitesAdmin } from "./admin/sites";
 
 export function adminApi(api: ApiRoutes): void {
@@ -21,20 +22,22 @@ export function adminApi(api: ApiRoutes): void {
   knowledgeAdmin(api);
   budgetsAndStaffAdmin(api);
   conversationsAndLeadsAdmin(api);
+  secretsAdmin(api);
 
   api.add(
     {
       method: "post",
       path: "/api/admin/demo/seed",
+      operationId: "seedDemo",
       summary: "Seed the Lumen Notes demo (does nothing when it exists)",
       tag: "admin",
       auth: "admin",
       response: z.object({ seeded: z.boolean(), staff: z.array(z.string()) }),
     },
-    async (c) => {
+    async (c, { reply }) => {
       const admin = await requireAdmin(c);
-      if (admin.orgId || !admin.scopes.includes("*")) throw forbidden("only ADMIN_TOKEN seeds the demo");
-      return c.json(await seedDemo(c.env));
+      if (admin.kind !== "platform") throw forbidden("only ADMIN_TOKEN seeds the demo");
+      return reply(await seedDemo(c.env));
     },
   );
 }

@@ -6,6 +6,7 @@
 import type { Context, Hono } from "hono";
 import { getSite, siteKeyForDomain } from "../config/store";
 import type { AppEnv } from "../http/openapi";
+import { Ids } from "../http/params";
 import { chatPage, demoPage, helpArticlePage, inboxPage, notFoundPage } from "../pages/html";
 
 /** Our own pages run with a strict CSP: no inline script or style anywhere. */
@@ -34,7 +35,8 @@ export function pages(app: Hono<AppEnv>): void {
   });
 
   app.get("/chat/:siteKey", async (c) => {
-    const site = await getSite(c.env, c.req.param("siteKey"));
+    const key = c.req.param("siteKey");
+    const site = Ids.siteKey.safeParse(key).success ? await getSite(c.env, key) : null;
     if (!site) return html(c, notFoundPage("This assistant does not exist."), 404);
     return html(c, chatPage(site));
   });
@@ -42,7 +44,7 @@ export function pages(app: Hono<AppEnv>): void {
   app.get("/inbox", (c) => html(c, inboxPage()));
 
   app.get("/help/:slug", async (c) => {
-    const slug = c.req.param("slug");
+    const slug = c.req.param("slug").slice(0, 200);
     const doc = await c.env.DB.prepare(
       "SELECT title, text FROM knowledge_documents WHERE url = ? AND org_id = 'demo' ORDER BY created_at LIMIT 1",
     )

@@ -11,6 +11,7 @@ import { clientIp, limitIp } from "../http/rate-limit";
 import { issueVisitorToken } from "../auth/visitor-token";
 import { ApiError } from "../http/errors";
 import type { ApiRoutes } from "../http/openapi";
+import { Ids } from "../http/params";
 import { randomId } from "../ids";
 import { defaultProviderKind } from "../providers/select";
 import { openConversation, siteForRequest } from "./visitor-access";
@@ -19,6 +20,8 @@ const TranscriptQuery = z.object({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
+
+const CONVERSATION = { id: Ids.conversation };
 
 type Stub = { fetch(request: Request): Promise<Response> };
 
@@ -37,18 +40,22 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "get",
       path: "/api/health",
+      operationId: "getHealth",
       summary: "Liveness, version and which model provider serves",
       tag: "public",
       auth: "none",
       response: z.object({ ok: z.boolean(), version: z.string(), provider: z.enum(["offline", "openai"]) }),
     },
-    (c) => c.json({ ok: true, version: c.env.APP_VERSION ?? "dev", provider: defaultProviderKind(c.env) }),
+    (c, { reply }) => reply({ ok: true, version: c.env.APP_VERSION ?? "dev", provider: defaultProviderKind(c.env) }),
   );
 
   api.add(
     {
       method: "get",
       path: "/api/sites/{siteKey}/config",
+      operationId: "getSiteConfig",
+      params: { siteKey: Ids.siteKey },
+      errors: [403],
       summary: "The widget's view of a site: theme, texts, locale",
       tag: "visitor",
       auth: "none",
@@ -73,6 +80,10 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/sites/{siteKey}/conversations",
+      operationId: "startConversation",
+      params: { siteKey: Ids.siteKey },
+      rateLimited: true,
+      errors: [403],
       summary: "Start a conversation; the request's Origin must be allowed for the site",
       tag: "visitor",
       auth: "none",
@@ -103,6 +114,10 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/conversations/{id}/messages",
+      operationId: "sendMessage",
+      params: CONVERSATION,
+      rateLimited: true,
+      errors: [403, 409],
       summary: "Send a visitor message (idempotent on clientMessageId); answers an SSE stream of the turn",
       tag: "visitor",
       auth: "visitor",
@@ -120,6 +135,9 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "get",
       path: "/api/conversations/{id}/messages",
+      operationId: "getMessages",
+      params: CONVERSATION,
+      errors: [403],
       summary: "The transcript after a sequence number (JSON), or a live event stream with Accept: text/event-stream",
       tag: "visitor",
       auth: "visitor",
@@ -136,6 +154,9 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "get",
       path: "/api/conversations/{id}/ws",
+      operationId: "conversationSocket",
+      params: CONVERSATION,
+      errors: [403, 426],
       summary: "WebSocket with the same events, both directions (token in the query string)",
       tag: "visitor",
       auth: "visitor",
@@ -159,6 +180,10 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/conversations/{id}/handoff",
+      operationId: "requestHandoff",
+      params: CONVERSATION,
+      rateLimited: true,
+      errors: [403, 409],
       summary: "The visitor asks for a person: the status becomes waiting and the bot stops",
       tag: "visitor",
       auth: "visitor",
@@ -175,6 +200,10 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/conversations/{id}/identify",
+      operationId: "identifyVisitor",
+      params: CONVERSATION,
+      rateLimited: true,
+      errors: [403],
       summary: "Tell who the visitor is (signed with the site's identity secret when it has one)",
       tag: "visitor",
       auth: "visitor",
@@ -194,6 +223,10 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/conversations/{id}/feedback",
+      operationId: "sendFeedback",
+      params: CONVERSATION,
+      rateLimited: true,
+      errors: [403],
       summary: "Thumbs up (1) or down (-1) on a reply",
       tag: "visitor",
       auth: "visitor",
@@ -211,6 +244,10 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/conversations/{id}/lead",
+      operationId: "leaveLead",
+      params: CONVERSATION,
+      rateLimited: true,
+      errors: [403, 409],
       summary: "Leave an email for a follow-up (when nobody can answer now)",
       tag: "visitor",
       auth: "visitor",
@@ -229,6 +266,9 @@ export function publicApi(api: ApiRoutes): void {
     {
       method: "post",
       path: "/api/conversations/{id}/stop",
+      operationId: "stopTurn",
+      params: CONVERSATION,
+      errors: [403],
       summary: "Cancel the turn in flight, with every delegated run under it",
       tag: "visitor",
       auth: "visitor",

@@ -6,20 +6,31 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { type ConversationStatus, ConversationStatus as StatusSchema } from "../../shared/protocol";
-import { LoginBody, StaffNoteBody, StaffReplyBody, type ConversationSummary, type StaffMember } from "../../shared/staff";
-import { burnPasswordCheck, verifyPassword } from "../auth/password";
-import { createSession, endSession, requireStaff, sessionCookie } from "../auth/staff-session";
+import { ConversationStatus, StoredMessage } from "../../shared/protocol";
+import {
+  ConversationDetail,
+  ConversationSummary,
+  LoginBody,
+  Note,
+  PasswordChangeBody,
+  StaffNoteBody,
+  StaffReplyBody,
+  StaffSessionInfo,
+  type StaffMember,
+} from "../../shared/staff";
+import { clearFailures, lockedFor, recordFailure } from "../auth/login-lockout";
+import { burnPasswordCheck, passwordProblem, verifyPassword } from "../auth/password";
+import { createSession, endOtherSessions, endSession, requireStaff, sameOrigin, sessionCookie } from "../auth/staff-session";
 import type { StaffResult } from "../durable/ConversationDO";
-import { ApiError, notFound, unauthorized } from "../http/errors";
-import { clientIp, limitIp } from "../http/rate-limit";
+import { ApiError, forbidden, notFound, unauthorized } from "../http/errors";
+import { clientIp, limitIp, tooMany } from "../http/rate-limit";
 import type { ApiRoutes, AppEnv } from "../http/openapi";
+import { CONVERSATION_ID, Ids } from "../http/params";
 import { readTrace } from "../log/trace";
-import { findStaffByEmail, toMember } from "../staff/store";
-import { CONVERSATION_ID } from "./visitor-access";
+import { findStaffByEmail, findStaffById, setStaffPassword, toMember } from "../staff/store";
 
 const ListQuery = z.object({
-  status: z.union([StatusSchema, z.literal("open"), z.literal("all"), z.literal("mine")]).default("open"),
+  status: z.union([ConversationStatus, z.literal("open"), z.literal("all"), z.literal("mine")]).default("open"),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
@@ -63,45 +74,120 @@ async function staffConversation(c: Context<AppEnv>, staff: StaffMember) {
   return { id, stub: c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)) };
 }
 
-function answer(c: Context<AppEnv>, result: StaffResult) {
+function answer(result: StaffResult) {
   if (!result.ok) throw new ApiError(result.httpStatus, result.code, result.message);
-  return c.json({ status: result.status });
+  return { status: result.status };
+}
+
+const CONVERSATION = { id: Ids.conversation };
+const StatusOut = z.object({ status: ConversationStatus });
+const Ok = z.object({ ok: z.boolean() });
+const TraceNodes = z.array(z.record(z.string(), z.unknown()));
+
+/** A sign-in must come from our own pages (or from no browser at all): no login CSRF. */
+function checkLoginOrigin(c: Context<AppEnv>): void {
+  const origin = c.req.header("origin");
+  const site = c.req.header("sec-fetch-site");
+  if ((origin !== undefined && !sameOrigin(c)) || site === "cross-site" || site === "same-site") throw forbidden("sign in from Switchboard's own pages");
 }
 
 export function staffApi(api: ApiRoutes): void {
-  const StaffOut = z.object({ staff: z.object({ id: z.string(), orgId: z.string(), email: z.string(), name: z.string(), role: z.string() }), csrfToken: z.string() });
+  api.add(
+    {
+      method: "post",
+      path: "/api/staff/login",
+      operationId: "staffLogin",
+      summary: "Sign in to the inbox (sets the session cookie). JSON only, from our own origin; failed attempts lock the account for a while.",
+      tag: "staff",
+      auth: "none",
+      body: LoginBody,
+      jsonOnly: true,
+      rateLimited: true,
+      response: StaffSessionInfo,
+      errors: [403],
+    },
+    async (c, { body, reply }) => {
+      checkLoginOrigin(c);
+      await limitIp(c.env, clientIp(c.req.raw), "loginsPerIp", "sign-in attempts");
+      const wait = await lockedFor(c.env.DB, body.email);
+      if (wait > 0) throw tooMany(wait, "failed sign-ins for this account");
+      const rows = (await findStaffByEmail(c.env.DB, body.email)).filter((r) => !body.orgId || r.org_id === body.orgId);
+      const matched = [];
+      for (const row of rows) if (await verifyPassword(body.password, row.password_hash)) matched.push(row);
+      if (rows.length === 0) await burnPasswordCheck(body.password);
+      if (matched.length === 0) {
+        await recordFailure(c.env.DB, body.email);
+        throw unauthorized("wrong email or password");
+      }
+      if (matched.length > 1) throw new ApiError(400, "org_required", "this email has accounts in several orgs: give orgId");
+      await clearFailures(c.env.DB, body.email);
+      const staff = toMember(matched[0] as (typeof matched)[number]);
+      const session = await createSession(c.env.DB, staff);
+      c.header("set-cookie", sessionCookie(c, session.cookieValue, session.maxAge));
+      return reply({ staff, csrfToken: session.csrfToken });
+    },
+  );
 
-  api.add({ method: "post", path: "/api/staff/login", summary: "Sign in to the inbox (sets the session cookie)", tag: "staff", auth: "none", body: LoginBody, response: StaffOut }, async (c, { body }) => {
-    await limitIp(c.env, clientIp(c.req.raw), "loginsPerIp", "sign-in attempts");
-    const row = await findStaffByEmail(c.env.DB, body.email);
-    if (!row) {
-      await burnPasswordCheck(body.password);
-      throw unauthorized("wrong email or password");
-    }
-    if (!(await verifyPassword(body.password, row.password_hash))) throw unauthorized("wrong email or password");
-    const staff = toMember(row);
-    const session = await createSession(c.env.DB, staff);
-    c.header("set-cookie", sessionCookie(c, session.cookieValue, session.maxAge));
-    c.header("cache-control", "no-store");
-    return c.json({ staff, csrfToken: session.csrfToken });
-  });
-
-  api.add({ method: "post", path: "/api/staff/logout", summary: "Sign out", tag: "staff", auth: "staff" }, async (c) => {
+  api.add({ method: "post", path: "/api/staff/logout", operationId: "staffLogout", summary: "Sign out", tag: "staff", auth: "staff", response: Ok }, async (c, { reply }) => {
     await requireStaff(c, { mutating: true });
     await endSession(c);
     c.header("set-cookie", sessionCookie(c, "", 0));
-    return c.json({ ok: true });
-  });
-
-  api.add({ method: "get", path: "/api/staff/me", summary: "The signed-in staff member and the session's CSRF token", tag: "staff", auth: "staff", response: StaffOut }, async (c) => {
-    const session = await requireStaff(c, { mutating: false });
-    c.header("cache-control", "no-store");
-    return c.json({ staff: session.staff, csrfToken: session.csrfToken });
+    return reply({ ok: true });
   });
 
   api.add(
-    { method: "get", path: "/api/staff/conversations", summary: "The inbox queue: open (waiting + human), mine, a status, or all", tag: "staff", auth: "staff", query: ListQuery },
-    async (c, { query }) => {
+    {
+      method: "post",
+      path: "/api/staff/password",
+      operationId: "changeStaffPassword",
+      summary: "Change your own password (ends your other sessions)",
+      tag: "staff",
+      auth: "staff",
+      body: PasswordChangeBody,
+      jsonOnly: true,
+      rateLimited: true,
+      response: z.object({ ok: z.boolean(), otherSessionsEnded: z.boolean() }),
+    },
+    async (c, { body, reply }) => {
+      const session = await requireStaff(c, { mutating: true });
+      const email = session.staff.email;
+      const wait = await lockedFor(c.env.DB, email);
+      if (wait > 0) throw tooMany(wait, "failed password checks for this account");
+      const row = await findStaffById(c.env.DB, session.staff.id);
+      if (!row || !(await verifyPassword(body.currentPassword, row.password_hash))) {
+        await recordFailure(c.env.DB, email);
+        throw new ApiError(403, "wrong_password", "the current password is not right");
+      }
+      const weak = passwordProblem(body.newPassword, email);
+      if (weak) throw new ApiError(400, "weak_password", weak);
+      if (body.newPassword === body.currentPassword) throw new ApiError(400, "weak_password", "the new password must differ from the current one");
+      await setStaffPassword(c.env.DB, row.id, body.newPassword);
+      await endOtherSessions(c.env.DB, row.id, session.idHash);
+      await clearFailures(c.env.DB, email);
+      return reply({ ok: true, otherSessionsEnded: true });
+    },
+  );
+
+  api.add(
+    { method: "get", path: "/api/staff/me", operationId: "staffMe", summary: "The signed-in staff member and the session's CSRF token", tag: "staff", auth: "staff", response: StaffSessionInfo },
+    async (c, { reply }) => {
+      const session = await requireStaff(c, { mutating: false });
+      return reply({ staff: session.staff, csrfToken: session.csrfToken });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/staff/conversations",
+      operationId: "staffListConversations",
+      summary: "The inbox queue: open (waiting + human), mine, a status, or all",
+      tag: "staff",
+      auth: "staff",
+      query: ListQuery,
+      response: z.object({ conversations: z.array(ConversationSummary) }),
+    },
+    async (c, { query, reply }) => {
       const { staff } = await requireStaff(c, { mutating: false });
       const where =
         query.status === "all"
@@ -119,75 +205,141 @@ export function staffApi(api: ApiRoutes): void {
       )
         .bind(staff.orgId, query.status, staff.id, query.limit)
         .all<Row>();
-      return c.json({ conversations: rows.results.map(toSummary) });
+      return reply({ conversations: rows.results.map(toSummary) });
     },
   );
 
-  api.add({ method: "get", path: "/api/staff/conversations/{id}", summary: "A conversation for staff: transcript, internal notes, handoff summary, trace", tag: "staff", auth: "staff" }, async (c) => {
-    const { staff } = await requireStaff(c, { mutating: false });
-    const { id, stub } = await staffConversation(c, staff);
-    const detail = await stub.staffDetail();
-    if (!detail) throw notFound("conversation");
-    const trace = await readTrace(c.env.DB, staff.orgId, id);
-    return c.json({ ...detail, trace: trace.roots });
-  });
+  api.add(
+    {
+      method: "get",
+      path: "/api/staff/conversations/{id}",
+      operationId: "staffGetConversation",
+      summary: "A conversation for staff: transcript, internal notes, handoff summary, trace",
+      tag: "staff",
+      auth: "staff",
+      params: CONVERSATION,
+      response: ConversationDetail.extend({ trace: TraceNodes }),
+    },
+    async (c, { reply }) => {
+      const { staff } = await requireStaff(c, { mutating: false });
+      const { id, stub } = await staffConversation(c, staff);
+      const detail = await stub.staffDetail();
+      if (!detail) throw notFound("conversation");
+      const trace = await readTrace(c.env.DB, staff.orgId, id);
+      return reply({ ...detail, trace: trace.roots as unknown as z.input<typeof TraceNodes> });
+    },
+  );
 
-  const action = (path: string, summary: string, run: (stub: Awaited<ReturnType<typeof staffConversation>>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
-    api.add({ method: "post", path: `/api/staff/conversations/{id}/${path}`, summary, tag: "staff", auth: "staff" }, async (c) => {
-      const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
-      return answer(c, await run(stub, staff));
-    });
+  const action = (path: string, operationId: string, summary: string, run: (stub: Awaited<ReturnType<typeof staffConversation>>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
+    api.add(
+      { method: "post", path: `/api/staff/conversations/{id}/${path}`, operationId, summary, tag: "staff", auth: "staff", params: CONVERSATION, response: StatusOut, errors: [409] },
+      async (c, { reply }) => {
+        const { staff } = await requireStaff(c, { mutating: true });
+        const { stub } = await staffConversation(c, staff);
+        return reply(answer(await run(stub, staff)));
+      },
+    );
 
-  action("claim", "Take the conversation (atomic: of two staff, one gets it, the other 409)", (stub, staff) => stub.claim(staff));
-  action("resolve", "Mark resolved", (stub, staff) => stub.resolve(staff));
-  action("return-to-bot", "Hand the conversation back to the bot", (stub, staff) => stub.returnToBot(staff));
-
-  api.add({ method: "post", path: "/api/staff/conversations/{id}/read", summary: "Mark the visitor's messages read", tag: "staff", auth: "staff" }, async (c) => {
-    const { staff } = await requireStaff(c, { mutating: true });
-    const { stub } = await staffConversation(c, staff);
-    await stub.markRead();
-    return c.json({ ok: true });
-  });
+  action("claim", "staffClaimConversation", "Take the conversation (atomic: of two staff, one gets it, the other 409)", (stub, staff) => stub.claim(staff));
+  action("resolve", "staffResolveConversation", "Mark resolved", (stub, staff) => stub.resolve(staff));
+  action("return-to-bot", "staffReturnToBot", "Hand the conversation back to the bot", (stub, staff) => stub.returnToBot(staff));
 
   api.add(
-    { method: "post", path: "/api/staff/conversations/{id}/reply", summary: "Reply to the visitor (Markdown); claims an unclaimed conversation", tag: "staff", auth: "staff", body: StaffReplyBody },
-    async (c, { body }) => {
+    { method: "post", path: "/api/staff/conversations/{id}/read", operationId: "staffMarkRead", summary: "Mark the visitor's messages read", tag: "staff", auth: "staff", params: CONVERSATION, response: Ok },
+    async (c, { reply }) => {
+      const { staff } = await requireStaff(c, { mutating: true });
+      const { stub } = await staffConversation(c, staff);
+      await stub.markRead();
+      return reply({ ok: true });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/staff/conversations/{id}/reply",
+      operationId: "staffReply",
+      summary: "Reply to the visitor (Markdown); claims an unclaimed conversation",
+      tag: "staff",
+      auth: "staff",
+      params: CONVERSATION,
+      body: StaffReplyBody,
+      status: 201,
+      response: z.object({ status: ConversationStatus, message: StoredMessage }),
+      errors: [409],
+    },
+    async (c, { body, reply }) => {
       const { staff } = await requireStaff(c, { mutating: true });
       const { stub } = await staffConversation(c, staff);
       const result = await stub.staffReply(staff, body.text);
       if (!result.ok) throw new ApiError(result.httpStatus, result.code, result.message);
-      return c.json({ status: result.status, message: result.stored }, 201);
+      return reply({ status: result.status, message: result.stored as StoredMessage });
     },
   );
 
   api.add(
-    { method: "post", path: "/api/staff/conversations/{id}/notes", summary: "Add an internal note (never shown to the visitor)", tag: "staff", auth: "staff", body: StaffNoteBody },
-    async (c, { body }) => {
+    {
+      method: "post",
+      path: "/api/staff/conversations/{id}/notes",
+      operationId: "staffAddNote",
+      summary: "Add an internal note (never shown to the visitor)",
+      tag: "staff",
+      auth: "staff",
+      params: CONVERSATION,
+      body: StaffNoteBody,
+      status: 201,
+      response: z.object({ note: Note }),
+    },
+    async (c, { body, reply }) => {
       const { staff } = await requireStaff(c, { mutating: true });
       const { stub } = await staffConversation(c, staff);
-      return c.json({ note: await stub.addNote(staff, body.text) }, 201);
+      return reply({ note: await stub.addNote(staff, body.text) });
     },
   );
 
   api.add(
-    { method: "get", path: "/api/staff/conversations/{id}/ws", summary: "WebSocket: the conversation's live events for staff (with notes and typing)", tag: "staff", auth: "staff", status: 101 },
+    {
+      method: "get",
+      path: "/api/staff/conversations/{id}/ws",
+      operationId: "staffConversationSocket",
+      summary: "WebSocket: the conversation's live events for staff (with notes and typing)",
+      tag: "staff",
+      auth: "staff",
+      params: CONVERSATION,
+      status: 101,
+      response: { contentType: "application/websocket", description: "101 Switching Protocols" },
+      errors: [426],
+    },
     async (c) => {
       const { staff } = await requireStaff(c, { mutating: false });
       checkSocketOrigin(c);
       const { stub } = await staffConversation(c, staff);
       const url = new URL(c.req.url);
-      const params = new URLSearchParams({ staffId: staff.id, name: staff.name, after: url.searchParams.get("after") ?? "0" });
+      const after = Number(url.searchParams.get("after") ?? "0");
+      const params = new URLSearchParams({ staffId: staff.id, name: staff.name, after: String(Number.isSafeInteger(after) && after > 0 ? after : 0) });
       return stub.fetch(new Request(`https://conversation/staff-ws?${params}`, { headers: c.req.raw.headers }));
     },
   );
 
-  api.add({ method: "get", path: "/api/staff/inbox/ws", summary: "WebSocket: live updates of the org's whole inbox", tag: "staff", auth: "staff", status: 101 }, async (c) => {
-    const { staff } = await requireStaff(c, { mutating: false });
-    checkSocketOrigin(c);
-    const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(staff.orgId));
-    return inbox.fetch(new Request(`https://inbox/ws?staff=${encodeURIComponent(staff.id)}`, { headers: c.req.raw.headers }));
-  });
+  api.add(
+    {
+      method: "get",
+      path: "/api/staff/inbox/ws",
+      operationId: "staffInboxSocket",
+      summary: "WebSocket: live updates of the org's whole inbox",
+      tag: "staff",
+      auth: "staff",
+      status: 101,
+      response: { contentType: "application/websocket", description: "101 Switching Protocols" },
+      errors: [426],
+    },
+    async (c) => {
+      const { staff } = await requireStaff(c, { mutating: false });
+      checkSocketOrigin(c);
+      const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(staff.orgId));
+      return inbox.fetch(new Request(`https://inbox/ws?staff=${encodeURIComponent(staff.id)}`, { headers: c.req.raw.headers }));
+    },
+  );
 }
 
 /** Browsers send cookies with cross-site WebSocket upgrades regardless of CORS: check Origin. */

@@ -10,8 +10,9 @@ import type { ConversationDO } from "../durable/ConversationDO";
 import { ApiError, forbidden, notFound } from "../http/errors";
 import type { AppEnv } from "../http/openapi";
 import { originAllowed } from "../http/origins";
+import { CONVERSATION_ID } from "../http/params";
 
-export const CONVERSATION_ID = /^c_[A-Za-z0-9_-]{22}$/;
+export { CONVERSATION_ID } from "../http/params";
 
 export interface OpenedConversation {
   id: string;

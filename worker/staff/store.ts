@@ -1,7 +1,7 @@
 /**
  * Staff accounts in D1.
  */
-import type { StaffMember } from "../../shared/staff";
+import type { StaffMember, StaffRole } from "../../shared/staff";
 import { hashPassword } from "../auth/password";
 import { randomId } from "../ids";
 
@@ -10,7 +10,7 @@ interface StaffRow {
   org_id: string;
   email: string;
   name: string;
-  role: "agent" | "admin";
+  role: StaffRole;
   password_hash: string;
 }
 
@@ -18,7 +18,7 @@ export const toMember = (r: Omit<StaffRow, "password_hash">): StaffMember => ({ 
 
 export async function createStaff(
   db: D1Database,
-  input: { orgId: string; email: string; name: string; password: string; role?: "agent" | "admin" },
+  input: { orgId: string; email: string; name: string; password: string; role?: StaffRole },
 ): Promise<StaffMember> {
   const id = randomId("st_", 12);
   const email = input.email.toLowerCase();
@@ -29,6 +29,16 @@ export async function createStaff(
   return { id, orgId: input.orgId, email, name: input.name, role: input.role ?? "agent" };
 }
 
-export async function findStaffByEmail(db: D1Database, email: string): Promise<StaffRow | null> {
-  return db.prepare("SELECT id, org_id, email, name, role, password_hash FROM staff WHERE email = ?").bind(email.toLowerCase()).first<StaffRow>();
+/** Every account with this email: one per org at most. */
+export async function findStaffByEmail(db: D1Database, email: string): Promise<StaffRow[]> {
+  const rows = await db.prepare("SELECT id, org_id, email, name, role, password_hash FROM staff WHERE email = ? ORDER BY created_at LIMIT 20").bind(email.toLowerCase()).all<StaffRow>();
+  return rows.results;
+}
+
+export async function findStaffById(db: D1Database, id: string): Promise<StaffRow | null> {
+  return db.prepare("SELECT id, org_id, email, name, role, password_hash FROM staff WHERE id = ?").bind(id).first<StaffRow>();
+}
+
+export async function setStaffPassword(db: D1Database, id: string, password: string): Promise<void> {
+  await db.prepare("UPDATE staff SET password_hash = ?, password_changed_at = ? WHERE id = ?").bind(await hashPassword(password), new Date().toISOString(), id).run();
 }

@@ -3,17 +3,21 @@
  * tool's JSON Schema (only declared properties are sent); they fill `{name}` placeholders in
  * the URL (a `.` or `..` segment is refused, so a prompt-injected argument cannot walk the
  * path) and the rest go in the query (GET) or a JSON body (POST). Secret headers are the
- * org's own secrets, read at call time, never shown to a model, and scrubbed from what the
- * endpoint answers. A verified visitor identity is passed on, so the backend can authorize.
- * The call is bounded by the tool's timeout and by the run's deadline, and the response by
- * a size cap.
+ * org's own secrets (config/secrets.ts), read at call time, never shown to a model, and
+ * scrubbed from what the endpoint answers in every encoding (scrub.ts). A verified visitor
+ * identity is passed on, so the backend can authorize. An absolute URL goes out through the
+ * outbound guard (no private addresses, redirects checked, secrets never sent to another
+ * origin); a relative one is served in-process. The call is bounded by the tool's timeout and
+ * by the run's deadline, and the response by a size cap.
  */
 import { z } from "zod";
 import type { HttpToolConfig } from "../../../shared/config";
 import { app } from "../../app";
 import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
+import { FetchFailed, guardedFetch, UrlRefused } from "../../net/outbound";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
+import { secretScrubber } from "./scrub";
 import { type RunContext, type ToolHandler, toolError, toolOk } from "../types";
 
 export function httpTool(config: HttpToolConfig): ToolHandler {
@@ -61,7 +65,7 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
   const headers = new Headers(config.headers);
   const secrets: string[] = [];
   for (const [header, secretName] of Object.entries(config.secretHeaders)) {
-    const value = orgSecret(ctx.env, ctx.orgId, secretName);
+    const value = await orgSecret(ctx.env, ctx.orgId, secretName);
     if (!value) return toolError("misconfigured", `the secret ${secretName} for header ${header} is not set for this org`);
     headers.set(header, value);
     secrets.push(value);
@@ -72,8 +76,8 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
     if (ctx.visitor.email) headers.set("x-switchboard-user-email", ctx.visitor.email);
   }
   if (config.method === "POST") headers.set("content-type", "application/json");
-  // An endpoint that echoes its request must not hand a secret to the model.
-  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join("[secret]"), text);
+  // An endpoint that echoes its request must not hand a secret to the model, in any encoding.
+  const scrub = secretScrubber(secrets);
 
   const budget = Math.min(config.timeoutMs, ctx.deadline - Date.now());
   const controller = new AbortController();
@@ -81,26 +85,32 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
   const onAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const request = new Request(url.href, {
-      method: config.method,
-      headers,
-      body: config.method === "POST" ? JSON.stringify(rest) : undefined,
-      signal: controller.signal,
-    });
-    // A relative URL is one of Switchboard's own endpoints: serve it in-process.
+    const payload = config.method === "POST" ? JSON.stringify(rest) : undefined;
+    // A relative URL is one of Switchboard's own endpoints: serve it in-process. Anything
+    // else goes out through the guard, which keeps the secret and visitor headers from
+    // following a redirect to another origin.
     const response = config.url.startsWith("/")
-      ? await raceSignal(Promise.resolve(app.fetch(request, ctx.env)), controller.signal)
-      : await fetch(request);
+      ? await raceSignal(Promise.resolve(app.fetch(new Request(url.href, { method: config.method, headers, body: payload, signal: controller.signal }), ctx.env)), controller.signal)
+      : (
+          await guardedFetch(ctx.env, url.href, {
+            method: config.method,
+            headers,
+            body: payload,
+            signal: controller.signal,
+            secretHeaders: [...Object.keys(config.secretHeaders), "x-switchboard-user-id", "x-switchboard-user-email"],
+          })
+        ).response;
     const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
     if (truncated) await reader?.cancel();
-    const text = scrub(new TextDecoder().decode(bytes));
+    const text = scrub.text(new TextDecoder().decode(bytes));
     if (!response.ok) {
       return toolError("http_error", `the endpoint answered ${response.status}`, "error", { status: response.status, body: text.slice(0, 500) });
     }
     let body: unknown = text;
     if (!truncated && (response.headers.get("content-type") ?? "").includes("json")) {
       try {
-        body = JSON.parse(text);
+        // Parsed, escapes are undone: the tree is scrubbed again, value by value.
+        body = scrub.value(JSON.parse(text));
       } catch {
         body = text;
       }
@@ -111,7 +121,9 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof RunCancelled) return toolError("cancelled", "the run was cancelled", "cancelled");
     if (reason instanceof DeadlineExceeded) return toolError("timeout", `${config.name} timed out`, "timeout");
-    return toolError("http_error", reason instanceof Error ? reason.message : String(reason));
+    if (reason instanceof UrlRefused) return toolError("url_refused", reason.message);
+    if (reason instanceof FetchFailed) return toolError("http_error", reason.message);
+    return toolError("http_error", `${config.name} failed`);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener("abort", onAbort);

@@ -1,85 +1,167 @@
 /**
  * Budget rules (tokens per org or team, per day or month, with this window's spend) and
- * staff accounts.
+ * staff accounts. A staff email is unique within its org, so creating an account says
+ * nothing about other orgs; nobody creates or deletes an account with more admin access
+ * than the caller holds (an `owner` needs every scope).
  */
 import { z } from "zod";
 import { Slug } from "../../../shared/config";
-import { requireAdmin } from "../../auth/admin";
+import { NewPassword, StaffRole } from "../../../shared/staff";
+import { ROLE_SCOPES, scopesCovered } from "../../auth/admin";
+import { revokeStaffTokens } from "../../auth/admin-tokens";
+import { passwordProblem } from "../../auth/password";
 import { windowOf } from "../../engine/budget";
-import { ApiError, notFound } from "../../http/errors";
+import { ApiError, forbidden, notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
+import { Ids } from "../../http/params";
 import { randomId } from "../../ids";
 import { createStaff } from "../../staff/store";
-import { ORG, orgFromPath } from "./common";
+import { ORG, ORG_PARAMS, orgAccess } from "./common";
 
 const RuleBody = z.object({
   period: z.enum(["day", "month"]),
   limitTokens: z.number().int().positive().max(1e12),
   team: Slug.optional(),
 });
+const Rule = z.object({
+  id: z.string(),
+  team: z.string().nullable().optional(),
+  period: z.enum(["day", "month"]),
+  limitTokens: z.number(),
+  createdAt: z.string().optional(),
+});
 
 const StaffBody = z.object({
   email: z.email().max(254),
   name: z.string().min(1).max(120),
-  password: z.string().min(8, "password must be at least 8 characters").max(256),
-  role: z.enum(["agent", "admin"]).default("agent"),
+  password: NewPassword,
+  role: StaffRole.default("agent"),
 });
+const StaffOut = z.object({ id: z.string(), orgId: z.string(), email: z.string(), name: z.string(), role: StaffRole });
 
 export function budgetsAndStaffAdmin(api: ApiRoutes): void {
-  api.add({ method: "get", path: `${ORG}/budgets`, summary: "Budget rules with this window's spend", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "budgets", action: "read", orgId });
-    const rules = await c.env.DB.prepare("SELECT id, team, period, limit_tokens AS limitTokens, created_at AS createdAt FROM budget_rules WHERE org_id = ?")
-      .bind(orgId)
-      .all<{ id: string; period: "day" | "month"; limitTokens: number }>();
-    const out = await Promise.all(
-      rules.results.map(async (r) => {
-        const window = windowOf(r.period);
-        const counter = await c.env.DB.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ? AND window = ?").bind(r.id, window).first<{ used: number; reserved: number }>();
-        return { ...r, window, used: counter?.used ?? 0, reserved: counter?.reserved ?? 0 };
-      }),
-    );
-    return c.json({ rules: out });
-  });
+  api.add(
+    {
+      method: "get",
+      path: `${ORG}/budgets`,
+      operationId: "listBudgetRules",
+      summary: "Budget rules with this window's spend",
+      tag: "admin",
+      auth: "admin",
+      params: ORG_PARAMS,
+      response: z.object({ rules: z.array(Rule.extend({ window: z.string(), used: z.number(), reserved: z.number() })) }),
+    },
+    async (c, { reply }) => {
+      const { orgId } = await orgAccess(c, "budgets", "read");
+      const rules = await c.env.DB.prepare("SELECT id, team, period, limit_tokens AS limitTokens, created_at AS createdAt FROM budget_rules WHERE org_id = ?")
+        .bind(orgId)
+        .all<z.infer<typeof Rule>>();
+      const out = await Promise.all(
+        rules.results.map(async (r) => {
+          const window = windowOf(r.period);
+          const counter = await c.env.DB.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ? AND window = ?").bind(r.id, window).first<{ used: number; reserved: number }>();
+          return { ...r, window, used: counter?.used ?? 0, reserved: counter?.reserved ?? 0 };
+        }),
+      );
+      return reply({ rules: out });
+    },
+  );
 
-  api.add({ method: "post", path: `${ORG}/budgets`, summary: "Add a budget rule", tag: "admin", auth: "admin", body: RuleBody, status: 201 }, async (c, { body }) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "budgets", action: "write", orgId });
-    const id = randomId("rule_", 9);
-    await c.env.DB.prepare("INSERT INTO budget_rules (id, org_id, team, period, limit_tokens) VALUES (?, ?, ?, ?, ?)").bind(id, orgId, body.team ?? null, body.period, body.limitTokens).run();
-    return c.json({ id, ...body }, 201);
-  });
+  api.add(
+    { method: "post", path: `${ORG}/budgets`, operationId: "createBudgetRule", summary: "Add a budget rule", tag: "admin", auth: "admin", params: ORG_PARAMS, body: RuleBody, status: 201, response: Rule },
+    async (c, { body, reply }) => {
+      const { orgId } = await orgAccess(c, "budgets", "write");
+      const id = randomId("rule_", 9);
+      await c.env.DB.prepare("INSERT INTO budget_rules (id, org_id, team, period, limit_tokens) VALUES (?, ?, ?, ?, ?)").bind(id, orgId, body.team ?? null, body.period, body.limitTokens).run();
+      return reply({ id, ...body });
+    },
+  );
 
-  api.add({ method: "delete", path: `${ORG}/budgets/{id}`, summary: "Remove a budget rule", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "budgets", action: "write", orgId });
-    const res = await c.env.DB.prepare("DELETE FROM budget_rules WHERE id = ? AND org_id = ?").bind(c.req.param("id") ?? "", orgId).run();
-    if (!res.meta.changes) throw notFound("budget rule");
-    return c.json({ deleted: true });
-  });
+  api.add(
+    {
+      method: "delete",
+      path: `${ORG}/budgets/{id}`,
+      operationId: "deleteBudgetRule",
+      summary: "Remove a budget rule",
+      tag: "admin",
+      auth: "admin",
+      params: { ...ORG_PARAMS, id: Ids.budgetRule },
+      response: z.object({ deleted: z.boolean() }),
+    },
+    async (c, { params, reply }) => {
+      const { orgId } = await orgAccess(c, "budgets", "write");
+      const res = await c.env.DB.prepare("DELETE FROM budget_rules WHERE id = ? AND org_id = ?").bind(params.id, orgId).run();
+      if (!res.meta.changes) throw notFound("budget rule");
+      return reply({ deleted: true });
+    },
+  );
 
-  api.add({ method: "get", path: `${ORG}/staff`, summary: "Staff accounts", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "staff", action: "read", orgId });
-    const rows = await c.env.DB.prepare("SELECT id, email, name, role, created_at AS createdAt FROM staff WHERE org_id = ? ORDER BY created_at").bind(orgId).all();
-    return c.json({ staff: rows.results });
-  });
+  api.add(
+    {
+      method: "get",
+      path: `${ORG}/staff`,
+      operationId: "listStaff",
+      summary: "Staff accounts",
+      tag: "admin",
+      auth: "admin",
+      params: ORG_PARAMS,
+      response: z.object({ staff: z.array(StaffOut.omit({ orgId: true }).extend({ createdAt: z.string() })) }),
+    },
+    async (c, { reply }) => {
+      const { orgId } = await orgAccess(c, "staff", "read");
+      const rows = await c.env.DB.prepare("SELECT id, email, name, role, created_at AS createdAt FROM staff WHERE org_id = ? ORDER BY created_at")
+        .bind(orgId)
+        .all<{ id: string; email: string; name: string; role: StaffRole; createdAt: string }>();
+      return reply({ staff: rows.results });
+    },
+  );
 
-  api.add({ method: "post", path: `${ORG}/staff`, summary: "Create a staff account", tag: "admin", auth: "admin", body: StaffBody, status: 201 }, async (c, { body }) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "staff", action: "write", orgId });
-    const taken = await c.env.DB.prepare("SELECT 1 AS x FROM staff WHERE email = ?").bind(body.email.toLowerCase()).first();
-    if (taken) throw new ApiError(409, "exists", `${body.email} already has an account`);
-    return c.json(await createStaff(c.env.DB, { orgId, ...body }), 201);
-  });
+  api.add(
+    {
+      method: "post",
+      path: `${ORG}/staff`,
+      operationId: "createStaff",
+      summary: "Create a staff account (role owner, admin or agent; a password of 10+ characters that is not a common one)",
+      tag: "admin",
+      auth: "admin",
+      params: ORG_PARAMS,
+      body: StaffBody,
+      status: 201,
+      response: StaffOut,
+      errors: [409],
+    },
+    async (c, { body, reply }) => {
+      const { orgId, admin } = await orgAccess(c, "staff", "write");
+      if (!scopesCovered(admin.scopes, ROLE_SCOPES[body.role])) throw forbidden(`these credentials cannot create an ${body.role}: it would hold more than they do`);
+      const weak = passwordProblem(body.password, body.email);
+      if (weak) throw new ApiError(400, "weak_password", weak);
+      // Unique within the org: the same person may work for several orgs.
+      const taken = await c.env.DB.prepare("SELECT 1 AS x FROM staff WHERE org_id = ? AND email = ?").bind(orgId, body.email.toLowerCase()).first();
+      if (taken) throw new ApiError(409, "exists", `${body.email} already has an account in this org`);
+      return reply(await createStaff(c.env.DB, { orgId, ...body }));
+    },
+  );
 
-  api.add({ method: "delete", path: `${ORG}/staff/{id}`, summary: "Delete a staff account (ends its sessions)", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "staff", action: "write", orgId });
-    const id = c.req.param("id") ?? "";
-    const res = await c.env.DB.prepare("DELETE FROM staff WHERE id = ? AND org_id = ?").bind(id, orgId).run();
-    if (!res.meta.changes) throw notFound("staff member");
-    await c.env.DB.prepare("DELETE FROM staff_sessions WHERE staff_id = ?").bind(id).run();
-    return c.json({ deleted: true });
-  });
+  api.add(
+    {
+      method: "delete",
+      path: `${ORG}/staff/{id}`,
+      operationId: "deleteStaff",
+      summary: "Delete a staff account (ends its sessions and revokes the tokens it issued)",
+      tag: "admin",
+      auth: "admin",
+      params: { ...ORG_PARAMS, id: Ids.staff },
+      response: z.object({ deleted: z.boolean() }),
+    },
+    async (c, { params, reply }) => {
+      const { orgId, admin } = await orgAccess(c, "staff", "write");
+      const row = await c.env.DB.prepare("SELECT role FROM staff WHERE id = ? AND org_id = ?").bind(params.id, orgId).first<{ role: StaffRole }>();
+      if (!row) throw notFound("staff member");
+      if (!scopesCovered(admin.scopes, ROLE_SCOPES[row.role])) throw forbidden(`these credentials cannot delete an ${row.role}`);
+      await c.env.DB.prepare("DELETE FROM staff_sessions WHERE staff_id = ?").bind(params.id).run();
+      await c.env.DB.prepare("DELETE FROM staff WHERE id = ? AND org_id = ?").bind(params.id, orgId).run();
+      await revokeStaffTokens(c.env.DB, params.id);
+      return reply({ deleted: true });
+    },
+  );
 }

@@ -4,18 +4,44 @@
  */
 import { z } from "zod";
 import { ConversationStatus } from "../../../shared/protocol";
+import { ConversationDetail } from "../../../shared/staff";
 import { requireAdmin } from "../../auth/admin";
 import { notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
+import { CONVERSATION_ID, Ids } from "../../http/params";
 import { readTrace } from "../../log/trace";
-import { CONVERSATION_ID } from "../visitor-access";
-import { ORG, orgFromPath } from "./common";
+import { ORG, ORG_PARAMS, orgAccess } from "./common";
 
 const ListQuery = z.object({
   status: ConversationStatus.optional(),
   site: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.string().max(40).optional(),
+});
+
+const ConversationRow = z.object({
+  id: z.string(),
+  siteKey: z.string(),
+  status: z.string(),
+  summary: z.string().nullable(),
+  lastMessage: z.string().nullable(),
+  messages: z.number(),
+  assignee: z.string().nullable(),
+  userId: z.string().nullable(),
+  visitorName: z.string().nullable(),
+  visitorEmail: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const Lead = z.object({
+  id: z.string(),
+  siteKey: z.string(),
+  conversationId: z.string().nullable(),
+  name: z.string().nullable(),
+  email: z.string(),
+  note: z.string().nullable(),
+  source: z.string(),
+  createdAt: z.string(),
 });
 
 /** A cell a spreadsheet will not run as a formula, quoted when it needs to be. */
@@ -26,9 +52,20 @@ export function csvCell(value: unknown): string {
 }
 
 export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
-  api.add({ method: "get", path: `${ORG}/conversations`, summary: "List conversations (newest first)", tag: "admin", auth: "admin", query: ListQuery }, async (c, { query }) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "conversations", action: "read", orgId });
+  api.add(
+    {
+      method: "get",
+      path: `${ORG}/conversations`,
+      operationId: "listConversations",
+      summary: "List conversations (newest first)",
+      tag: "admin",
+      auth: "admin",
+      params: ORG_PARAMS,
+      query: ListQuery,
+      response: z.object({ conversations: z.array(ConversationRow) }),
+    },
+    async (c, { query, reply }) => {
+    const { orgId } = await orgAccess(c, "conversations", "read");
     const rows = await c.env.DB.prepare(
       `SELECT id, site_key AS siteKey, status, summary, last_message AS lastMessage, message_count AS messages, assignee_name AS assignee,
               user_id AS userId, visitor_name AS visitorName, visitor_email AS visitorEmail, created_at AS createdAt, updated_at AS updatedAt
@@ -36,19 +73,29 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
        ORDER BY created_at DESC LIMIT ?5`,
     )
       .bind(orgId, query.status ?? null, query.site ?? null, query.before ?? null, query.limit)
-      .all();
-    return c.json({ conversations: rows.results });
+      .all<z.infer<typeof ConversationRow>>();
+    return reply({ conversations: rows.results });
   });
 
-  api.add({ method: "get", path: `${ORG}/conversations/{id}`, summary: "A conversation: transcript and internal notes", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "conversations", action: "read", orgId });
+  api.add(
+    {
+      method: "get",
+      path: `${ORG}/conversations/{id}`,
+      operationId: "getConversation",
+      summary: "A conversation: transcript and internal notes",
+      tag: "admin",
+      auth: "admin",
+      params: { ...ORG_PARAMS, id: Ids.conversation },
+      response: ConversationDetail,
+    },
+    async (c, { reply }) => {
+    const { orgId } = await orgAccess(c, "conversations", "read");
     const id = c.req.param("id") ?? "";
     const row = CONVERSATION_ID.test(id) ? await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>() : null;
     if (!row || row.org_id !== orgId) throw notFound("conversation");
     const detail = await c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)).staffDetail();
     if (!detail) throw notFound("conversation");
-    return c.json(detail);
+    return reply(detail);
   });
 
   api.add(
@@ -58,24 +105,36 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
       summary: "The execution log of a conversation as a tree of spans",
       tag: "admin",
       auth: "admin",
+      operationId: "getConversationTrace",
+      params: { id: Ids.conversation },
       response: z.object({ conversationId: z.string(), spans: z.number(), roots: z.array(z.unknown()) }),
     },
-    async (c) => {
+    async (c, { reply }) => {
       const id = c.req.param("id") ?? "";
       if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
       const owner = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
       if (!owner) throw notFound("conversation");
-      await requireAdmin(c, { resource: "conversations", action: "read", orgId: owner.org_id });
-      return c.json({ conversationId: id, ...(await readTrace(c.env.DB, owner.org_id, id)) });
+      // Another org's conversation answers exactly like one that does not exist.
+      await requireAdmin(c, { resource: "conversations", action: "read", orgId: owner.org_id, what: "conversation" });
+      return reply({ conversationId: id, ...(await readTrace(c.env.DB, owner.org_id, id)) });
     },
   );
 
   api.add(
-    { method: "get", path: `${ORG}/leads`, summary: "Leads (newest first)", tag: "admin", auth: "admin", query: z.object({ site: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) }) },
-    async (c, { query }) => {
-      const orgId = await orgFromPath(c);
-      await requireAdmin(c, { resource: "leads", action: "read", orgId });
-      return c.json({ leads: await leadRows(c.env.DB, orgId, query.site, query.limit) });
+    {
+      method: "get",
+      path: `${ORG}/leads`,
+      operationId: "listLeads",
+      summary: "Leads (newest first)",
+      tag: "admin",
+      auth: "admin",
+      params: ORG_PARAMS,
+      query: z.object({ site: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) }),
+      response: z.object({ leads: z.array(Lead) }),
+    },
+    async (c, { query, reply }) => {
+      const { orgId } = await orgAccess(c, "leads", "read");
+      return reply({ leads: (await leadRows(c.env.DB, orgId, query.site, query.limit)) as z.input<typeof Lead>[] });
     },
   );
 
@@ -83,6 +142,8 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
     {
       method: "get",
       path: `${ORG}/leads.csv`,
+      operationId: "exportLeadsCsv",
+      params: ORG_PARAMS,
       summary: "Leads as CSV",
       tag: "admin",
       auth: "admin",
@@ -90,8 +151,7 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
       response: { contentType: "text/csv", description: "one lead per row" },
     },
     async (c, { query }) => {
-      const orgId = await orgFromPath(c);
-      await requireAdmin(c, { resource: "leads", action: "read", orgId });
+      const { orgId } = await orgAccess(c, "leads", "read");
       const rows = await leadRows(c.env.DB, orgId, query.site, 100_000);
       const columns = ["createdAt", "name", "email", "note", "source", "siteKey", "conversationId"] as const;
       const csv = [columns.join(","), ...rows.map((r) => columns.map((k) => csvCell(r[k])).join(","))].join("\r\n");

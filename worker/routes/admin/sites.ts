@@ -2,19 +2,33 @@
  * Sites: key, allowed origins, theme and texts, entry agent, business hours, handoff
  * timeout, identity secret, custom domains, lead form, webhook. The config lives in KV; the
  * `sites` row ties the key to its org (keys are unique across orgs).
+ *
+ * Custom domains serve a site's assistant on another host, so they are the platform's to
+ * give: only platform credentials (ADMIN_TOKEN or a token for every org) set them, and never
+ * to the deployment's own host names.
  */
+import { z } from "zod";
 import { SiteConfig } from "../../../shared/config";
-import { requireAdmin } from "../../auth/admin";
+import { type AdminPrincipal, requireAdmin } from "../../auth/admin";
 import { deleteSite, getAgent, getSite, putSite, siteKeyForDomain } from "../../config/store";
-import { ApiError, notFound } from "../../http/errors";
+import type { Env } from "../../env";
+import { ApiError, forbidden, notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
-import { ORG, orgFromPath } from "./common";
+import { Ids } from "../../http/params";
+import { hostRule, outboundUrlProblem } from "../../net/outbound";
+import { ORG, ORG_PARAMS, orgAccess } from "./common";
 
 const SiteBody = SiteConfig.omit({ orgId: true });
-const SitePatch = SiteConfig.omit({ orgId: true, key: true });
+/** PUT replaces the config; custom domains are kept when the body leaves them out. */
+const SitePatch = SiteConfig.omit({ orgId: true, key: true }).extend({ customDomains: SiteConfig.shape.customDomains.unwrap().optional() });
 
-/** Hide secrets in answers: an owner sets them, nobody reads them back. */
-function redact(site: SiteConfig) {
+/** A site as the admin API shows it: secrets are write-only (`••••` when set). */
+const SiteOut = SiteConfig.extend({
+  identitySecret: z.string().optional(),
+  webhook: z.object({ url: z.string(), secret: z.string() }).optional(),
+});
+
+function redact(site: SiteConfig): z.input<typeof SiteOut> {
   return {
     ...site,
     identitySecret: site.identitySecret ? "••••" : undefined,
@@ -22,67 +36,136 @@ function redact(site: SiteConfig) {
   };
 }
 
+const SITE_PARAMS = { ...ORG_PARAMS, key: Ids.siteKey };
+
 export function sitesAdmin(api: ApiRoutes): void {
-  api.add({ method: "get", path: `${ORG}/sites`, summary: "List an org's sites", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "sites", action: "read", orgId });
-    const keys = await c.env.DB.prepare("SELECT key FROM sites WHERE org_id = ? AND deleted_at IS NULL ORDER BY created_at").bind(orgId).all<{ key: string }>();
-    const sites = await Promise.all(keys.results.map((k) => getSite(c.env, k.key)));
-    return c.json({ sites: sites.filter((s): s is SiteConfig => s !== null).map(redact) });
-  });
+  api.add(
+    { method: "get", path: `${ORG}/sites`, operationId: "listSites", summary: "List an org's sites", tag: "admin", auth: "admin", params: ORG_PARAMS, response: z.object({ sites: z.array(SiteOut) }) },
+    async (c, { reply }) => {
+      const { orgId } = await orgAccess(c, "sites", "read");
+      const keys = await c.env.DB.prepare("SELECT key FROM sites WHERE org_id = ? AND deleted_at IS NULL ORDER BY created_at").bind(orgId).all<{ key: string }>();
+      const sites = await Promise.all(keys.results.map((k) => getSite(c.env, k.key)));
+      return reply({ sites: sites.filter((s): s is SiteConfig => s !== null).map(redact) });
+    },
+  );
 
-  api.add({ method: "post", path: `${ORG}/sites`, summary: "Create a site", tag: "admin", auth: "admin", body: SiteBody, status: 201 }, async (c, { body }) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "sites", action: "write", orgId });
-    // Deleted keys stay taken: their conversations and tokens must not pass to a new owner.
-    const taken = await c.env.DB.prepare("SELECT org_id FROM sites WHERE key = ?").bind(body.key).first();
-    if (taken) throw new ApiError(409, "exists", `the site key ${body.key} is taken (keys are never reused)`);
-    await checkSite(c.env, orgId, body, new URL(c.req.url).hostname);
-    const site = await putSite(c.env, { ...body, orgId });
-    await c.env.DB.prepare("INSERT INTO sites (key, org_id, name) VALUES (?, ?, ?)").bind(site.key, orgId, site.name).run();
-    return c.json(redact(site), 201);
-  });
+  api.add(
+    {
+      method: "post",
+      path: `${ORG}/sites`,
+      operationId: "createSite",
+      summary: "Create a site (custom domains: platform credentials only)",
+      tag: "admin",
+      auth: "admin",
+      params: ORG_PARAMS,
+      body: SiteBody,
+      status: 201,
+      response: SiteOut,
+      errors: [409],
+    },
+    async (c, { body, reply }) => {
+      const { orgId, admin } = await orgAccess(c, "sites", "write");
+      // Deleted keys stay taken: their conversations and tokens must not pass to a new owner.
+      const taken = await c.env.DB.prepare("SELECT org_id FROM sites WHERE key = ?").bind(body.key).first();
+      if (taken) throw new ApiError(409, "exists", `the site key ${body.key} is taken (keys are never reused)`);
+      await checkSite(c.env, orgId, admin, body, [], new URL(c.req.url).hostname);
+      const site = await putSite(c.env, { ...body, orgId });
+      await c.env.DB.prepare("INSERT INTO sites (key, org_id, name) VALUES (?, ?, ?)").bind(site.key, orgId, site.name).run();
+      return reply(redact(site));
+    },
+  );
 
-  api.add({ method: "get", path: `${ORG}/sites/{key}`, summary: "Read a site", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "sites", action: "read", orgId });
-    const site = await getSite(c.env, c.req.param("key") ?? "");
-    if (!site || site.orgId !== orgId) throw notFound("site");
-    return c.json(redact(site));
-  });
+  api.add(
+    { method: "get", path: `${ORG}/sites/{key}`, operationId: "getSite", summary: "Read a site", tag: "admin", auth: "admin", params: SITE_PARAMS, response: SiteOut },
+    async (c, { params, reply }) => {
+      const { orgId } = await orgAccess(c, "sites", "read");
+      const site = await getSite(c.env, params.key);
+      if (!site || site.orgId !== orgId) throw notFound("site");
+      return reply(redact(site));
+    },
+  );
 
-  api.add({ method: "put", path: `${ORG}/sites/{key}`, summary: "Replace a site's config", tag: "admin", auth: "admin", body: SitePatch }, async (c, { body }) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "sites", action: "write", orgId });
-    const key = c.req.param("key") ?? "";
-    const current = await getSite(c.env, key);
-    if (!current || current.orgId !== orgId) throw notFound("site");
-    await checkSite(c.env, orgId, { ...body, key }, new URL(c.req.url).hostname);
-    const site = await putSite(c.env, { ...body, key, orgId });
-    await c.env.DB.prepare("UPDATE sites SET name = ? WHERE key = ?").bind(site.name, key).run();
-    return c.json(redact(site));
-  });
+  api.add(
+    {
+      method: "put",
+      path: `${ORG}/sites/{key}`,
+      operationId: "replaceSite",
+      summary: "Replace a site's config (custom domains are kept when left out; platform credentials change them)",
+      tag: "admin",
+      auth: "admin",
+      params: SITE_PARAMS,
+      body: SitePatch,
+      response: SiteOut,
+      errors: [409],
+    },
+    async (c, { params, body, reply }) => {
+      const { orgId, admin } = await orgAccess(c, "sites", "write");
+      const current = await getSite(c.env, params.key);
+      if (!current || current.orgId !== orgId) throw notFound("site");
+      const next = { ...body, key: params.key, customDomains: body.customDomains ?? current.customDomains };
+      await checkSite(c.env, orgId, admin, next, current.customDomains, new URL(c.req.url).hostname);
+      const site = await putSite(c.env, { ...next, orgId });
+      await c.env.DB.prepare("UPDATE sites SET name = ? WHERE key = ?").bind(site.name, params.key).run();
+      return reply(redact(site));
+    },
+  );
 
-  api.add({ method: "delete", path: `${ORG}/sites/{key}`, summary: "Delete a site (its conversations stay readable)", tag: "admin", auth: "admin" }, async (c) => {
-    const orgId = await orgFromPath(c);
-    await requireAdmin(c, { resource: "sites", action: "write", orgId });
-    const key = c.req.param("key") ?? "";
-    const current = await getSite(c.env, key);
-    if (!current || current.orgId !== orgId) throw notFound("site");
-    await deleteSite(c.env, key);
-    await c.env.DB.prepare("UPDATE sites SET deleted_at = ? WHERE key = ?").bind(new Date().toISOString(), key).run();
-    return c.json({ deleted: true });
-  });
+  api.add(
+    {
+      method: "delete",
+      path: `${ORG}/sites/{key}`,
+      operationId: "deleteSite",
+      summary: "Delete a site (its conversations stay readable)",
+      tag: "admin",
+      auth: "admin",
+      params: SITE_PARAMS,
+      response: z.object({ deleted: z.boolean() }),
+    },
+    async (c, { params, reply }) => {
+      const { orgId } = await orgAccess(c, "sites", "write");
+      const current = await getSite(c.env, params.key);
+      if (!current || current.orgId !== orgId) throw notFound("site");
+      await deleteSite(c.env, params.key);
+      await c.env.DB.prepare("UPDATE sites SET deleted_at = ? WHERE key = ?").bind(new Date().toISOString(), params.key).run();
+      return reply({ deleted: true });
+    },
+  );
 }
 
-async function checkSite(env: Parameters<typeof getAgent>[0], orgId: string, site: { key: string; entryAgent: string; customDomains?: string[] }, ownHost: string) {
+async function checkSite(
+  env: Env,
+  orgId: string,
+  admin: AdminPrincipal,
+  site: { key: string; entryAgent: string; customDomains?: string[]; webhook?: { url: string } },
+  currentDomains: string[],
+  requestHost: string,
+) {
   if (!(await getAgent(env, orgId, site.entryAgent))) {
     throw new ApiError(400, "invalid_request", `entryAgent: no agent "${site.entryAgent}" in this org`);
   }
-  for (const host of site.customDomains ?? []) {
-    // The deployment's own host serves the demo and the inbox; no site may take it over.
-    if (host === ownHost.toLowerCase()) throw new ApiError(400, "invalid_request", `customDomains: ${host} is Switchboard's own host`);
+  const webhookProblem = site.webhook ? outboundUrlProblem(env, site.webhook.url) : null;
+  if (webhookProblem) throw new ApiError(400, "url_refused", `webhook.url: ${webhookProblem}`);
+
+  const domains = site.customDomains ?? [];
+  const same = domains.length === currentDomains.length && domains.every((d) => currentDomains.includes(d));
+  if (!same && admin.orgId !== null) throw forbidden("custom domains are set by the platform's administrators (ADMIN_TOKEN or a token for every org)");
+  for (const host of domains) {
+    const problem = domainProblem(env, host, requestHost);
+    if (problem) throw new ApiError(400, "invalid_request", `customDomains: ${host.slice(0, 80)} ${problem}`);
     const owner = await siteKeyForDomain(env, host);
     if (owner && owner !== site.key) throw new ApiError(409, "exists", `the domain ${host} belongs to another site`);
   }
+}
+
+/** Why `host` cannot be a site's custom domain, or null. */
+function domainProblem(env: Env, host: string, requestHost: string): string | null {
+  if (host.length > 253 || host.split(".").some((label) => label.length === 0 || label.length > 63)) return "is not a valid host name";
+  const own = [requestHost, "localhost", ...(typeof env.PLATFORM_HOSTS === "string" ? env.PLATFORM_HOSTS.split(/[\s,]+/) : [])]
+    .map((h) => h.trim().toLowerCase().replace(/\.$/, ""))
+    .filter(Boolean);
+  if (own.some((h) => host === h || host.endsWith(`.${h}`))) return "is one of Switchboard's own host names";
+  if (/^[0-9.]+$/.test(host) || /^0x/i.test(host)) return "is an address, not a domain name";
+  const rule = hostRule(host);
+  if (rule) return `is ${rule}`;
+  return null;
 }
