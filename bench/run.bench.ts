@@ -12,6 +12,7 @@ import { afterAll, beforeAll, it } from "vitest";
 import { ScriptedModel } from "../test/helpers/model-server";
 import { ROOT, send, startConversation, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
 import { WsClient, wsUrl } from "../test/helpers/ws-client";
+import { type D1Counts, writeCountingEntry } from "./d1-counter";
 
 const rows: { section: string; metric: string; value: string }[] = [];
 const record = (section: string, metric: string, value: string) => {
@@ -198,5 +199,67 @@ it("delegation overhead with the scripted model", async () => {
     record("Delegation (scripted model, 30 turns each)", "added by one delegation (3 model calls vs 1), p50", ms(pct(delegated, 50) - pct(direct, 50)));
   } finally {
     await sbModel.close();
+  }
+});
+
+/**
+ * The same measurement on the code before storage moved out of D1 (commit a250343, every
+ * turn wrote its spans, index updates and ledger rows to D1), kept for comparison.
+ */
+const D1_BEFORE: Record<string, { beforeDone: string; writes: string; growth: string }> = {
+  plain: { beforeDone: "16.0 (6.0 / 10.0)", writes: "11.0 writes, 33.0 rows", growth: "2.40 KB" },
+  delegated: { beforeDone: "24.0 (6.0 / 18.0)", writes: "19.0 writes, 57.0 rows", growth: "5.20 KB" },
+};
+
+it("D1 statements and bytes per turn", async () => {
+  const classes = [...readFileSync(join(ROOT, "wrangler.toml"), "utf8").matchAll(/class_name = "(\w+)"/g)].map((m) => m[1] as string);
+  const sbCount = await startSwitchboard({ seed: true, main: writeCountingEntry(classes) });
+  const counts = async () => (await (await sbCount.fetch("/__bench/d1")).json()) as D1Counts;
+  const dbSize = async () => ((await sbCount.db.prepare("SELECT 1").run()) as unknown as { meta: { size_after: number } }).meta.size_after;
+  /** Waits until nothing more is written (work a turn left running after `done`). */
+  const quiet = async () => {
+    let last = -1;
+    for (let i = 0; i < 50; i++) {
+      const now = (await counts()).statements;
+      if (now === last) return;
+      last = now;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  try {
+    const kinds = [
+      { key: "plain", name: "plain (the router answers from knowledge)", text: "How do I export my notes?" },
+      { key: "delegated", name: "delegated (router → billing → HTTP tool)", text: "I was charged twice on invoice INV-1001" },
+    ];
+    const turns = 20;
+    for (const kind of kinds) {
+      await quiet();
+      const sizeBefore = await dbSize();
+      const start = await counts();
+      let beforeDone = { statements: 0, reads: 0, writes: 0 };
+      const writes: Record<string, number> = {};
+      for (let i = 0; i < turns; i++) {
+        const conv = await startConversation(sbCount);
+        await quiet();
+        const a = await counts();
+        await send(sbCount, conv, kind.text);
+        const b = await counts();
+        beforeDone = { statements: beforeDone.statements + b.statements - a.statements, reads: beforeDone.reads + b.reads - a.reads, writes: beforeDone.writes + b.writes - a.writes };
+        for (const [sql, n] of Object.entries(b.writeSql)) writes[sql] = (writes[sql] ?? 0) + n - (a.writeSql[sql] ?? 0);
+      }
+      await quiet();
+      const end = await counts();
+      const bytes = (await dbSize()) - sizeBefore;
+      const per = (n: number) => (n / turns).toFixed(1);
+      const section = "D1 per turn (offline demo, 20 turns each, counted by a wrapper around the DB binding)";
+      const before = D1_BEFORE[kind.key];
+      const was = (text: string | undefined) => (text ? ` (before: ${text})` : "");
+      record(section, `${kind.name}: statements before \`done\` (reads / writes)`, `${per(beforeDone.statements)} (${per(beforeDone.reads)} / ${per(beforeDone.writes)})${was(before?.beforeDone)}`);
+      record(section, `${kind.name}: writes in all (conversation start included), rows written`, `${per(end.writes - start.writes)} writes, ${per(end.rowsWritten - start.rowsWritten)} rows${was(before?.writes)}`);
+      record(section, `${kind.name}: database growth per turn`, `${(bytes / turns / 1024).toFixed(2)} KB${was(before?.growth)}`);
+      console.log("writes before done:", writes);
+    }
+  } finally {
+    await sbCount.close();
   }
 });

@@ -24,6 +24,8 @@ export interface StartOptions {
   seed?: boolean;
   /** A fixed port (browser tests that reload pages keep one); default: any free port. */
   port?: number;
+  /** Another entry module inside the bundle directory (the bench's D1-counting wrapper). */
+  main?: string;
 }
 
 /** The subset of D1's API the tests use, served by the test gate over HTTP. */
@@ -103,7 +105,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       {
         ...workerOptions,
         name: "switchboard",
-        modules: [{ type: "ESModule", path: join(BUNDLE_DIR, "index.js") }],
+        modules: [{ type: "ESModule", path: join(BUNDLE_DIR, options.main ?? "index.js") }, ...(options.main ? [{ type: "ESModule" as const, path: join(BUNDLE_DIR, "index.js") }] : [])],
         modulesRoot: BUNDLE_DIR,
         d1Databases: { DB: dbId },
         kvNamespaces: { CONFIG: kvId },
