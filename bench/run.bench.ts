@@ -156,14 +156,18 @@ it("WebSocket throughput with concurrent conversations", async () => {
 it("budget counters under contention", async () => {
   const sbBudget = await startSwitchboard({ seed: true });
   try {
-    await sbBudget.db.prepare("INSERT INTO budget_rules (id, org_id, period, limit_tokens) VALUES ('bench-day', 'demo', 'day', 100000000)").run();
-    await sbBudget.db.prepare("INSERT INTO budget_rules (id, org_id, period, limit_tokens) VALUES ('bench-month', 'demo', 'month', 100000000)").run();
+    const addRule = async (period: "day" | "month") =>
+      ((await (await sbBudget.admin("/api/admin/orgs/demo/budgets", { method: "POST", body: JSON.stringify({ period, limitTokens: 100_000_000 }) })).json()) as { id: string }).id;
+    const dayRule = await addRule("day");
+    await addRule("month");
     const conversations = await Promise.all(Array.from({ length: 50 }, () => startConversation(sbBudget)));
     const t0 = performance.now();
     await Promise.all(conversations.map((c, i) => send(sbBudget, c, i % 2 ? "I was charged twice on invoice INV-1001" : "How do I export my notes?")));
     const seconds = (performance.now() - t0) / 1000;
+    await sbBudget.flushUsage("demo");
     const ledger = await sbBudget.db.prepare("SELECT COUNT(*) AS n, SUM(tokens) AS t FROM usage_ledger").first<{ n: number; t: number }>();
-    const counter = await sbBudget.db.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = 'bench-day'").first<{ used: number; reserved: number }>();
+    const rules = ((await (await sbBudget.admin("/api/admin/orgs/demo/budgets")).json()) as { rules: { id: string; used: number; reserved: number }[] }).rules;
+    const counter = rules.find((r) => r.id === dayRule);
     record("Budgets (offline demo, 2 rules, 50 concurrent conversations)", "turns/s with reserve + settle on every model call", `${(50 / seconds).toFixed(1)} turns/s (${ledger?.n} model calls)`);
     record("Budgets (offline demo, 2 rules, 50 concurrent conversations)", "counter vs ledger", `${counter?.used} used = ${ledger?.t} in the ledger, ${counter?.reserved} left reserved`);
   } finally {

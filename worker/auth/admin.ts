@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { forbidden, unauthorized } from "../http/errors";
-import type { AppEnv } from "../http/openapi";
+import type { AppEnv } from "../env";
 import { sha256Hex, timingSafeEqual } from "./hmac";
 
 export const RESOURCES = ["sites", "agents", "knowledge", "budgets", "staff", "conversations", "leads", "tokens"] as const;

@@ -5,10 +5,10 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import type { Env } from "../env";
+import type { AppEnv } from "../env";
 import { readJson, validate } from "./body";
 
-export type AppEnv = { Bindings: Env; Variables: Record<string, unknown> };
+export type { AppEnv };
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {

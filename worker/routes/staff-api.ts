@@ -6,60 +6,31 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { type ConversationStatus, ConversationStatus as StatusSchema } from "../../shared/protocol";
-import { LoginBody, StaffNoteBody, StaffReplyBody, type ConversationSummary, type StaffMember } from "../../shared/staff";
+import { ConversationStatus as StatusSchema } from "../../shared/protocol";
+import { LoginBody, StaffNoteBody, StaffReplyBody, type StaffMember } from "../../shared/staff";
 import { burnPasswordCheck, verifyPassword } from "../auth/password";
 import { createSession, endSession, requireStaff, sessionCookie } from "../auth/staff-session";
-import type { StaffResult } from "../durable/ConversationDO";
+import type { StaffResult } from "../durable/rpc";
 import { ApiError, notFound, unauthorized } from "../http/errors";
 import { clientIp, limitIp } from "../http/rate-limit";
 import type { ApiRoutes, AppEnv } from "../http/openapi";
-import { readTrace } from "../log/trace";
+import { toSummary } from "../org/conversation-index";
 import { findStaffByEmail, toMember } from "../staff/store";
-import { CONVERSATION_ID } from "./visitor-access";
+import { asOrg, CONVERSATION_ID } from "./visitor-access";
 
 const ListQuery = z.object({
   status: z.union([StatusSchema, z.literal("open"), z.literal("all"), z.literal("mine")]).default("open"),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
-interface Row {
-  id: string;
-  site_key: string;
-  status: ConversationStatus;
-  summary: string | null;
-  last_message: string | null;
-  assignee_id: string | null;
-  assignee_name: string | null;
-  unread: number;
-  waiting_since: string | null;
-  updated_at: string;
-  visitor_name: string | null;
-  visitor_email: string | null;
-}
-
-const toSummary = (r: Row): ConversationSummary => ({
-  id: r.id,
-  siteKey: r.site_key,
-  status: r.status,
-  summary: r.summary,
-  lastMessage: r.last_message,
-  assigneeId: r.assignee_id,
-  assigneeName: r.assignee_name,
-  unread: r.unread,
-  waitingSince: r.waiting_since,
-  updatedAt: r.updated_at,
-  visitorName: r.visitor_name,
-  visitorEmail: r.visitor_email,
-});
-
-/** The conversation's object, if the conversation belongs to this staff member's org (else 404). */
-async function staffConversation(c: Context<AppEnv>, staff: StaffMember) {
+/**
+ * The conversation's object. Every call names the staff member, whose org the object
+ * compares with its own: another org's conversation answers exactly like one that does not
+ * exist (404), without a lookup anywhere else.
+ */
+function staffConversation(c: Context<AppEnv>) {
   const id = c.req.param("id") ?? "";
   if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
-  const row = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
-  // Another org's conversation answers exactly like one that does not exist.
-  if (!row || row.org_id !== staff.orgId) throw notFound("conversation");
   return { id, stub: c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)) };
 }
 
@@ -103,39 +74,31 @@ export function staffApi(api: ApiRoutes): void {
     { method: "get", path: "/api/staff/conversations", summary: "The inbox queue: open (waiting + human), mine, a status, or all", tag: "staff", auth: "staff", query: ListQuery },
     async (c, { query }) => {
       const { staff } = await requireStaff(c, { mutating: false });
-      const where =
-        query.status === "all"
-          ? ""
-          : query.status === "open"
-            ? "AND status IN ('waiting', 'human')"
-            : query.status === "mine"
-              ? "AND status = 'human' AND assignee_id = ?3"
-              : "AND status = ?2";
-      const rows = await c.env.DB.prepare(
-        `SELECT id, site_key, status, summary, last_message, assignee_id, assignee_name, unread, waiting_since, updated_at, visitor_name, visitor_email
-         FROM conversations WHERE org_id = ?1 ${where}
-         ORDER BY CASE status WHEN 'waiting' THEN 0 WHEN 'human' THEN 1 ELSE 2 END, COALESCE(waiting_since, updated_at) ${query.status === "resolved" || query.status === "all" ? "DESC" : "ASC"}
-         LIMIT ?4`,
-      )
-        .bind(staff.orgId, query.status, staff.id, query.limit)
-        .all<Row>();
-      return c.json({ conversations: rows.results.map(toSummary) });
+      // The org's index, in its inbox object.
+      const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(staff.orgId));
+      const rows = await inbox.list({
+        orgId: staff.orgId,
+        status: query.status === "mine" ? "human" : query.status,
+        ...(query.status === "mine" ? { assigneeId: staff.id } : {}),
+        order: query.status === "resolved" || query.status === "all" ? "queue-recent" : "queue",
+        limit: query.limit,
+      });
+      return c.json({ conversations: rows.map(toSummary) });
     },
   );
 
   api.add({ method: "get", path: "/api/staff/conversations/{id}", summary: "A conversation for staff: transcript, internal notes, handoff summary, trace", tag: "staff", auth: "staff" }, async (c) => {
     const { staff } = await requireStaff(c, { mutating: false });
-    const { id, stub } = await staffConversation(c, staff);
-    const detail = await stub.staffDetail();
+    const { stub } = staffConversation(c);
+    const detail = await stub.detail(staff.orgId, true);
     if (!detail) throw notFound("conversation");
-    const trace = await readTrace(c.env.DB, staff.orgId, id);
-    return c.json({ ...detail, trace: trace.roots });
+    return c.json(detail);
   });
 
-  const action = (path: string, summary: string, run: (stub: Awaited<ReturnType<typeof staffConversation>>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
+  const action = (path: string, summary: string, run: (stub: ReturnType<typeof staffConversation>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
     api.add({ method: "post", path: `/api/staff/conversations/{id}/${path}`, summary, tag: "staff", auth: "staff" }, async (c) => {
       const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
+      const { stub } = staffConversation(c);
       return answer(c, await run(stub, staff));
     });
 
@@ -145,8 +108,8 @@ export function staffApi(api: ApiRoutes): void {
 
   api.add({ method: "post", path: "/api/staff/conversations/{id}/read", summary: "Mark the visitor's messages read", tag: "staff", auth: "staff" }, async (c) => {
     const { staff } = await requireStaff(c, { mutating: true });
-    const { stub } = await staffConversation(c, staff);
-    await stub.markRead();
+    const { stub } = staffConversation(c);
+    if (!(await stub.markRead(staff))) throw notFound("conversation");
     return c.json({ ok: true });
   });
 
@@ -154,7 +117,7 @@ export function staffApi(api: ApiRoutes): void {
     { method: "post", path: "/api/staff/conversations/{id}/reply", summary: "Reply to the visitor (Markdown); claims an unclaimed conversation", tag: "staff", auth: "staff", body: StaffReplyBody },
     async (c, { body }) => {
       const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
+      const { stub } = staffConversation(c);
       const result = await stub.staffReply(staff, body.text);
       if (!result.ok) throw new ApiError(result.httpStatus, result.code, result.message);
       return c.json({ status: result.status, message: result.stored }, 201);
@@ -165,8 +128,10 @@ export function staffApi(api: ApiRoutes): void {
     { method: "post", path: "/api/staff/conversations/{id}/notes", summary: "Add an internal note (never shown to the visitor)", tag: "staff", auth: "staff", body: StaffNoteBody },
     async (c, { body }) => {
       const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
-      return c.json({ note: await stub.addNote(staff, body.text) }, 201);
+      const { stub } = staffConversation(c);
+      const note = await stub.addNote(staff, body.text);
+      if (!note) throw notFound("conversation");
+      return c.json({ note }, 201);
     },
   );
 
@@ -175,10 +140,10 @@ export function staffApi(api: ApiRoutes): void {
     async (c) => {
       const { staff } = await requireStaff(c, { mutating: false });
       checkSocketOrigin(c);
-      const { stub } = await staffConversation(c, staff);
+      const { stub } = staffConversation(c);
       const url = new URL(c.req.url);
       const params = new URLSearchParams({ staffId: staff.id, name: staff.name, after: url.searchParams.get("after") ?? "0" });
-      return stub.fetch(new Request(`https://conversation/staff-ws?${params}`, { headers: c.req.raw.headers }));
+      return stub.fetch(asOrg(new Request(`https://conversation/staff-ws?${params}`, { headers: c.req.raw.headers }), staff.orgId));
     },
   );
 

@@ -10,7 +10,6 @@
  */
 import { z } from "zod";
 import type { HttpToolConfig } from "../../../shared/config";
-import { app } from "../../app";
 import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
@@ -87,9 +86,9 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
       body: config.method === "POST" ? JSON.stringify(rest) : undefined,
       signal: controller.signal,
     });
-    // A relative URL is one of Switchboard's own endpoints: serve it in-process.
+    // A relative URL is one of Switchboard's own endpoints: served by this worker (SELF).
     const response = config.url.startsWith("/")
-      ? await raceSignal(Promise.resolve(app.fetch(request, ctx.env)), controller.signal)
+      ? await raceSignal(ctx.env.SELF.fetch(request), controller.signal)
       : await fetch(request);
     const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
     if (truncated) await reader?.cancel();

@@ -5,10 +5,9 @@
 import { z } from "zod";
 import { Slug } from "../../../shared/config";
 import { requireAdmin } from "../../auth/admin";
-import { windowOf } from "../../engine/budget";
 import { ApiError, notFound } from "../../http/errors";
+import type { Env } from "../../env";
 import type { ApiRoutes } from "../../http/openapi";
-import { randomId } from "../../ids";
 import { createStaff } from "../../staff/store";
 import { ORG, orgFromPath } from "./common";
 
@@ -25,36 +24,28 @@ const StaffBody = z.object({
   role: z.enum(["agent", "admin"]).default("agent"),
 });
 
+const orgObject = (env: Env, orgId: string) => env.ORG.get(env.ORG.idFromName(orgId));
+
 export function budgetsAndStaffAdmin(api: ApiRoutes): void {
   api.add({ method: "get", path: `${ORG}/budgets`, summary: "Budget rules with this window's spend", tag: "admin", auth: "admin" }, async (c) => {
     const orgId = await orgFromPath(c);
     await requireAdmin(c, { resource: "budgets", action: "read", orgId });
-    const rules = await c.env.DB.prepare("SELECT id, team, period, limit_tokens AS limitTokens, created_at AS createdAt FROM budget_rules WHERE org_id = ?")
-      .bind(orgId)
-      .all<{ id: string; period: "day" | "month"; limitTokens: number }>();
-    const out = await Promise.all(
-      rules.results.map(async (r) => {
-        const window = windowOf(r.period);
-        const counter = await c.env.DB.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ? AND window = ?").bind(r.id, window).first<{ used: number; reserved: number }>();
-        return { ...r, window, used: counter?.used ?? 0, reserved: counter?.reserved ?? 0 };
-      }),
-    );
-    return c.json({ rules: out });
+    // Rules and counters live in the org's object (see durable/OrgDO.ts).
+    return c.json({ rules: await orgObject(c.env, orgId).rules(orgId) });
   });
 
   api.add({ method: "post", path: `${ORG}/budgets`, summary: "Add a budget rule", tag: "admin", auth: "admin", body: RuleBody, status: 201 }, async (c, { body }) => {
     const orgId = await orgFromPath(c);
     await requireAdmin(c, { resource: "budgets", action: "write", orgId });
-    const id = randomId("rule_", 9);
-    await c.env.DB.prepare("INSERT INTO budget_rules (id, org_id, team, period, limit_tokens) VALUES (?, ?, ?, ?, ?)").bind(id, orgId, body.team ?? null, body.period, body.limitTokens).run();
+    const { id } = await orgObject(c.env, orgId).addRule(orgId, { team: body.team ?? null, period: body.period, limitTokens: body.limitTokens });
     return c.json({ id, ...body }, 201);
   });
 
   api.add({ method: "delete", path: `${ORG}/budgets/{id}`, summary: "Remove a budget rule", tag: "admin", auth: "admin" }, async (c) => {
     const orgId = await orgFromPath(c);
     await requireAdmin(c, { resource: "budgets", action: "write", orgId });
-    const res = await c.env.DB.prepare("DELETE FROM budget_rules WHERE id = ? AND org_id = ?").bind(c.req.param("id") ?? "", orgId).run();
-    if (!res.meta.changes) throw notFound("budget rule");
+    const id = c.req.param("id") ?? "";
+    if (id.length > 100 || !(await orgObject(c.env, orgId).deleteRule(orgId, id))) throw notFound("budget rule");
     return c.json({ deleted: true });
   });
 

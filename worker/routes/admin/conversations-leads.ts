@@ -7,7 +7,7 @@ import { ConversationStatus } from "../../../shared/protocol";
 import { requireAdmin } from "../../auth/admin";
 import { notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
-import { readTrace } from "../../log/trace";
+import type { Trace } from "../../log/trace";
 import { CONVERSATION_ID } from "../visitor-access";
 import { ORG, orgFromPath } from "./common";
 
@@ -29,24 +29,41 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
   api.add({ method: "get", path: `${ORG}/conversations`, summary: "List conversations (newest first)", tag: "admin", auth: "admin", query: ListQuery }, async (c, { query }) => {
     const orgId = await orgFromPath(c);
     await requireAdmin(c, { resource: "conversations", action: "read", orgId });
-    const rows = await c.env.DB.prepare(
-      `SELECT id, site_key AS siteKey, status, summary, last_message AS lastMessage, message_count AS messages, assignee_name AS assignee,
-              user_id AS userId, visitor_name AS visitorName, visitor_email AS visitorEmail, created_at AS createdAt, updated_at AS updatedAt
-       FROM conversations WHERE org_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR site_key = ?3) AND (?4 IS NULL OR created_at < ?4)
-       ORDER BY created_at DESC LIMIT ?5`,
-    )
-      .bind(orgId, query.status ?? null, query.site ?? null, query.before ?? null, query.limit)
-      .all();
-    return c.json({ conversations: rows.results });
+    // The org's index, in its inbox object.
+    const rows = await c.env.INBOX.get(c.env.INBOX.idFromName(orgId)).list({
+      orgId,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.site ? { siteKey: query.site } : {}),
+      ...(query.before ? { createdBefore: query.before } : {}),
+      order: "newest",
+      limit: query.limit,
+    });
+    return c.json({
+      conversations: rows.map((r) => ({
+        id: r.id,
+        siteKey: r.siteKey,
+        status: r.status,
+        summary: r.summary,
+        lastMessage: r.lastMessage,
+        messages: r.messageCount,
+        assignee: r.assigneeName,
+        userId: r.userId,
+        visitorName: r.visitorName,
+        visitorEmail: r.visitorEmail,
+        identityVerified: r.identityVerified,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+      })),
+    });
   });
 
   api.add({ method: "get", path: `${ORG}/conversations/{id}`, summary: "A conversation: transcript and internal notes", tag: "admin", auth: "admin" }, async (c) => {
     const orgId = await orgFromPath(c);
     await requireAdmin(c, { resource: "conversations", action: "read", orgId });
     const id = c.req.param("id") ?? "";
-    const row = CONVERSATION_ID.test(id) ? await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>() : null;
-    if (!row || row.org_id !== orgId) throw notFound("conversation");
-    const detail = await c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)).staffDetail();
+    if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
+    // The conversation's object answers only for its own org.
+    const detail = await c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)).detail(orgId, false);
     if (!detail) throw notFound("conversation");
     return c.json(detail);
   });
@@ -63,10 +80,15 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
     async (c) => {
       const id = c.req.param("id") ?? "";
       if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
-      const owner = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
-      if (!owner) throw notFound("conversation");
-      await requireAdmin(c, { resource: "conversations", action: "read", orgId: owner.org_id });
-      return c.json({ conversationId: id, ...(await readTrace(c.env.DB, owner.org_id, id)) });
+      // The log lives in the conversation's object, which knows its org (checked against the token's scope).
+      const stub = c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id));
+      const orgId = await stub.owner();
+      if (!orgId) throw notFound("conversation");
+      await requireAdmin(c, { resource: "conversations", action: "read", orgId });
+      // (RPC typing cannot see through the spans' free-form `data`; the shape is ConversationRpc's.)
+      const trace = (await stub.trace(orgId)) as unknown as Trace | null;
+      if (!trace) throw notFound("conversation");
+      return c.json({ conversationId: id, spans: trace.spans, roots: trace.roots });
     },
   );
 
