@@ -26,6 +26,8 @@ export interface StartOptions {
   port?: number;
   /** Another entry module inside the bundle directory (the bench's D1-counting wrapper). */
   main?: string;
+  /** Options laid over the worker's own (from wrangler.toml), e.g. a queue consumer's batching. */
+  worker?: Record<string, unknown>;
 }
 
 /** The subset of D1's API the tests use, served by the test gate over HTTP. */
@@ -176,6 +178,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
           ...options.vars,
         },
         assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,
+        ...options.worker,
       },
     ],
   } as ConstructorParameters<typeof Miniflare>[0];

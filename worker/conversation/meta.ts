@@ -51,14 +51,15 @@ export interface ConversationMeta {
 export const STORAGE_VERSION = 2;
 
 export class MetaStore {
-  private cache: ConversationMeta | null | undefined;
+  private cache: ConversationMeta | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL)");
   }
 
   get(): ConversationMeta | null {
-    if (this.cache === undefined) {
+    // Only a row is remembered: "none yet" is asked again (it is the rare, cheap case).
+    if (!this.cache) {
       const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE id = 1").toArray()[0];
       this.cache = row ? (JSON.parse(row.value) as ConversationMeta) : null;
     }

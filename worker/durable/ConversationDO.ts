@@ -102,7 +102,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
     return withTrace ? { ...detail, trace: (await this.readTrace()).roots } : detail;
   }
 
-  async trace(orgId: string): Promise<Trace | null> {
+  async executionLog(orgId: string): Promise<Trace | null> {
     if (!this.c.owns(orgId)) return null;
     return this.readTrace();
   }

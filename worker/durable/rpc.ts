@@ -63,7 +63,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   recordSpans(records: SpanRecord[]): Promise<void>;
   /** Transcript, notes and (with `withTrace`) the execution log; null unless it is `orgId`'s. */
   detail(orgId: string, withTrace: boolean): Promise<(ConversationDetail & { trace?: TraceNode[] }) | null>;
-  trace(orgId: string): Promise<{ roots: TraceNode[]; spans: number } | null>;
+  /** The execution log as a tree; null unless it is `orgId`'s. (Not `trace`: that name is a worker handler's.) */
+  executionLog(orgId: string): Promise<{ roots: TraceNode[]; spans: number } | null>;
   claim(staff: StaffMember): Promise<StaffResult>;
   staffReply(staff: StaffMember, text: string): Promise<StaffResult & { stored?: StoredMessage }>;
   addNote(staff: StaffMember, text: string): Promise<Note | null>;

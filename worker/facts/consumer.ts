@@ -59,10 +59,10 @@ function turnStatements(db: D1Database, f: TurnFact): D1PreparedStatement[] {
         f.retrieval.cited.length,
         f.replyMessageId,
       ),
-    db.prepare("DELETE FROM turn_documents WHERE turn_id = ?").bind(f.turnId),
+    // A batch delivered again carries the same documents: they replace themselves.
     db
       .prepare(
-        `INSERT INTO turn_documents (turn_id, document_id, org_id, site_key, day, score, cited)
+        `INSERT OR REPLACE INTO turn_documents (turn_id, document_id, org_id, site_key, day, score, cited)
          SELECT ?1, json_extract(value, '$.id'), ?2, ?3, ?4, json_extract(value, '$.score'), json_extract(value, '$.cited') FROM json_each(?5)`,
       )
       .bind(f.turnId, f.orgId, f.siteKey, f.day, JSON.stringify(documents)),

@@ -86,7 +86,7 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
       if (!orgId) throw notFound("conversation");
       await requireAdmin(c, { resource: "conversations", action: "read", orgId });
       // (RPC typing cannot see through the spans' free-form `data`; the shape is ConversationRpc's.)
-      const trace = (await stub.trace(orgId)) as unknown as Trace | null;
+      const trace = (await stub.executionLog(orgId)) as unknown as Trace | null;
       if (!trace) throw notFound("conversation");
       return c.json({ conversationId: id, spans: trace.spans, roots: trace.roots });
     },
