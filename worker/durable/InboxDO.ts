@@ -1,7 +1,7 @@
 /**
  * One per org: its conversation index (org/conversation-index.ts) and the live feed of its
  * support inbox. Every conversation sends its row here after each change (a message, a
- * status change, a claim, a vote of unread) instead of updating a shared database; the
+ * status change, a claim, an unread count) instead of updating a shared database; the
  * admin list, the inbox's queue and the visitor-identity lookups read it here. Each change
  * is fanned out to every signed-in staff member's WebSocket; sockets hibernate between
  * events.
