@@ -5,7 +5,7 @@
  * for its TypeScript loader; nothing here asserts a wall-clock limit.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, it } from "vitest";
@@ -15,6 +15,8 @@ import { WsClient, wsUrl } from "../test/helpers/ws-client";
 import { type D1Counts, writeCountingEntry } from "./d1-counter";
 
 const rows: { section: string; metric: string; value: string }[] = [];
+/** The machine is shared: how busy it was when the run started goes in the header. */
+const loadAtStart = loadavg()[0] ?? 0;
 const record = (section: string, metric: string, value: string) => {
   rows.push({ section, metric, value });
   console.log(`${section} · ${metric}: ${value}`);
@@ -40,7 +42,7 @@ afterAll(async () => {
   const lines = [
     "# Benchmarks",
     "",
-    `Measured by \`npm run bench\` on ${date}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, the worker bundle in workerd (Miniflare) on loopback. Figures move with the machine; compare runs on one machine.`,
+    `Measured by \`npm run bench\` on ${date}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, the worker bundle in workerd (Miniflare) on loopback; 1-minute load average ${loadAtStart.toFixed(1)} at the start. Figures move with the machine and its load; compare runs on one machine.`,
     "",
   ];
   let section = "";

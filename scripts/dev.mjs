@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildWidget, DEV_VARS, devVars, environmentVars, HOST, migrate, PORT, ROOT, seedAndGreet, STATE, waitForHealth } from "./local.mjs";
 
-const vars = devVars();
+// What the worker gets: .dev.vars, then the environment over it.
+const vars = { ...devVars(), ...environmentVars() };
 buildWidget();
 migrate();
 

@@ -13,7 +13,8 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { buildWidget, DEV_VARS, devVars, environmentVars, HOST, migrate, PORT, ROOT, run, seedAndGreet, STATE, waitForHealth } from "./local.mjs";
 
-const vars = devVars();
+// What the worker gets: .dev.vars, then the environment over it.
+const vars = { ...devVars(), ...environmentVars() };
 buildWidget();
 const bundle = process.env.SWITCHBOARD_BUNDLE ? resolve(process.env.SWITCHBOARD_BUNDLE) : resolve(STATE, "..", "start-bundle");
 if (!process.env.SWITCHBOARD_BUNDLE || !existsSync(join(bundle, "index.js"))) {
@@ -34,7 +35,7 @@ const mf = new Miniflare({
       name: "switchboard",
       modules: [{ type: "ESModule", path: join(bundle, "index.js") }],
       modulesRoot: bundle,
-      bindings: { ...workerOptions.bindings, ...vars, ...environmentVars() },
+      bindings: { ...workerOptions.bindings, ...vars },
       assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,
     },
   ],

@@ -10,8 +10,6 @@ export interface Env {
   DB: D1Database;
   CONFIG: KVNamespace;
   ASSETS: Fetcher;
-  /** This worker itself: HTTP tools with a relative URL call Switchboard's own endpoints through it. */
-  SELF: Fetcher;
   /** One fact record per finished turn and per feedback vote; consumed into D1 (facts/consumer.ts). */
   FACTS: Queue<Fact>;
   CONVERSATION: DurableObjectNamespace<ConversationRpc>;

@@ -5,6 +5,7 @@
 import { app } from "./app";
 import type { Env } from "./env";
 import { consumeFacts } from "./facts/consumer";
+import { serveLocally } from "./local-app";
 
 export { AgentRunDO } from "./durable/AgentRunDO";
 export { ConversationDO } from "./durable/ConversationDO";
@@ -12,6 +13,9 @@ export { InboxDO } from "./durable/InboxDO";
 export { OrgDO } from "./durable/OrgDO";
 export { RateLimiterDO } from "./durable/RateLimiterDO";
 export { WebhookDO } from "./durable/WebhookDO";
+
+// HTTP tools with a relative URL reach the app in-process (see local-app.ts).
+serveLocally(app.fetch);
 
 export default {
   fetch: app.fetch,

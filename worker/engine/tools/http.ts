@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { HttpToolConfig } from "../../../shared/config";
 import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
+import { fetchLocally } from "../../local-app";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { type RunContext, type ToolHandler, toolError, toolOk } from "../types";
 
@@ -86,9 +87,9 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
       body: config.method === "POST" ? JSON.stringify(rest) : undefined,
       signal: controller.signal,
     });
-    // A relative URL is one of Switchboard's own endpoints: served by this worker (SELF).
+    // A relative URL is one of Switchboard's own endpoints: serve it in-process.
     const response = config.url.startsWith("/")
-      ? await raceSignal(ctx.env.SELF.fetch(request), controller.signal)
+      ? await raceSignal(fetchLocally(request, ctx.env), controller.signal)
       : await fetch(request);
     const { bytes, truncated, reader } = await readLimited(response.body, config.maxResponseBytes, controller.signal);
     if (truncated) await reader?.cancel();
