@@ -93,7 +93,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   }
 
   async recordSpans(records: SpanRecord[]): Promise<void> {
-    this.c.spans.insert(records);
+    if (this.c.meta.get()) this.c.spans.insert(records);
   }
 
   async detail(orgId: string, withTrace: boolean) {
