@@ -88,17 +88,20 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
     return this.opening;
   }
 
-  /** The org's rows from D1's legacy `conversations` table, page by page, then deleted there. */
+  /**
+   * The org's rows from D1's legacy `conversations` table, page by page (each page committed
+   * with how far it got, so a takeover cut short resumes there), then deleted in D1.
+   */
   private async importLegacy(orgId: string): Promise<void> {
     if (this.index.imported()) return;
-    let after = 0;
+    let after = this.index.importCursor();
     while (true) {
       const page = await this.env.DB.prepare("SELECT rowid AS rid, * FROM conversations WHERE org_id = ? AND rowid > ? ORDER BY rowid LIMIT ?")
         .bind(orgId, after, IMPORT_PAGE)
         .all<Record<string, unknown> & { rid: number }>();
       const done = page.results.length < IMPORT_PAGE;
-      this.index.importLegacy(page.results, done);
       after = page.results.at(-1)?.rid ?? after;
+      this.index.importLegacy(page.results, after, done);
       if (done) break;
     }
     if (after > 0) await this.env.DB.prepare("DELETE FROM conversations WHERE org_id = ?").bind(orgId).run();

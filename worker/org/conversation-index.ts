@@ -138,8 +138,17 @@ export class ConversationIndex {
     return this.sql.exec("SELECT 1 FROM index_state WHERE key = 'imported'").toArray().length > 0;
   }
 
-  /** Rows an earlier version kept in D1's `conversations`; a row already here is newer and stays. */
-  importLegacy(rows: Record<string, unknown>[], done: boolean): void {
+  /** How far a takeover of D1's rows got (their rowid), so one cut short resumes there. */
+  importCursor(): number {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM index_state WHERE key = 'import_cursor'").toArray()[0];
+    return row ? Number(row.value) : 0;
+  }
+
+  /**
+   * Rows an earlier version kept in D1's `conversations` (one page, up to D1 rowid `cursor`);
+   * a row already here is newer and stays.
+   */
+  importLegacy(rows: Record<string, unknown>[], cursor: number, done: boolean): void {
     this.storage.transactionSync(() => {
       for (const r of rows) {
         this.sql.exec(
@@ -147,6 +156,7 @@ export class ConversationIndex {
           ...COLUMNS.map((c) => (c === "rev" ? 0 : ((r[c] ?? (c === "message_count" || c === "unread" || c === "identity_verified" ? 0 : null)) as SqlStorageValue))),
         );
       }
+      this.sql.exec("INSERT OR REPLACE INTO index_state (key, value) VALUES ('import_cursor', ?)", String(cursor));
       if (done) this.sql.exec("INSERT OR REPLACE INTO index_state (key, value) VALUES ('imported', ?)", new Date().toISOString());
     });
   }
