@@ -5,15 +5,18 @@
  * for its TypeScript loader; nothing here asserts a wall-clock limit.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, it } from "vitest";
 import { ScriptedModel } from "../test/helpers/model-server";
-import { ROOT, send, startConversation, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
+import { ROOT, send, startConversation, startSwitchboard, type Switchboard, waitForTurnFacts } from "../test/helpers/switchboard";
 import { WsClient, wsUrl } from "../test/helpers/ws-client";
+import { type D1Counts, writeCountingEntry } from "./d1-counter";
 
 const rows: { section: string; metric: string; value: string }[] = [];
+/** The machine is shared: how busy it was when the run started goes in the header. */
+const loadAtStart = loadavg()[0] ?? 0;
 const record = (section: string, metric: string, value: string) => {
   rows.push({ section, metric, value });
   console.log(`${section} · ${metric}: ${value}`);
@@ -39,7 +42,7 @@ afterAll(async () => {
   const lines = [
     "# Benchmarks",
     "",
-    `Measured by \`npm run bench\` on ${date}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, the worker bundle in workerd (Miniflare) on loopback. Figures move with the machine; compare runs on one machine.`,
+    `Measured by \`npm run bench\` on ${date}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, the worker bundle in workerd (Miniflare) on loopback; 1-minute load average ${loadAtStart.toFixed(1)} at the start. Figures move with the machine and its load; compare runs on one machine.`,
     "",
   ];
   let section = "";
@@ -155,14 +158,18 @@ it("WebSocket throughput with concurrent conversations", async () => {
 it("budget counters under contention", async () => {
   const sbBudget = await startSwitchboard({ seed: true });
   try {
-    await sbBudget.db.prepare("INSERT INTO budget_rules (id, org_id, period, limit_tokens) VALUES ('bench-day', 'demo', 'day', 100000000)").run();
-    await sbBudget.db.prepare("INSERT INTO budget_rules (id, org_id, period, limit_tokens) VALUES ('bench-month', 'demo', 'month', 100000000)").run();
+    const addRule = async (period: "day" | "month") =>
+      ((await (await sbBudget.admin("/api/admin/orgs/demo/budgets", { method: "POST", body: JSON.stringify({ period, limitTokens: 100_000_000 }) })).json()) as { id: string }).id;
+    const dayRule = await addRule("day");
+    await addRule("month");
     const conversations = await Promise.all(Array.from({ length: 50 }, () => startConversation(sbBudget)));
     const t0 = performance.now();
     await Promise.all(conversations.map((c, i) => send(sbBudget, c, i % 2 ? "I was charged twice on invoice INV-1001" : "How do I export my notes?")));
     const seconds = (performance.now() - t0) / 1000;
+    await sbBudget.flushUsage("demo");
     const ledger = await sbBudget.db.prepare("SELECT COUNT(*) AS n, SUM(tokens) AS t FROM usage_ledger").first<{ n: number; t: number }>();
-    const counter = await sbBudget.db.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = 'bench-day'").first<{ used: number; reserved: number }>();
+    const rules = ((await (await sbBudget.admin("/api/admin/orgs/demo/budgets")).json()) as { rules: { id: string; used: number; reserved: number }[] }).rules;
+    const counter = rules.find((r) => r.id === dayRule);
     record("Budgets (offline demo, 2 rules, 50 concurrent conversations)", "turns/s with reserve + settle on every model call", `${(50 / seconds).toFixed(1)} turns/s (${ledger?.n} model calls)`);
     record("Budgets (offline demo, 2 rules, 50 concurrent conversations)", "counter vs ledger", `${counter?.used} used = ${ledger?.t} in the ledger, ${counter?.reserved} left reserved`);
   } finally {
@@ -198,5 +205,124 @@ it("delegation overhead with the scripted model", async () => {
     record("Delegation (scripted model, 30 turns each)", "added by one delegation (3 model calls vs 1), p50", ms(pct(delegated, 50) - pct(direct, 50)));
   } finally {
     await sbModel.close();
+  }
+});
+
+/**
+ * The same measurement on the code before storage moved out of D1 (commit a250343, every
+ * turn wrote its spans, index updates and ledger rows to D1), kept for comparison.
+ */
+const D1_BEFORE: Record<string, { beforeDone: string; writes: string; growth: string }> = {
+  plain: { beforeDone: "16.0 (6.0 / 10.0)", writes: "11.0 writes, 33.0 rows", growth: "2.40 KB" },
+  delegated: { beforeDone: "24.0 (6.0 / 18.0)", writes: "19.0 writes, 57.0 rows", growth: "5.20 KB" },
+};
+
+it("D1 statements and bytes per turn", async () => {
+  const classes = [...readFileSync(join(ROOT, "wrangler.toml"), "utf8").matchAll(/class_name = "(\w+)"/g)].map((m) => m[1] as string);
+  // Facts are delivered as soon as they are queued, so each turn's later writes land before the next turn starts.
+  const sbCount = await startSwitchboard({ seed: true, main: writeCountingEntry(classes), worker: { queueConsumers: { "switchboard-facts": { maxBatchTimeout: 0 } } } });
+  const counts = async () => (await (await sbCount.fetch("/__bench/d1")).json()) as D1Counts;
+  const dbSize = async () => ((await sbCount.db.prepare("SELECT 1").run()) as unknown as { meta: { size_after: number } }).meta.size_after;
+  /** Waits until nothing more is written (work a turn left running after `done`). */
+  const quiet = async () => {
+    let last = -1;
+    for (let i = 0; i < 50; i++) {
+      const now = (await counts()).statements;
+      if (now === last) return;
+      last = now;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  /** What a turn writes after `done`: its fact (queue consumer) and its ledger rows (the org's object, flushed now). */
+  const afterDone = async (conversationId: string) => {
+    await sbCount.flushUsage("demo");
+    await waitForTurnFacts(sbCount, conversationId, 1);
+    await quiet();
+  };
+  try {
+    const kinds = [
+      { key: "plain", name: "plain (the router answers from knowledge)", text: "How do I export my notes?" },
+      { key: "delegated", name: "delegated (router → billing → HTTP tool)", text: "I was charged twice on invoice INV-1001" },
+    ];
+    const turns = 20;
+    for (const kind of kinds) {
+      await quiet();
+      const sizeBefore = await dbSize();
+      const start = await counts();
+      let beforeDone = { statements: 0, reads: 0, writes: 0 };
+      const writesBeforeDone: Record<string, number> = {};
+      for (let i = 0; i < turns; i++) {
+        const conv = await startConversation(sbCount);
+        await quiet();
+        const a = await counts();
+        await send(sbCount, conv, kind.text);
+        const b = await counts();
+        // The turn's own statements: the fact consumer (queue) and the ledger flush (OrgDO's
+        // alarm) run in invocations of their own, on their own schedule.
+        const turnOnly = (c: D1Counts) => {
+          const other = ["queue", "OrgDO"].map((o) => c.byOrigin[o] ?? { statements: 0, reads: 0, writes: 0 });
+          const minus = (k: "statements" | "reads" | "writes") => c[k] - other.reduce((n, t) => n + t[k], 0);
+          return { statements: minus("statements"), reads: minus("reads"), writes: minus("writes") };
+        };
+        const [ta, tb] = [turnOnly(a), turnOnly(b)];
+        beforeDone = { statements: beforeDone.statements + tb.statements - ta.statements, reads: beforeDone.reads + tb.reads - ta.reads, writes: beforeDone.writes + tb.writes - ta.writes };
+        if (tb.writes > ta.writes) for (const [sql, n] of Object.entries(b.writeSql)) if (n > (a.writeSql[sql] ?? 0)) writesBeforeDone[sql] = (writesBeforeDone[sql] ?? 0) + n - (a.writeSql[sql] ?? 0);
+        await afterDone(conv.id);
+      }
+      const end = await counts();
+      const bytes = (await dbSize()) - sizeBefore;
+      const per = (n: number) => (n / turns).toFixed(1);
+      const section = "D1 per turn (offline demo, 20 turns each, counted by a wrapper around the DB binding)";
+      const before = D1_BEFORE[kind.key];
+      const was = (text: string | undefined) => (text ? ` (before: ${text})` : "");
+      record(section, `${kind.name}: statements before \`done\` (reads / writes)`, `${per(beforeDone.statements)} (${per(beforeDone.reads)} / ${per(beforeDone.writes)})${was(before?.beforeDone)}`);
+      record(section, `${kind.name}: writes in all (conversation start included), rows written`, `${per(end.writes - start.writes)} writes, ${per(end.rowsWritten - start.rowsWritten)} rows${was(before?.writes)}`);
+      record(section, `${kind.name}: database growth per turn`, `${(bytes / turns / 1024).toFixed(2)} KB${was(before?.growth)}`);
+      const after = Object.entries(end.writeSql).filter(([sql, n]) => n > (start.writeSql[sql] ?? 0)).map(([sql, n]) => `${sql}… ×${n - (start.writeSql[sql] ?? 0)}`);
+      console.log(`${kind.key}: writes before done`, writesBeforeDone, "all writes", after);
+    }
+  } finally {
+    await sbCount.close();
+  }
+});
+
+it("recovery: restart → answer after workerd is killed mid-reply", async () => {
+  const crashModel = new ScriptedModel();
+  await crashModel.start();
+  const sbCrash = await startSwitchboard({ seed: true, vars: { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: crashModel.url } });
+  try {
+    await sbCrash.putAgent("demo", { id: "router", name: "Router", description: "router", instructions: "bench crash router" });
+    const slow = { text: ["This ", "reply ", "is ", "cut ", "short ", "by ", "a ", "crash."], chunkDelayMs: 500 };
+    const reconnect: number[] = [];
+    const alone: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      crashModel.reset();
+      crashModel.on("bench crash router", slow, { text: "The answer." });
+      const conv = await startConversation(sbCrash);
+      const ws = await WsClient.connect(wsUrl(sbCrash.url, conv.id, conv.token, 0));
+      await ws.waitFor("ready");
+      ws.send({ type: "send", clientMessageId: `crash-${round}-xxxxxx`, text: "hello" });
+      await ws.waitFor("delta");
+      await sbCrash.restart();
+      const t0 = performance.now();
+      if (round % 2 === 0) {
+        // The widget reconnects at once (it backs off from a few hundred ms in practice).
+        const again = await WsClient.connect(wsUrl(sbCrash.url, conv.id, conv.token, 1));
+        await again.waitFor("message", (e) => e.data.role === "assistant", 30_000);
+        reconnect.push(performance.now() - t0);
+        again.close();
+      } else {
+        // Nobody comes back: the object's alarm (the turn's lease) wakes it.
+        await crashModel.until(() => crashModel.requests.length === 2, 30_000);
+        alone.push(performance.now() - t0);
+      }
+    }
+    const section = "Recovery (workerd killed with SIGKILL mid-reply, restarted on the same storage, 5 rounds each)";
+    record(section, "restart → reply stored and delivered, client reconnecting at once, p50 / max", `${ms(pct(reconnect, 50))} / ${ms(Math.max(...reconnect))}`);
+    record(section, "restart → turn resumed with no client (the object's alarm), p50 / max", `${ms(pct(alone, 50))} / ${ms(Math.max(...alone))}`);
+    record(section, "before: unanswered messages waited for the watchdog alarm", "up to 60 s (49 s observed)");
+  } finally {
+    await sbCrash.close();
+    await crashModel.stop();
   }
 });

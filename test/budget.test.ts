@@ -5,6 +5,10 @@
  * ledger's sum); and a rule hit mid-call lets the in-flight specialist's reply come back,
  * blocks the parent's next tool call, gives the visitor a graceful reply and a person, and
  * is recorded in the log.
+ *
+ * Rules and counters live in the org's Durable Object (read and written here through the
+ * admin API); the ledger is D1's `usage_ledger`, written by that object in batches — each
+ * check flushes it first.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { agent } from "./helpers/model-server";
@@ -19,16 +23,20 @@ beforeAll(async () => {
 });
 
 async function addRule(orgId: string, limit: number, period: "day" | "month" = "day", team: string | null = null) {
-  const id = `rule_${orgId}_${period}_${team ?? "org"}_${limit}`;
-  await sb.db.prepare("INSERT INTO budget_rules (id, org_id, team, period, limit_tokens) VALUES (?, ?, ?, ?, ?)").bind(id, orgId, team, period, limit).run();
-  return id;
+  const res = await sb.admin(`/api/admin/orgs/${orgId}/budgets`, { method: "POST", body: JSON.stringify({ period, limitTokens: limit, ...(team ? { team } : {}) }) });
+  expect(res.status).toBe(201);
+  return { orgId, id: ((await res.json()) as { id: string }).id };
 }
 
-async function counter(ruleId: string) {
-  return sb.db.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ?").bind(ruleId).first<{ used: number; reserved: number }>();
+/** This window's counter of a rule, as the org's object reports it. */
+async function counter(rule: { orgId: string; id: string }) {
+  const res = await sb.admin(`/api/admin/orgs/${rule.orgId}/budgets`);
+  const found = ((await res.json()) as { rules: { id: string; used: number; reserved: number }[] }).rules.find((r) => r.id === rule.id);
+  return found && { used: found.used, reserved: found.reserved };
 }
 
 async function ledgerSum(orgId: string, team?: string) {
+  await sb.flushUsage(orgId);
   const row = await sb.db
     .prepare(`SELECT COALESCE(SUM(tokens), 0) AS t, COUNT(*) AS n FROM usage_ledger WHERE org_id = ? ${team ? "AND team = ?" : ""}`)
     .bind(...(team ? [orgId, team] : [orgId]))
@@ -57,7 +65,7 @@ describe("budget hit mid-chain", () => {
     const spans = flatten(await trace(sb, conv.id));
     const hit = spans.find((s) => s.kind === "budget");
     expect(hit).toMatchObject({ status: "blocked", agentId: "router" });
-    expect(hit?.error).toContain(rule);
+    expect(hit?.error).toContain(rule.id);
     expect(spans.some((s) => s.kind === "handoff")).toBe(true);
   });
 
@@ -100,6 +108,7 @@ describe("budget hit mid-chain", () => {
     expect(await counter(teamRule)).toEqual({ used: 40, reserved: 0 });
     expect((await ledgerSum("bteam", "finance")).t).toBe(40);
     // The child's spend is booked under a run named from its parent run: the roll-up is readable.
+    await sb.flushUsage("bteam");
     const runs = await sb.db.prepare("SELECT run_id, agent_id, tokens FROM usage_ledger WHERE org_id = 'bteam' ORDER BY created_at").all<{ run_id: string; agent_id: string }>();
     const routerRun = runs.results.find((r) => r.agent_id === "router")?.run_id ?? "";
     expect(runs.results.find((r) => r.agent_id === "billing")?.run_id.startsWith(`${routerRun}/`)).toBe(true);

@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_ORIGIN, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
+import { eventually, LOCAL_ORIGIN, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent } from "./helpers/switchboard";
 
 let sb: Switchboard;
 const SECRET = "site-identity-secret-0123456789";
@@ -21,6 +21,16 @@ afterAll(async () => {
   await sb?.close();
 });
 
+/** The org's conversation index, as the admin API lists it. */
+async function indexed(orgId: string): Promise<{ id: string; siteKey: string; userId: string | null; identityVerified: boolean }[]> {
+  const res = await sb.admin(`/api/admin/orgs/${orgId}/conversations?limit=500`);
+  return ((await res.json()) as { conversations: { id: string; siteKey: string; userId: string | null; identityVerified: boolean }[] }).conversations;
+}
+const identityOf = async (orgId: string, id: string) => {
+  const row = (await indexed(orgId)).find((c) => c.id === id);
+  return row && { userId: row.userId, identityVerified: row.identityVerified };
+};
+
 const start = (siteKey: string, identity: unknown) =>
   sb.fetch(`/api/sites/${siteKey}/conversations`, { method: "POST", headers: { origin: LOCAL_ORIGIN }, body: JSON.stringify({ identity }) });
 
@@ -29,11 +39,11 @@ describe("identify", () => {
     const res = await start("signed", { userId: "u-1", name: "Ada", email: "ada@example.com", signature: signIdentity("u-1", "ada@example.com") });
     expect(res.status).toBe(201);
     const { conversationId } = (await res.json()) as { conversationId: string };
-    expect(await sb.db.prepare("SELECT user_id, identity_verified FROM conversations WHERE id = ?").bind(conversationId).first()).toEqual({ user_id: "u-1", identity_verified: 1 });
+    expect(await identityOf("signed", conversationId)).toEqual({ userId: "u-1", identityVerified: true });
   });
 
   it("refuses a forged, borrowed or missing signature, and creates nothing", async () => {
-    const count = async () => (await sb.db.prepare("SELECT COUNT(*) AS n FROM conversations WHERE site_key = 'signed'").first<{ n: number }>())?.n;
+    const count = async () => (await indexed("signed")).filter((c) => c.siteKey === "signed").length;
     const before = await count();
     for (const identity of [
       { userId: "u-2", signature: signIdentity("u-2", "", "wrong-secret-0123456789") },
@@ -75,7 +85,7 @@ describe("identify", () => {
       body: JSON.stringify({ userId: "demo-user", email: "d@example.com" }),
     });
     expect(await res.json()).toEqual({ verified: false });
-    expect(await sb.db.prepare("SELECT user_id, identity_verified FROM conversations WHERE id = ?").bind(conv.id).first()).toEqual({ user_id: "demo-user", identity_verified: 0 });
+    expect(await identityOf("demo", conv.id)).toEqual({ userId: "demo-user", identityVerified: false });
   });
 });
 
@@ -92,7 +102,11 @@ describe("feedback", () => {
     expect((await vote(conv, { messageId: otherReply?.id, rating: -1 })).status).toBe(404);
     const userMessage = (await (await sb.fetch(`/api/conversations/${conv.id}/messages`, { headers: { authorization: `Bearer ${conv.token}` } })).json()) as { messages: { id: string; role: string }[] };
     expect((await vote(conv, { messageId: userMessage.messages[0]?.id, rating: 1 })).status).toBe(404);
-    const rows = await sb.db.prepare("SELECT conversation_id, rating FROM feedback").all();
-    expect(rows.results).toEqual([{ conversation_id: conv.id, rating: 1 }]);
+    // The accepted vote reaches D1 through the FACTS queue; the refused ones were never queued.
+    const rows = await eventually(async () => {
+      const r = await sb.db.prepare("SELECT conversation_id, rating, org_id, site_key, day FROM feedback").all();
+      return r.results.length ? r.results : undefined;
+    }, "the vote in D1");
+    expect(rows).toEqual([{ conversation_id: conv.id, rating: 1, org_id: "demo", site_key: "demo", day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]);
   });
 });

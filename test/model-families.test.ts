@@ -113,6 +113,8 @@ async function runScenario<B>(server: ScriptedServer<B>, expectedTokens: number 
   expect(models).toHaveLength(4);
   expect(models.every((s) => s.status === "ok")).toBe(true);
 
+  // The org object batches ledger rows to D1: write them now.
+  await sb.flushUsage("demo");
   const ledger = await sb.db.prepare("SELECT SUM(tokens) AS t, COUNT(*) AS n FROM usage_ledger WHERE conversation_id = ?").bind(conv.id).first<{ t: number; n: number }>();
   const traced = models.reduce((n, s) => n + (s.tokensIn ?? 0) + (s.tokensOut ?? 0), 0);
   expect(ledger?.n).toBe(4);

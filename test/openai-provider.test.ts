@@ -52,6 +52,7 @@ describe("openai provider", () => {
     const spans = flatten(await trace(sb, conv.id));
     const modelSpan = spans.find((s) => s.kind === "model");
     expect(modelSpan).toMatchObject({ name: "test-model-1", tokensIn: 42, tokensOut: 7, status: "ok" });
+    await sb.flushUsage("demo");
     const ledger = await sb.db.prepare("SELECT SUM(tokens) AS t FROM usage_ledger WHERE conversation_id = ?").bind(conv.id).first<{ t: number }>();
     expect(ledger?.t).toBe(49);
   });

@@ -1,19 +1,25 @@
-import type { AgentRunDO } from "./durable/AgentRunDO";
-import type { ConversationDO } from "./durable/ConversationDO";
-import type { InboxDO } from "./durable/InboxDO";
-import type { RateLimiterDO } from "./durable/RateLimiterDO";
-import type { WebhookDO } from "./durable/WebhookDO";
+import type { AgentRunRpc, ConversationRpc, InboxRpc, OrgRpc, RateLimiterRpc, WebhookRpc } from "./durable/rpc";
+import type { Fact } from "./facts/schema";
 
-/** Bindings and variables, as declared in wrangler.toml and `.dev.vars`. */
+/**
+ * Bindings and variables, as declared in wrangler.toml and `.dev.vars`. Durable Objects are
+ * typed by their RPC contracts (durable/rpc.ts), not their classes, so nothing that reads
+ * the environment imports an object's implementation.
+ */
 export interface Env {
   DB: D1Database;
   CONFIG: KVNamespace;
   ASSETS: Fetcher;
-  CONVERSATION: DurableObjectNamespace<ConversationDO>;
-  AGENT_RUN: DurableObjectNamespace<AgentRunDO>;
-  INBOX: DurableObjectNamespace<InboxDO>;
-  WEBHOOKS: DurableObjectNamespace<WebhookDO>;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiterDO>;
+  /** One fact record per finished turn and per feedback vote; consumed into D1 (facts/consumer.ts). */
+  FACTS: Queue<Fact>;
+  CONVERSATION: DurableObjectNamespace<ConversationRpc>;
+  AGENT_RUN: DurableObjectNamespace<AgentRunRpc>;
+  /** Per org: the conversation index and the inbox's live feed. */
+  INBOX: DurableObjectNamespace<InboxRpc>;
+  /** Per org: budget rules, counters and the usage ledger's outbox. */
+  ORG: DurableObjectNamespace<OrgRpc>;
+  WEBHOOKS: DurableObjectNamespace<WebhookRpc>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
 
   APP_VERSION?: string;
   /** Bearer token for /api/admin/*. */
@@ -34,6 +40,8 @@ export interface Env {
   MAX_DELEGATION_DEPTH?: string;
   /** First webhook retry delay in ms (doubles each attempt; default 10 000). */
   WEBHOOK_RETRY_BASE_MS?: string;
+  /** Days a conversation's execution log is kept (default 30); its object's alarm prunes older spans. */
+  TRACE_RETENTION_DAYS?: string;
   /** Rate limits (see http/rate-limit.ts for the defaults). */
   RATE_LIMIT_STARTS_PER_IP?: string;
   RATE_LIMIT_SENDS_PER_IP?: string;
@@ -52,3 +60,6 @@ export interface Env {
   /** The deployment's own host names, besides the request's (no site may claim them). */
   PLATFORM_HOSTS?: string;
 }
+
+/** The Hono app's environment (routes and the auth helpers they call share it). */
+export type AppEnv = { Bindings: Env; Variables: Record<string, unknown> };

@@ -1,14 +1,23 @@
 /**
- * Worker entry: the HTTP app and the Durable Object classes it binds.
+ * Worker entry: the HTTP app, the FACTS queue's consumer, and the Durable Object classes
+ * it binds.
  */
 import { app } from "./app";
+import type { Env } from "./env";
+import { consumeFacts } from "./facts/consumer";
+import { serveLocally } from "./local-app";
 
 export { AgentRunDO } from "./durable/AgentRunDO";
 export { ConversationDO } from "./durable/ConversationDO";
 export { InboxDO } from "./durable/InboxDO";
+export { OrgDO } from "./durable/OrgDO";
 export { RateLimiterDO } from "./durable/RateLimiterDO";
 export { WebhookDO } from "./durable/WebhookDO";
 
+// HTTP tools with a relative URL reach the app in-process (see local-app.ts).
+serveLocally(app.fetch);
+
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<import("./env").Env>;
+  queue: (batch, env) => consumeFacts(batch, env),
+} satisfies ExportedHandler<Env, unknown>;

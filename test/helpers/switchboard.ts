@@ -28,6 +28,10 @@ export interface StartOptions {
   seed?: boolean;
   /** A fixed port (browser tests that reload pages keep one); default: any free port. */
   port?: number;
+  /** Another entry module inside the bundle directory (the bench's D1-counting wrapper). */
+  main?: string;
+  /** Options laid over the worker's own (from wrangler.toml), e.g. a queue consumer's batching. */
+  worker?: Record<string, unknown>;
 }
 
 /** The subset of D1's API the tests use, served by the test gate over HTTP. */
@@ -47,7 +51,8 @@ export interface TestKV {
 }
 
 export interface Switchboard {
-  url: string;
+  /** The worker's origin (it changes when the process is restarted). */
+  readonly url: string;
   mf: Miniflare;
   db: TestD1;
   kv: TestKV;
@@ -57,7 +62,42 @@ export interface Switchboard {
   putSite(site: SiteConfigInput): Promise<void>;
   /** Stores an org secret through the admin API. */
   putSecret(orgId: string, name: string, value: string): Promise<void>;
+  /** Writes the org's pending usage-ledger rows to D1 now (they are batched otherwise). */
+  flushUsage(orgId: string): Promise<number>;
+  /**
+   * Kills workerd (SIGKILL, like a crash) and starts it again on the same storage: what was
+   * in memory is gone, what was stored is there.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Waits until `check` answers something other than undefined/false, asking again every 50 ms,
+ * for at most `timeoutMs` — for what the worker finishes after answering (queued facts, a
+ * batched ledger). Fails with `what` when it does not happen.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+}
+
+/** Waits until D1 holds `count` turn fact rows for the conversation (written by the queue's consumer). */
+export async function waitForTurnFacts(sb: Switchboard, conversationId: string, count: number) {
+  return eventually(async () => {
+    const rows = await sb.db.prepare("SELECT * FROM turn_facts WHERE conversation_id = ? ORDER BY ended_at").bind(conversationId).all<Record<string, unknown>>();
+    return rows.results.length >= count ? rows.results : undefined;
+  }, `${count} turn fact(s) of ${conversationId}`);
 }
 
 // No network in tests: skip miniflare's download of a sample `request.cf` object.
@@ -78,6 +118,10 @@ export default {
       const result = method === "first" ? await statement.first() : method === "all" ? await statement.all() : await statement.run();
       return Response.json({ result });
     }
+    if (url.pathname === "/__test/flush-usage") {
+      const { orgId } = await request.json();
+      return Response.json({ result: await env.ORG.get(env.ORG.idFromName(orgId)).flushLedger() });
+    }
     if (url.pathname === "/__test/kv") {
       const { op, key, value, type } = await request.json();
       if (op === "get") return Response.json({ result: await env.CONFIG.get(key, type) });
@@ -93,8 +137,17 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const dbId = "test-d1";
   const kvId = "test-kv";
-  const mf = new Miniflare({
+  const mfOptions = {
     host: "127.0.0.1",
+    // SB_LOG=1 shows workerd's own output (the worker's console) in the test's output.
+    ...(process.env.SB_LOG
+      ? {
+          handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
+            out.on("data", (d) => console.log(String(d)));
+            err.on("data", (d) => console.error(String(d)));
+          },
+        }
+      : {}),
     port: options.port ?? 0,
     workers: [
       {
@@ -105,11 +158,12 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         serviceBindings: { APP: "switchboard" },
         d1Databases: { DB: dbId },
         kvNamespaces: { CONFIG: kvId },
+        durableObjects: { ORG: { className: "OrgDO", scriptName: "switchboard" } },
       },
       {
         ...workerOptions,
         name: "switchboard",
-        modules: [{ type: "ESModule", path: join(BUNDLE_DIR, "index.js") }],
+        modules: [{ type: "ESModule", path: join(BUNDLE_DIR, options.main ?? "index.js") }, ...(options.main ? [{ type: "ESModule" as const, path: join(BUNDLE_DIR, "index.js") }] : [])],
         modulesRoot: BUNDLE_DIR,
         d1Databases: { DB: dbId },
         kvNamespaces: { CONFIG: kvId },
@@ -132,10 +186,12 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
           ...options.vars,
         },
         assets: workerOptions.assets ? { ...workerOptions.assets, directory: join(ROOT, "dist", "public") } : undefined,
+        ...options.worker,
       },
     ],
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  const url = (await mf.ready).origin;
+  } as ConstructorParameters<typeof Miniflare>[0];
+  const mf = new Miniflare(mfOptions);
+  let url = (await mf.ready).origin;
   const gate = async (path: string, body: unknown) => {
     const res = await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -160,11 +216,13 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   await applyMigrations(db);
 
   const sb: Switchboard = {
-    url,
+    get url() {
+      return url;
+    },
     mf,
     db,
     kv,
-    fetch: (path, init) => fetch(`${url}${path}`, init),
+    fetch: (path, init) => fetch(`${sb.url}${path}`, init),
     admin: (path, init = {}) =>
       fetch(`${url}${path}`, {
         ...init,
@@ -184,6 +242,12 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       await db.prepare("INSERT OR IGNORE INTO orgs (id, name) VALUES (?, ?)").bind(orgId, orgId).run();
       const res = await sb.admin(`/api/admin/orgs/${orgId}/secrets/${name}`, { method: "PUT", body: JSON.stringify({ value }) });
       if (!res.ok) throw new Error(`put secret ${orgId}/${name}: ${res.status} ${await res.text()}`);
+    },
+    flushUsage: async (orgId) => ((await gate("/__test/flush-usage", { orgId })) as { written: number }).written,
+    async restart() {
+      // setOptions stops the runtime with SIGKILL and starts a new one on the same storage.
+      await mf.setOptions(mfOptions);
+      url = (await mf.ready).origin;
     },
     close: () => mf.dispose(),
   };
@@ -261,11 +325,20 @@ export async function readSse(res: Response, until?: (e: ServerEvent) => boolean
 }
 
 export async function send(sb: Switchboard, conv: { id: string; token: string }, text: string, clientMessageId = randomClientId()) {
-  const res = await sb.fetch(`/api/conversations/${conv.id}/messages`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${conv.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ clientMessageId, text }),
-  });
+  const post = () =>
+    sb.fetch(`/api/conversations/${conv.id}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${conv.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ clientMessageId, text }),
+    });
+  // Under many concurrent requests workerd can close a pooled keep-alive connection just as
+  // it is reused, before the request is read; a send is idempotent on its clientMessageId,
+  // so it is simply sent again, as the widget would.
+  const resend = (attempt: number) => (error: { cause?: { code?: string } }): Promise<Response> => {
+    if (attempt < 3 && ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"].includes(error.cause?.code ?? "")) return post().catch(resend(attempt + 1));
+    throw error;
+  };
+  const res = await post().catch(resend(1));
   if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
   const events = await readSse(res);
   const reply = events.filter((e) => e.type === "message" && e.data.role !== "user").map((e) => (e as Extract<ServerEvent, { type: "message" }>).data);

@@ -14,8 +14,8 @@
  */
 import type { Context } from "hono";
 import type { StaffRole } from "../../shared/staff";
+import type { AppEnv } from "../env";
 import { forbidden, notFound, unauthorized } from "../http/errors";
-import type { AppEnv } from "../http/openapi";
 import { sha256Hex, timingSafeEqual } from "./hmac";
 import { hasSessionCookie, requireStaff } from "./staff-session";
 

@@ -5,7 +5,7 @@
  * concerns when the path does not (`c.set("auditOrg", …)`, e.g. a token issued for an org).
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../http/openapi";
+import type { AppEnv } from "../env";
 import { randomId } from "../ids";
 import { type AdminPrincipal, PRINCIPAL } from "./admin";
 

@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import { CSRF_HEADER, SESSION_COOKIE, type StaffMember, type StaffRole } from "../../shared/staff";
 import { ApiError, forbidden, unauthorized } from "../http/errors";
-import type { AppEnv } from "../http/openapi";
+import type { AppEnv } from "../env";
 import { randomId } from "../ids";
 import { sha256Hex, timingSafeEqual } from "./hmac";
 

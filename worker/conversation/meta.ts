@@ -30,21 +30,36 @@ export interface ConversationMeta {
   leadCaptured?: boolean;
   /** The pre-chat form was filled in (once per conversation). */
   preChatLead?: boolean;
-  /** A turn in progress and how many times it was started (a crash-looping turn gives up). */
-  turnAttempts?: { upTo: number; count: number };
+  /**
+   * A turn in progress: how many times it was started (a crash-looping turn gives up) and
+   * the id its reply is stored under, so a turn resumed after a restart replaces the reply
+   * the visitor saw streaming instead of adding a second one.
+   */
+  turnAttempts?: { upTo: number; count: number; messageId?: string };
   /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */
   failures: number;
+  /**
+   * 2 for conversations created since the execution log moved into this object; older ones
+   * (absent) still have spans in D1, moved here when the trace is first read.
+   */
+  version?: number;
+  /** Number of the last row sent to the org's conversation index (a late row never wins). */
+  indexRev?: number;
 }
 
+/** Conversations created by this version keep their execution log in their own object. */
+export const STORAGE_VERSION = 2;
+
 export class MetaStore {
-  private cache: ConversationMeta | null | undefined;
+  private cache: ConversationMeta | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL)");
   }
 
   get(): ConversationMeta | null {
-    if (this.cache === undefined) {
+    // Only a row is remembered: "none yet" is asked again (it is the rare, cheap case).
+    if (!this.cache) {
       const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE id = 1").toArray()[0];
       this.cache = row ? (JSON.parse(row.value) as ConversationMeta) : null;
     }

@@ -15,6 +15,3 @@ const ALLOWED: Record<ConversationStatus, ConversationStatus[]> = {
 export function canMove(from: ConversationStatus, to: ConversationStatus): boolean {
   return ALLOWED[from].includes(to);
 }
-
-/** While a person is involved, no agent runs. */
-export const botMayAnswer = (status: ConversationStatus) => status === "bot";

@@ -87,6 +87,11 @@ export class Transcript {
       .map(toMessage);
   }
 
+  /** The visitor's messages after `after` up to and including `upTo`, oldest first. */
+  userMessages(after: number, upTo: number): StoredMessage[] {
+    return this.sql.exec<Row>("SELECT * FROM messages WHERE role = 'user' AND seq > ? AND seq <= ? ORDER BY seq", after, upTo).toArray().map(toMessage);
+  }
+
   lastSeq(): number {
     return this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
   }

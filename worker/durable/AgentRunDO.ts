@@ -2,24 +2,26 @@
  * One delegated run. Its name is derived from the parent run and the tool-call id, so the
  * same delegation always reaches the same object: a retried call gets the first call's
  * result (from memory while running, from storage afterwards) and never starts a second
- * model conversation.
+ * model conversation. Its spans go to the conversation's object (which keeps the whole
+ * execution log) before it reports its result; its spend goes to the org's object.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ActivityData } from "../../shared/protocol";
 import { getAgent } from "../config/store";
-import type { Env } from "../env";
 import { runController, sleep } from "../engine/abort";
-import { Budget } from "../engine/budget";
-import type { ChildRunRequest } from "../engine/tools/delegate";
+import type { ChildRunRequest } from "../engine/run-result";
 import { runAgent } from "../engine/run-agent";
 import type { ConversationPort, RunResult } from "../engine/types";
+import type { Env } from "../env";
 import { SpanLog } from "../log/spans";
+import { orgBudget } from "../org/budget-client";
+import type { AgentRunRpc } from "./rpc";
 
 const RESULT_KEY = "result";
 const STARTED_KEY = "started";
 const CANCEL_GRACE_MS = 5_000;
 
-export class AgentRunDO extends DurableObject<Env> {
+export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
   private running: Promise<RunResult> | null = null;
   private cancelRun: (() => void) | null = null;
   private children = new Set<() => Promise<void>>();
@@ -62,7 +64,12 @@ export class AgentRunDO extends DurableObject<Env> {
   }
 
   private async execute(request: ChildRunRequest): Promise<RunResult> {
-    const log = new SpanLog(this.env.DB, { conversationId: request.conversationId, orgId: request.orgId, turnId: request.turnId });
+    const conversation = this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(request.conversationId));
+    const log = new SpanLog((records) => conversation.recordSpans(records), {
+      conversationId: request.conversationId,
+      orgId: request.orgId,
+      turnId: request.turnId,
+    });
     const agent = await getAgent(this.env, request.orgId, request.agentId);
     if (!agent) {
       return { status: "error", code: "not_found", message: `no agent "${request.agentId}"`, text: "", sources: [], replies: [], failedDelegations: 0 };
@@ -73,7 +80,6 @@ export class AgentRunDO extends DurableObject<Env> {
     this.cancelRun = () => control.cancel();
     if (this.cancelled) control.cancel();
 
-    const conversation = this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(request.conversationId));
     const port: ConversationPort = {
       activity: (data: ActivityData) => conversation.activity(data),
       handoff: (req) => conversation.handoff(req),
@@ -100,7 +106,7 @@ export class AgentRunDO extends DurableObject<Env> {
           deadline,
           signal: control.signal,
           log,
-          budget: new Budget(this.env.DB, request.orgId, agent.team),
+          budget: orgBudget(this.env, request.orgId, agent.team),
           conversation: port,
           isRoot: false,
           children: this.children,

@@ -6,14 +6,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import type { Bucket, RateLimiterRpc } from "./rpc";
 
-export interface Bucket {
-  name: string;
-  limit: number;
-  windowMs: number;
-}
-
-export class RateLimiterDO extends DurableObject<Env> {
+export class RateLimiterDO extends DurableObject<Env> implements RateLimiterRpc {
   private windows = new Map<string, { start: number; count: number }>();
 
   async hit(buckets: Bucket[]): Promise<{ ok: true } | { ok: false; retryAfterMs: number; bucket: string }> {

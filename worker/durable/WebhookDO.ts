@@ -9,15 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { hmacHex } from "../auth/hmac";
 import type { Env } from "../env";
 import { guardedFetch } from "../net/outbound";
-
-export interface WebhookEvent {
-  /** Unique per event: the idempotency key receivers see in `x-switchboard-delivery`. */
-  id: string;
-  type: "conversation.handoff" | "message.human" | "conversation.resolved";
-  url: string;
-  secret: string;
-  payload: Record<string, unknown>;
-}
+import type { WebhookEvent, WebhookRpc } from "./rpc";
 
 interface Row extends Record<string, SqlStorageValue> {
   id: string;
@@ -34,7 +26,7 @@ interface Row extends Record<string, SqlStorageValue> {
 const MAX_ATTEMPTS = 8;
 const TIMEOUT_MS = 10_000;
 
-export class WebhookDO extends DurableObject<Env> {
+export class WebhookDO extends DurableObject<Env> implements WebhookRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (

@@ -1,12 +1,16 @@
 /**
  * Token budgets. A rule caps an org's (or one team's) tokens per day or month. Before a
  * model call the engine reserves an estimate on every rule that applies; afterwards it
- * settles the real usage and writes the ledger row in the same D1 transaction. Each
- * counter change is a single conditional `UPDATE … RETURNING`, so concurrent calls from
- * many conversations cannot both take the last tokens, and counters always equal the
- * ledger's sum.
+ * settles the real usage (or releases the reservation). The counters live in the org's
+ * Durable Object (durable/OrgDO.ts, org/budget-book.ts), which handles one call at a time,
+ * so concurrent calls from many conversations cannot both take the last tokens; each
+ * settlement also records a ledger row there, written to D1's `usage_ledger` in batches,
+ * so counters always equal the ledger's sum once it is flushed. A model call costs one
+ * round trip to that object and none to D1.
+ *
+ * The threshold rules — when a reservation fits and when a rule counts as used up — are
+ * `fits` and `usedUp` below; the org's object applies them.
  */
-import { randomId } from "../ids";
 
 export interface BudgetRule {
   id: string;
@@ -36,119 +40,71 @@ export interface UsageRecord {
   tokens: number;
 }
 
+/** A rule's spend in one window. */
+export interface Counter {
+  used: number;
+  reserved: number;
+}
+
 export function windowOf(period: "day" | "month", now = new Date()): string {
   const iso = now.toISOString();
   return period === "day" ? iso.slice(0, 10) : iso.slice(0, 7);
 }
 
+/** Whether a reservation of `estimate` tokens may be admitted under `rule`. */
+export function fits(rule: BudgetRule, counter: Counter, estimate: number): boolean {
+  return counter.used + counter.reserved + estimate <= rule.limit_tokens;
+}
+
+/** Whether `rule` has nothing left even for a minimal call (tool calls are then blocked). */
+export function usedUp(rule: BudgetRule, counter: Counter): boolean {
+  return counter.used >= rule.limit_tokens;
+}
+
+/** The org's budget object, as the engine calls it (one org, any team). */
+export interface BudgetLedger {
+  reserve(request: { orgId: string; team: string | null; estimate: number }): Promise<Reservation | BudgetHit>;
+  settle(request: { orgId: string; team: string | null; reservation: Reservation; usage: UsageRecord }): Promise<void>;
+  release(request: { orgId: string; reservation: Reservation }): Promise<void>;
+  exhausted(request: { orgId: string; team: string | null }): Promise<BudgetHit | null>;
+}
+
+/**
+ * One run's view of its org's budgets: the org's rules and, when the agent has a team, that
+ * team's. Like the rules themselves, "no rule applies" is learnt once per run: a run whose
+ * first reservation touched no rule asks again only to settle.
+ */
 export class Budget {
-  private rules: Promise<BudgetRule[]> | null = null;
+  private unlimited = false;
 
   constructor(
-    private readonly db: D1Database,
+    private readonly ledger: BudgetLedger,
     readonly orgId: string,
     readonly team: string | undefined,
   ) {}
 
-  /** The org's rules and, when the agent belongs to a team, that team's rules. */
-  private applicable(): Promise<BudgetRule[]> {
-    this.rules ??= this.db
-      .prepare("SELECT id, org_id, team, period, limit_tokens FROM budget_rules WHERE org_id = ? AND (team IS NULL OR team = ?)")
-      .bind(this.orgId, this.team ?? null)
-      .all<BudgetRule>()
-      .then((r) => r.results);
-    return this.rules;
-  }
-
   /** Reserves `estimate` tokens on every applicable rule, or reports the first rule that has no room. */
   async reserve(estimate: number): Promise<Reservation | BudgetHit> {
-    const rules = await this.applicable();
-    const taken: Reservation["windows"] = [];
-    try {
-      for (const rule of rules) {
-        const result = await this.reserveOne(rule, estimate);
-        if ("ruleId" in result) {
-          await this.release({ estimate, windows: taken });
-          return result;
-        }
-        taken.push({ rule, window: result.window });
-      }
-    } catch (error) {
-      // Give back what was taken before the failure, then let the caller see it.
-      await this.release({ estimate, windows: taken }).catch(() => {});
-      throw error;
-    }
-    return { estimate, windows: taken };
+    if (this.unlimited) return { estimate, windows: [] };
+    const result = await this.ledger.reserve({ orgId: this.orgId, team: this.team ?? null, estimate });
+    if (!isBudgetHit(result) && result.windows.length === 0) this.unlimited = true;
+    return result;
   }
 
-  /** One rule: a conditional update that only succeeds when the estimate still fits. */
-  private async reserveOne(rule: BudgetRule, estimate: number): Promise<BudgetHit | { window: string }> {
-    const window = windowOf(rule.period);
-    const [, update] = await this.db.batch([
-      this.db.prepare("INSERT OR IGNORE INTO budget_counters (rule_id, window) VALUES (?, ?)").bind(rule.id, window),
-      this.db
-        .prepare(
-          `UPDATE budget_counters SET reserved = reserved + ?1
-           WHERE rule_id = ?2 AND window = ?3 AND used + reserved + ?1 <= ?4
-           RETURNING used`,
-        )
-        .bind(estimate, rule.id, window, rule.limit_tokens),
-    ]);
-    return !update || update.results.length === 0 ? this.hitFor(rule, window) : { window };
-  }
-
-  /** Turns a reservation into spend: counters and ledger change in one transaction. */
-  async settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
-    const statements = reservation.windows.map(({ rule, window }) =>
-      this.db
-        .prepare("UPDATE budget_counters SET used = used + ?1, reserved = MAX(reserved - ?2, 0) WHERE rule_id = ?3 AND window = ?4")
-        .bind(usage.tokens, reservation.estimate, rule.id, window),
-    );
-    statements.push(
-      this.db
-        .prepare(
-          "INSERT INTO usage_ledger (id, org_id, team, conversation_id, run_id, agent_id, tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(randomId("u_"), this.orgId, this.team ?? null, usage.conversationId, usage.runId, usage.agentId, usage.tokens, Date.now()),
-    );
-    await this.db.batch(statements);
+  /** Turns a reservation into spend: counters and the ledger change together. */
+  settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
+    return this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage });
   }
 
   async release(reservation: Reservation): Promise<void> {
     if (reservation.windows.length === 0) return;
-    await this.db.batch(
-      reservation.windows.map(({ rule, window }) =>
-        this.db
-          .prepare("UPDATE budget_counters SET reserved = MAX(reserved - ?1, 0) WHERE rule_id = ?2 AND window = ?3")
-          .bind(reservation.estimate, rule.id, window),
-      ),
-    );
+    await this.ledger.release({ orgId: this.orgId, reservation });
   }
 
   /** The first rule whose window is used up (nothing left even for a minimal call), if any. */
   async exhausted(): Promise<BudgetHit | null> {
-    for (const rule of await this.applicable()) {
-      const window = windowOf(rule.period);
-      const row = await this.db
-        .prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ? AND window = ?")
-        .bind(rule.id, window)
-        .first<{ used: number; reserved: number }>();
-      if (row && row.used >= rule.limit_tokens) return this.hitFor(rule, window, row.used);
-    }
-    return null;
-  }
-
-  private async hitFor(rule: BudgetRule, window: string, used?: number): Promise<BudgetHit> {
-    const spent =
-      used ??
-      (
-        await this.db
-          .prepare("SELECT used FROM budget_counters WHERE rule_id = ? AND window = ?")
-          .bind(rule.id, window)
-          .first<{ used: number }>()
-      )?.used ??
-      0;
-    return { ruleId: rule.id, period: rule.period, team: rule.team, limit: rule.limit_tokens, used: spent };
+    if (this.unlimited) return null;
+    return this.ledger.exhausted({ orgId: this.orgId, team: this.team ?? null });
   }
 }
 

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import type { SpanLog } from "../log/spans";
 import type { ToolCall, ToolSpec } from "../providers/types";
 import type { Budget } from "./budget";
+import type { DelegateReply } from "./run-result";
 
 /** What a run may ask of the conversation it serves, wherever the run executes. */
 export interface ConversationPort {
@@ -41,45 +42,9 @@ export interface RunContext {
   children: Set<() => Promise<void>>;
 }
 
-export type RunErrorCode =
-  | "timeout"
-  | "cancelled"
-  | "budget_exceeded"
-  | "max_turns"
-  | "model_error"
-  | "rate_limited"
-  | "invalid_output"
-  | "not_found"
-  | "failed";
-
-export type RunResult =
-  | {
-      status: "ok";
-      text: string;
-      sources: Source[];
-      structured?: unknown;
-      transferTo?: string;
-      replies: DelegateReply[];
-      /** Delegations in this run that failed or timed out (a handoff policy reads it). */
-      failedDelegations: number;
-    }
-  | {
-      status: "error";
-      code: RunErrorCode;
-      message: string;
-      text: string;
-      sources: Source[];
-      replies: DelegateReply[];
-      failedDelegations: number;
-      issues?: string[];
-    };
-
-/** A specialist's answer that reached this run (kept so a budget stop can still deliver it). */
-export interface DelegateReply {
-  agentId: string;
-  agentName: string;
-  text: string;
-}
+// What a run answers is plain data that crosses Durable Object boundaries; it lives in
+// run-result.ts (below env.ts, so the objects' RPC contracts can name it).
+export type { ChildRunRequest, DelegateReply, RunErrorCode, RunResult } from "./run-result";
 
 export interface ToolOutcome {
   /** What the model reads as the tool result (JSON text). */

@@ -14,11 +14,11 @@ import { z } from "zod";
 import { authenticateAdmin } from "../auth/admin";
 import { recordAdminWrite } from "../auth/audit";
 import { requireStaff } from "../auth/staff-session";
-import type { Env } from "../env";
+import type { AppEnv, Env } from "../env";
 import { readJson, validate } from "./body";
 import { ApiError } from "./errors";
 
-export type AppEnv = { Bindings: Env; Variables: Record<string, unknown> };
+export type { AppEnv };
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 type ResponseSpec = z.ZodType | { contentType: string; description: string };

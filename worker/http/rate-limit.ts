@@ -4,7 +4,7 @@
  * conversation's own object), and staff sign-in attempts. Each limit can be changed by an
  * environment variable; exceeding one is a 429 with Retry-After.
  */
-import type { Bucket } from "../durable/RateLimiterDO";
+import type { Bucket } from "../durable/rpc";
 import type { Env } from "../env";
 import { ApiError } from "./errors";
 

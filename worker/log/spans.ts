@@ -1,9 +1,11 @@
 /**
  * The execution log. Each run records spans (model call, tool call, delegation, retrieval,
- * budget hit, timeout, cancellation, handoff, refusal) and writes them to D1 in one batch
- * when the run ends, before it reports its result: by the time a turn's `done` goes out,
- * its whole tree is readable. Span ids are made here, so a child run in another Durable
- * Object can name its parent span before anything is written.
+ * budget hit, timeout, cancellation, handoff, refusal) and hands them to its sink in one
+ * batch when the run ends, before it reports its result. The sink is the conversation's own
+ * Durable Object (its SQLite, see span-store.ts): the conversation's run writes there
+ * directly, a delegated run sends its batch there over RPC before it returns, so by the
+ * time a turn's `done` goes out its whole tree is readable. Span ids are made here, so a
+ * child run in another Durable Object can name its parent span before anything is written.
  */
 import { randomId } from "../ids";
 
@@ -55,6 +57,27 @@ interface Row {
   end: SpanEnd;
 }
 
+/** One finished span as stored (and as it travels from a delegated run to the conversation). */
+export interface SpanRecord {
+  id: string;
+  turnId: string | null;
+  runId: string;
+  parentId: string | null;
+  kind: SpanKind;
+  name: string;
+  agentId: string | null;
+  status: SpanStatus;
+  startedAt: number;
+  endedAt: number;
+  tokensIn: number;
+  tokensOut: number;
+  error: string | null;
+  data: Record<string, unknown> | null;
+}
+
+/** Where a run's spans go when it flushes. */
+export type SpanSink = (records: SpanRecord[]) => Promise<void>;
+
 export class Span {
   readonly id = randomId("sp_", 12);
   readonly startedAt = Date.now();
@@ -87,7 +110,7 @@ export class SpanLog {
   private rows: Row[] = [];
 
   constructor(
-    private readonly db: D1Database,
+    private readonly sink: SpanSink,
     readonly scope: SpanScope,
   ) {}
 
@@ -110,33 +133,26 @@ export class SpanLog {
     const rows = this.rows;
     if (rows.length === 0) return;
     this.rows = [];
-    const stmt = this.db.prepare(
-      `INSERT INTO spans (id, conversation_id, org_id, turn_id, run_id, parent_id, kind, name, agent_id, status,
-                          started_at, ended_at, tokens_in, tokens_out, error, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const { conversationId, orgId, turnId } = this.scope;
-    await this.db.batch(
+    const turnId = this.scope.turnId ?? null;
+    await this.sink(
       rows.map((r) => {
         const data = { ...r.start.data, ...r.end.data };
-        return stmt.bind(
-          r.id,
-          conversationId,
-          orgId,
-          turnId ?? null,
-          r.start.runId,
-          r.start.parentId ?? null,
-          r.kind,
-          r.name,
-          r.start.agentId ?? null,
-          r.status,
-          r.startedAt,
-          r.endedAt,
-          r.end.tokensIn ?? 0,
-          r.end.tokensOut ?? 0,
-          r.end.error ?? null,
-          Object.keys(data).length ? JSON.stringify(data) : null,
-        );
+        return {
+          id: r.id,
+          turnId,
+          runId: r.start.runId,
+          parentId: r.start.parentId ?? null,
+          kind: r.kind,
+          name: r.name,
+          agentId: r.start.agentId ?? null,
+          status: r.status,
+          startedAt: r.startedAt,
+          endedAt: r.endedAt,
+          tokensIn: r.end.tokensIn ?? 0,
+          tokensOut: r.end.tokensOut ?? 0,
+          error: r.end.error ?? null,
+          data: Object.keys(data).length ? data : null,
+        };
       }),
     );
   }

@@ -1,62 +1,45 @@
 /**
- * Reads a conversation's execution log back as a tree of spans (parent → children), the
- * shape `GET /api/admin/conversations/:id/trace` answers.
+ * A conversation's execution log as a tree of spans (parent → children), the shape
+ * `GET /api/admin/conversations/:id/trace` and the staff inbox answer.
  */
 import type { TraceNode } from "../../shared/trace";
+import type { SpanRecord } from "./spans";
 
 export type { TraceNode };
 
-interface SpanRow {
-  id: string;
-  parent_id: string | null;
-  kind: string;
-  name: string;
-  agent_id: string | null;
-  run_id: string;
-  turn_id: string | null;
-  status: string;
-  started_at: number;
-  ended_at: number | null;
-  tokens_in: number;
-  tokens_out: number;
-  error: string | null;
-  data: string | null;
+export interface Trace {
+  roots: TraceNode[];
+  spans: number;
 }
 
-export async function readTrace(db: D1Database, orgId: string | null, conversationId: string): Promise<{ roots: TraceNode[]; spans: number }> {
-  const rows = await db
-    .prepare(
-      `SELECT id, parent_id, kind, name, agent_id, run_id, turn_id, status, started_at, ended_at, tokens_in, tokens_out, error, data
-       FROM spans WHERE conversation_id = ? ${orgId ? "AND org_id = ?" : ""} ORDER BY started_at, rowid`,
-    )
-    .bind(...(orgId ? [conversationId, orgId] : [conversationId]))
-    .all<SpanRow>();
+/** `records` in the order they started; a span whose parent is missing becomes a root. */
+export function traceTree(records: SpanRecord[]): Trace {
   const nodes = new Map<string, TraceNode>();
-  for (const r of rows.results) {
+  for (const r of records) {
     nodes.set(r.id, {
       id: r.id,
       kind: r.kind,
       name: r.name,
-      agentId: r.agent_id,
-      runId: r.run_id,
-      turnId: r.turn_id,
+      agentId: r.agentId,
+      runId: r.runId,
+      turnId: r.turnId,
       status: r.status,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      durationMs: r.ended_at === null ? null : r.ended_at - r.started_at,
-      tokensIn: r.tokens_in,
-      tokensOut: r.tokens_out,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      durationMs: r.endedAt - r.startedAt,
+      tokensIn: r.tokensIn,
+      tokensOut: r.tokensOut,
       error: r.error,
-      data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
+      data: r.data,
       children: [],
     });
   }
   const roots: TraceNode[] = [];
-  for (const r of rows.results) {
+  for (const r of records) {
     const node = nodes.get(r.id) as TraceNode;
-    const parent = r.parent_id ? nodes.get(r.parent_id) : undefined;
+    const parent = r.parentId ? nodes.get(r.parentId) : undefined;
     if (parent) parent.children.push(node);
     else roots.push(node);
   }
-  return { roots, spans: rows.results.length };
+  return { roots, spans: records.length };
 }

@@ -21,56 +21,28 @@ import {
 import { clearFailures, lockedFor, recordFailure } from "../auth/login-lockout";
 import { burnPasswordCheck, passwordProblem, verifyPassword } from "../auth/password";
 import { createSession, endOtherSessions, endSession, requireStaff, sameOrigin, sessionCookie } from "../auth/staff-session";
-import type { StaffResult } from "../durable/ConversationDO";
+import type { StaffResult } from "../durable/rpc";
 import { ApiError, forbidden, notFound, unauthorized } from "../http/errors";
 import { clientIp, limitIp, tooMany } from "../http/rate-limit";
 import type { ApiRoutes, AppEnv } from "../http/openapi";
 import { CONVERSATION_ID, Ids } from "../http/params";
-import { readTrace } from "../log/trace";
+import { toSummary } from "../org/conversation-index";
 import { findStaffByEmail, findStaffById, setStaffPassword, toMember } from "../staff/store";
+import { asOrg } from "./visitor-access";
 
 const ListQuery = z.object({
   status: z.union([ConversationStatus, z.literal("open"), z.literal("all"), z.literal("mine")]).default("open"),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
-interface Row {
-  id: string;
-  site_key: string;
-  status: ConversationStatus;
-  summary: string | null;
-  last_message: string | null;
-  assignee_id: string | null;
-  assignee_name: string | null;
-  unread: number;
-  waiting_since: string | null;
-  updated_at: string;
-  visitor_name: string | null;
-  visitor_email: string | null;
-}
-
-const toSummary = (r: Row): ConversationSummary => ({
-  id: r.id,
-  siteKey: r.site_key,
-  status: r.status,
-  summary: r.summary,
-  lastMessage: r.last_message,
-  assigneeId: r.assignee_id,
-  assigneeName: r.assignee_name,
-  unread: r.unread,
-  waitingSince: r.waiting_since,
-  updatedAt: r.updated_at,
-  visitorName: r.visitor_name,
-  visitorEmail: r.visitor_email,
-});
-
-/** The conversation's object, if the conversation belongs to this staff member's org (else 404). */
-async function staffConversation(c: Context<AppEnv>, staff: StaffMember) {
+/**
+ * The conversation's object. Every call names the staff member, whose org the object
+ * compares with its own: another org's conversation answers exactly like one that does not
+ * exist (404), without a lookup anywhere else.
+ */
+function staffConversation(c: Context<AppEnv>) {
   const id = c.req.param("id") ?? "";
   if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
-  const row = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
-  // Another org's conversation answers exactly like one that does not exist.
-  if (!row || row.org_id !== staff.orgId) throw notFound("conversation");
   return { id, stub: c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)) };
 }
 
@@ -189,23 +161,16 @@ export function staffApi(api: ApiRoutes): void {
     },
     async (c, { query, reply }) => {
       const { staff } = await requireStaff(c, { mutating: false });
-      const where =
-        query.status === "all"
-          ? ""
-          : query.status === "open"
-            ? "AND status IN ('waiting', 'human')"
-            : query.status === "mine"
-              ? "AND status = 'human' AND assignee_id = ?3"
-              : "AND status = ?2";
-      const rows = await c.env.DB.prepare(
-        `SELECT id, site_key, status, summary, last_message, assignee_id, assignee_name, unread, waiting_since, updated_at, visitor_name, visitor_email
-         FROM conversations WHERE org_id = ?1 ${where}
-         ORDER BY CASE status WHEN 'waiting' THEN 0 WHEN 'human' THEN 1 ELSE 2 END, COALESCE(waiting_since, updated_at) ${query.status === "resolved" || query.status === "all" ? "DESC" : "ASC"}
-         LIMIT ?4`,
-      )
-        .bind(staff.orgId, query.status, staff.id, query.limit)
-        .all<Row>();
-      return reply({ conversations: rows.results.map(toSummary) });
+      // The org's index, in its inbox object.
+      const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(staff.orgId));
+      const rows = await inbox.list({
+        orgId: staff.orgId,
+        status: query.status === "mine" ? "human" : query.status,
+        ...(query.status === "mine" ? { assigneeId: staff.id } : {}),
+        order: query.status === "resolved" || query.status === "all" ? "queue-recent" : "queue",
+        limit: query.limit,
+      });
+      return reply({ conversations: rows.map(toSummary) });
     },
   );
 
@@ -222,20 +187,21 @@ export function staffApi(api: ApiRoutes): void {
     },
     async (c, { reply }) => {
       const { staff } = await requireStaff(c, { mutating: false });
-      const { id, stub } = await staffConversation(c, staff);
-      const detail = await stub.staffDetail();
+      const { stub } = staffConversation(c);
+      // The conversation's object answers only for its own org, with its trace.
+      // (RPC typing cannot see through the spans' free-form `data`; the shape is ConversationRpc's.)
+      const detail = (await stub.detail(staff.orgId, true)) as unknown as (z.input<typeof ConversationDetail> & { trace?: z.input<typeof TraceNodes> }) | null;
       if (!detail) throw notFound("conversation");
-      const trace = await readTrace(c.env.DB, staff.orgId, id);
-      return reply({ ...detail, trace: trace.roots as unknown as z.input<typeof TraceNodes> });
+      return reply({ ...detail, trace: detail.trace ?? [] });
     },
   );
 
-  const action = (path: string, operationId: string, summary: string, run: (stub: Awaited<ReturnType<typeof staffConversation>>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
+  const action = (path: string, operationId: string, summary: string, run: (stub: ReturnType<typeof staffConversation>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
     api.add(
       { method: "post", path: `/api/staff/conversations/{id}/${path}`, operationId, summary, tag: "staff", auth: "staff", params: CONVERSATION, response: StatusOut, errors: [409] },
       async (c, { reply }) => {
         const { staff } = await requireStaff(c, { mutating: true });
-        const { stub } = await staffConversation(c, staff);
+        const { stub } = staffConversation(c);
         return reply(answer(await run(stub, staff)));
       },
     );
@@ -248,8 +214,8 @@ export function staffApi(api: ApiRoutes): void {
     { method: "post", path: "/api/staff/conversations/{id}/read", operationId: "staffMarkRead", summary: "Mark the visitor's messages read", tag: "staff", auth: "staff", params: CONVERSATION, response: Ok },
     async (c, { reply }) => {
       const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
-      await stub.markRead();
+      const { stub } = staffConversation(c);
+      if (!(await stub.markRead(staff))) throw notFound("conversation");
       return reply({ ok: true });
     },
   );
@@ -270,7 +236,7 @@ export function staffApi(api: ApiRoutes): void {
     },
     async (c, { body, reply }) => {
       const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
+      const { stub } = staffConversation(c);
       const result = await stub.staffReply(staff, body.text);
       if (!result.ok) throw new ApiError(result.httpStatus, result.code, result.message);
       return reply({ status: result.status, message: result.stored as StoredMessage });
@@ -292,8 +258,10 @@ export function staffApi(api: ApiRoutes): void {
     },
     async (c, { body, reply }) => {
       const { staff } = await requireStaff(c, { mutating: true });
-      const { stub } = await staffConversation(c, staff);
-      return reply({ note: await stub.addNote(staff, body.text) });
+      const { stub } = staffConversation(c);
+      const note = await stub.addNote(staff, body.text);
+      if (!note) throw notFound("conversation");
+      return reply({ note });
     },
   );
 
@@ -313,11 +281,11 @@ export function staffApi(api: ApiRoutes): void {
     async (c) => {
       const { staff } = await requireStaff(c, { mutating: false });
       checkSocketOrigin(c);
-      const { stub } = await staffConversation(c, staff);
+      const { stub } = staffConversation(c);
       const url = new URL(c.req.url);
       const after = Number(url.searchParams.get("after") ?? "0");
       const params = new URLSearchParams({ staffId: staff.id, name: staff.name, after: String(Number.isSafeInteger(after) && after > 0 ? after : 0) });
-      return stub.fetch(new Request(`https://conversation/staff-ws?${params}`, { headers: c.req.raw.headers }));
+      return stub.fetch(asOrg(new Request(`https://conversation/staff-ws?${params}`, { headers: c.req.raw.headers }), staff.orgId));
     },
   );
 

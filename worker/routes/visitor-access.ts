@@ -1,14 +1,17 @@
 /**
  * The checks every visitor request passes before it reaches a conversation: a well-formed
- * id, a token that opens it, a site that still exists, and an Origin the site allows.
+ * id, a token that opens it, a site that still exists, and an Origin the site allows. The
+ * last check — that the conversation is the site's org's — is made by the conversation's
+ * own object, which knows its org: no shared database is read on a visitor's path.
  */
 import type { Context } from "hono";
 import type { SiteConfig } from "../../shared/config";
 import { checkVisitorToken, tokenFromRequest } from "../auth/visitor-token";
 import { getSite } from "../config/store";
-import type { ConversationDO } from "../durable/ConversationDO";
+import type { CheckedIdentity } from "../auth/identity";
+import { ORG_HEADER } from "../durable/rpc";
+import type { AppEnv } from "../env";
 import { ApiError, forbidden, notFound } from "../http/errors";
-import type { AppEnv } from "../http/openapi";
 import { originAllowed } from "../http/origins";
 import { CONVERSATION_ID } from "../http/params";
 
@@ -17,7 +20,11 @@ export { CONVERSATION_ID } from "../http/params";
 export interface OpenedConversation {
   id: string;
   site: SiteConfig;
-  stub: DurableObjectStub<ConversationDO>;
+  /** The conversation's object, asked on behalf of the site's org (it answers 404 for any other). */
+  stub: {
+    fetch(request: Request): Promise<Response>;
+    identify(identity: CheckedIdentity): Promise<void>;
+  };
 }
 
 /** The site for a request, with its Origin checked; `requireOrigin` for conversation starts. */
@@ -46,9 +53,25 @@ export async function openConversation(c: Context<AppEnv>): Promise<OpenedConver
   const siteKey = await checkVisitorToken(c.env, id, tokenFromRequest(c.req.raw));
   const site = await getSite(c.env, siteKey);
   if (!site) throw new ApiError(404, "not_found", "the site of this conversation no longer exists");
-  // Belt and braces (keys are never reused): the site must still be the conversation's org's.
-  const row = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
-  if (row && row.org_id !== site.orgId) throw new ApiError(404, "not_found", "the site of this conversation no longer exists");
   checkOrigin(c, site, false);
-  return { id, site, stub: c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)) };
+  // Belt and braces (keys are never reused): the site must still be the conversation's org's.
+  // The object compares the org it is asked for with its own.
+  const stub = c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id));
+  return {
+    id,
+    site,
+    stub: {
+      fetch: (request) => stub.fetch(asOrg(request, site.orgId)),
+      identify: async (identity) => {
+        if (!(await stub.identify(site.orgId, identity))) throw notFound("conversation");
+      },
+    },
+  };
+}
+
+/** The request as the worker forwards it to a conversation: for this org (never the client's say). */
+export function asOrg(request: Request, orgId: string): Request {
+  const forwarded = new Request(request);
+  forwarded.headers.set(ORG_HEADER, orgId);
+  return forwarded;
 }

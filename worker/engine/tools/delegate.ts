@@ -9,9 +9,10 @@
 import { z } from "zod";
 import type { AgentConfig } from "../../../shared/config";
 import { getAgent } from "../../config/store";
+import type { AgentRunRpc } from "../../durable/rpc";
 import { candidateHints } from "./offline-hints";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
-import { type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
+import { type ChildRunRequest, type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
 
 export const DEFAULT_MAX_DEPTH = 3;
 
@@ -21,26 +22,6 @@ const DelegateArgs = z.object({
   context: z.record(z.string(), z.unknown()).optional(),
   output_schema: z.record(z.string(), z.unknown()).optional(),
 });
-
-/** What a parent sends to AgentRunDO.run. */
-export interface ChildRunRequest {
-  runId: string;
-  parentRunId: string;
-  parentSpanId: string;
-  orgId: string;
-  siteKey: string;
-  conversationId: string;
-  turnId: string;
-  agentId: string;
-  prompt: string;
-  context?: Record<string, unknown>;
-  outputSchema?: Record<string, unknown>;
-  /** The parent's deadline: the child's own is never later. */
-  deadline: number;
-  /** The chain so far, ending with the parent. */
-  chain: string[];
-  visitor?: { userId: string; email?: string };
-}
 
 export function maxDepth(ctx: RunContext): number {
   const configured = Number(ctx.env.MAX_DELEGATION_DEPTH);
@@ -191,7 +172,7 @@ async function attempt(
 }
 
 /** A Durable Object call can fail in transit (the object was reset); the child is idempotent, so try once more. */
-async function runChild(stub: DurableObjectStub<import("../../durable/AgentRunDO").AgentRunDO>, request: ChildRunRequest): Promise<RunResult> {
+async function runChild(stub: DurableObjectStub<AgentRunRpc>, request: ChildRunRequest): Promise<RunResult> {
   try {
     return (await stub.run(request)) as RunResult;
   } catch (error) {

@@ -12,9 +12,9 @@
  */
 import { z } from "zod";
 import type { HttpToolConfig } from "../../../shared/config";
-import { app } from "../../app";
 import { orgSecret } from "../../config/secrets";
 import { readLimited } from "../../http/read-limited";
+import { fetchLocally } from "../../local-app";
 import { FetchFailed, guardedFetch, UrlRefused } from "../../net/outbound";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { secretScrubber } from "./scrub";
@@ -90,7 +90,7 @@ async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record
     // else goes out through the guard, which keeps the secret and visitor headers from
     // following a redirect to another origin.
     const response = config.url.startsWith("/")
-      ? await raceSignal(Promise.resolve(app.fetch(new Request(url.href, { method: config.method, headers, body: payload, signal: controller.signal }), ctx.env)), controller.signal)
+      ? await raceSignal(fetchLocally(new Request(url.href, { method: config.method, headers, body: payload, signal: controller.signal }), ctx.env), controller.signal)
       : (
           await guardedFetch(ctx.env, url.href, {
             method: config.method,

@@ -28,7 +28,8 @@ export const searchKnowledgeTool: ToolHandler = {
       span.end("error", { error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
-    span.end("ok", { data: { results: passages.map((p) => p.ref) } });
+    // Scores (BM25, lower is better) go with the ids: the turn's fact record reports both.
+    span.end("ok", { data: { results: passages.map((p) => p.ref), scores: passages.map((p) => p.score) } });
     return toolOk(
       { results: passages.map((p) => ({ ref: p.ref, title: p.title, url: p.url, text: p.text })) },
       { sources: passages.map(passageSource) },

@@ -10,11 +10,10 @@ import { NewPassword, StaffRole } from "../../../shared/staff";
 import { ROLE_SCOPES, scopesCovered } from "../../auth/admin";
 import { revokeStaffTokens } from "../../auth/admin-tokens";
 import { passwordProblem } from "../../auth/password";
-import { windowOf } from "../../engine/budget";
+import type { Env } from "../../env";
 import { ApiError, forbidden, notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { Ids } from "../../http/params";
-import { randomId } from "../../ids";
 import { createStaff } from "../../staff/store";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
 
@@ -39,6 +38,8 @@ const StaffBody = z.object({
 });
 const StaffOut = z.object({ id: z.string(), orgId: z.string(), email: z.string(), name: z.string(), role: StaffRole });
 
+const orgObject = (env: Env, orgId: string) => env.ORG.get(env.ORG.idFromName(orgId));
+
 export function budgetsAndStaffAdmin(api: ApiRoutes): void {
   api.add(
     {
@@ -53,17 +54,8 @@ export function budgetsAndStaffAdmin(api: ApiRoutes): void {
     },
     async (c, { reply }) => {
       const { orgId } = await orgAccess(c, "budgets", "read");
-      const rules = await c.env.DB.prepare("SELECT id, team, period, limit_tokens AS limitTokens, created_at AS createdAt FROM budget_rules WHERE org_id = ?")
-        .bind(orgId)
-        .all<z.infer<typeof Rule>>();
-      const out = await Promise.all(
-        rules.results.map(async (r) => {
-          const window = windowOf(r.period);
-          const counter = await c.env.DB.prepare("SELECT used, reserved FROM budget_counters WHERE rule_id = ? AND window = ?").bind(r.id, window).first<{ used: number; reserved: number }>();
-          return { ...r, window, used: counter?.used ?? 0, reserved: counter?.reserved ?? 0 };
-        }),
-      );
-      return reply({ rules: out });
+      // Rules and counters live in the org's object (see durable/OrgDO.ts).
+      return reply({ rules: await orgObject(c.env, orgId).rules(orgId) });
     },
   );
 
@@ -71,8 +63,7 @@ export function budgetsAndStaffAdmin(api: ApiRoutes): void {
     { method: "post", path: `${ORG}/budgets`, operationId: "createBudgetRule", summary: "Add a budget rule", tag: "admin", auth: "admin", params: ORG_PARAMS, body: RuleBody, status: 201, response: Rule },
     async (c, { body, reply }) => {
       const { orgId } = await orgAccess(c, "budgets", "write");
-      const id = randomId("rule_", 9);
-      await c.env.DB.prepare("INSERT INTO budget_rules (id, org_id, team, period, limit_tokens) VALUES (?, ?, ?, ?, ?)").bind(id, orgId, body.team ?? null, body.period, body.limitTokens).run();
+      const { id } = await orgObject(c.env, orgId).addRule(orgId, { team: body.team ?? null, period: body.period, limitTokens: body.limitTokens });
       return reply({ id, ...body });
     },
   );
@@ -90,8 +81,7 @@ export function budgetsAndStaffAdmin(api: ApiRoutes): void {
     },
     async (c, { params, reply }) => {
       const { orgId } = await orgAccess(c, "budgets", "write");
-      const res = await c.env.DB.prepare("DELETE FROM budget_rules WHERE id = ? AND org_id = ?").bind(params.id, orgId).run();
-      if (!res.meta.changes) throw notFound("budget rule");
+      if (!(await orgObject(c.env, orgId).deleteRule(orgId, params.id))) throw notFound("budget rule");
       return reply({ deleted: true });
     },
   );

@@ -9,7 +9,7 @@ import { requireAdmin } from "../../auth/admin";
 import { notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { CONVERSATION_ID, Ids } from "../../http/params";
-import { readTrace } from "../../log/trace";
+import type { Trace } from "../../log/trace";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
 
 const ListQuery = z.object({
@@ -30,6 +30,7 @@ const ConversationRow = z.object({
   userId: z.string().nullable(),
   visitorName: z.string().nullable(),
   visitorEmail: z.string().nullable(),
+  identityVerified: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -66,15 +67,32 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
     },
     async (c, { query, reply }) => {
     const { orgId } = await orgAccess(c, "conversations", "read");
-    const rows = await c.env.DB.prepare(
-      `SELECT id, site_key AS siteKey, status, summary, last_message AS lastMessage, message_count AS messages, assignee_name AS assignee,
-              user_id AS userId, visitor_name AS visitorName, visitor_email AS visitorEmail, created_at AS createdAt, updated_at AS updatedAt
-       FROM conversations WHERE org_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR site_key = ?3) AND (?4 IS NULL OR created_at < ?4)
-       ORDER BY created_at DESC LIMIT ?5`,
-    )
-      .bind(orgId, query.status ?? null, query.site ?? null, query.before ?? null, query.limit)
-      .all<z.infer<typeof ConversationRow>>();
-    return reply({ conversations: rows.results });
+    // The org's index, in its inbox object.
+    const rows = await c.env.INBOX.get(c.env.INBOX.idFromName(orgId)).list({
+      orgId,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.site ? { siteKey: query.site } : {}),
+      ...(query.before ? { createdBefore: query.before } : {}),
+      order: "newest",
+      limit: query.limit,
+    });
+    return reply({
+      conversations: rows.map((r) => ({
+        id: r.id,
+        siteKey: r.siteKey,
+        status: r.status,
+        summary: r.summary,
+        lastMessage: r.lastMessage,
+        messages: r.messageCount,
+        assignee: r.assigneeName,
+        userId: r.userId,
+        visitorName: r.visitorName,
+        visitorEmail: r.visitorEmail,
+        identityVerified: r.identityVerified,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+      })),
+    });
   });
 
   api.add(
@@ -91,9 +109,9 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
     async (c, { reply }) => {
     const { orgId } = await orgAccess(c, "conversations", "read");
     const id = c.req.param("id") ?? "";
-    const row = CONVERSATION_ID.test(id) ? await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>() : null;
-    if (!row || row.org_id !== orgId) throw notFound("conversation");
-    const detail = await c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)).staffDetail();
+    if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
+    // The conversation's object answers only for its own org.
+    const detail = await c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)).detail(orgId, false);
     if (!detail) throw notFound("conversation");
     return reply(detail);
   });
@@ -112,11 +130,16 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
     async (c, { reply }) => {
       const id = c.req.param("id") ?? "";
       if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
-      const owner = await c.env.DB.prepare("SELECT org_id FROM conversations WHERE id = ?").bind(id).first<{ org_id: string }>();
-      if (!owner) throw notFound("conversation");
+      // The log lives in the conversation's object, which knows its org (checked against the caller's scope).
+      const stub = c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id));
+      const orgId = await stub.owner();
+      if (!orgId) throw notFound("conversation");
       // Another org's conversation answers exactly like one that does not exist.
-      await requireAdmin(c, { resource: "conversations", action: "read", orgId: owner.org_id, what: "conversation" });
-      return reply({ conversationId: id, ...(await readTrace(c.env.DB, owner.org_id, id)) });
+      await requireAdmin(c, { resource: "conversations", action: "read", orgId, what: "conversation" });
+      // (RPC typing cannot see through the spans' free-form `data`; the shape is ConversationRpc's.)
+      const trace = (await stub.executionLog(orgId)) as unknown as Trace | null;
+      if (!trace) throw notFound("conversation");
+      return reply({ conversationId: id, spans: trace.spans, roots: trace.roots });
     },
   );
 

@@ -1,0 +1,148 @@
+/**
+ * The conversation's status and what follows each change: bot → waiting (queued for a
+ * person) → human (claimed) → resolved, or back to bot (the allowed moves are in
+ * status.ts). A change is a span in the log, a `status` event to every client, a new row in
+ * the org's index, and — for a wait — a webhook and either a request for the visitor's
+ * email (outside business hours) or a timer for it (nobody claimed in time).
+ */
+import type { SiteConfig } from "../../shared/config";
+import type { ConversationStatus, StatusData } from "../../shared/protocol";
+import type { StaffMember } from "../../shared/staff";
+import { getSite } from "../config/store";
+import { randomId } from "../ids";
+import { staffedNow } from "./business-hours";
+import type { Delivery } from "./delivery";
+import type { ConversationMeta } from "./meta";
+import { REPLIES } from "./replies";
+import type { ConversationState } from "./state";
+import { canMove } from "./status";
+
+export interface StatusDetails {
+  reason: string;
+  /** Only move from these statuses (what the caller saw may have changed while it waited). */
+  from?: ConversationStatus[];
+  summary?: string;
+  runId?: string;
+  parentSpanId?: string;
+  assigneeId?: string | undefined;
+  assigneeName?: string | undefined;
+  by?: StaffMember;
+}
+
+export interface Transition {
+  from: ConversationStatus;
+  meta: ConversationMeta;
+  details: StatusDetails;
+  site: SiteConfig | null;
+}
+
+export class StatusMachine {
+  constructor(
+    private readonly c: ConversationState,
+    private readonly delivery: Delivery,
+    /** Re-arms the object's alarm (a wait's timer is one of its reasons). */
+    private readonly scheduleAlarm: () => Promise<void>,
+  ) {}
+
+  /** Changes the status (fetching what a wait needs first); false when the move is not allowed. */
+  async setStatus(status: ConversationStatus, details: StatusDetails): Promise<boolean> {
+    const site = status === "waiting" ? await this.ownSite() : null;
+    const moved = this.transition(status, details, site);
+    if (!moved) return false;
+    await this.afterTransition(moved);
+    return true;
+  }
+
+  /**
+   * The status change itself, synchronous: the check and the write see the same state, so
+   * a concurrent claim or handoff cannot slip between them.
+   */
+  transition(status: ConversationStatus, details: StatusDetails, site: SiteConfig | null = null): Transition | null {
+    const before = this.c.requireMeta();
+    if (before.status === status || !canMove(before.status, status)) return null;
+    if (details.from && !details.from.includes(before.status)) return null;
+    const now = Date.now();
+    const meta = this.c.meta.update({
+      status,
+      ...(details.summary ? { summary: details.summary } : {}),
+      assigneeId: details.assigneeId,
+      assigneeName: details.assigneeName,
+      // A new wait starts its own clock and its own chance to ask for an email.
+      ...(status === "waiting"
+        ? { waitingSince: new Date(now).toISOString(), handoffDeadline: now + (site?.handoffTimeoutSec ?? 120) * 1000, leadRequested: false, leadCaptured: false }
+        : {}),
+      ...(status === "bot" ? { waitingSince: undefined, handoffDeadline: undefined } : {}),
+    });
+    // The turn in flight (if any) ends up handed over: its fact record says so.
+    if (status !== "bot" && this.c.turn && !this.c.turn.handoff) this.c.turn.handoff = details.reason;
+    return { from: before.status, meta, details, site };
+  }
+
+  /** What follows a status change: the log, every client, the index and inbox, webhooks, timers. */
+  async afterTransition({ from, meta, details, site }: Transition): Promise<void> {
+    const status = meta.status;
+    const log = this.c.spanLog(this.c.turn?.id);
+    log.event(
+      status === "waiting" ? "handoff" : "status",
+      `${from}→${status}`,
+      "ok",
+      { runId: details.runId ?? "conversation", ...(details.parentSpanId ? { parentId: details.parentSpanId } : {}) },
+      { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}), ...(details.by ? { by: details.by.name } : {}) } },
+    );
+    await log.flush();
+    this.c.clients.broadcast({ type: "status", data: this.statusData(this.c.requireMeta()) });
+    await this.delivery.publishSummary();
+    if (status === "waiting") {
+      await this.delivery.webhook("conversation.handoff", { reason: details.reason, summary: meta.summary ?? null });
+      // Outside staffed hours nobody will claim it: ask for an email right away.
+      if (site && !staffedNow(site.businessHours) && this.c.requireMeta().status === "waiting") await this.requestLead("outside business hours");
+      else await this.scheduleAlarm();
+    }
+  }
+
+  /** The agent or a policy asks for a person, and the visitor is told why. */
+  async policyHandoff(summary: string): Promise<void> {
+    this.c.meta.update({ failures: 0 });
+    if (await this.setStatus("waiting", { reason: "policy", summary, from: ["bot"] })) {
+      this.delivery.append({ id: randomId("m_"), role: "system", text: REPLIES.policyHandoff });
+    }
+  }
+
+  /** Nobody can take the conversation now: the widget asks the visitor for an email. */
+  async requestLead(reason: string): Promise<void> {
+    const meta = this.c.meta.update({ leadRequested: true });
+    this.delivery.append({ id: randomId("m_"), role: "system", text: reason === "outside business hours" ? REPLIES.afterHours : REPLIES.noOneYet });
+    this.c.clients.broadcast({ type: "status", data: this.statusData(meta) });
+    await this.delivery.publishSummary();
+    await this.scheduleAlarm();
+  }
+
+  /** A wait nobody claimed in time turns into asking for an email (the alarm calls this). */
+  async onAlarm(): Promise<void> {
+    const meta = this.c.meta.get();
+    if (meta?.status === "waiting" && !meta.leadRequested && meta.handoffDeadline && Date.now() >= meta.handoffDeadline) {
+      await this.requestLead("nobody claimed the conversation in time");
+    }
+  }
+
+  /** When the wait's timer is due, if one is running. */
+  deadline(): number | null {
+    const meta = this.c.meta.get();
+    return meta?.status === "waiting" && !meta.leadRequested && meta.handoffDeadline ? meta.handoffDeadline : null;
+  }
+
+  statusData(meta: ConversationMeta): StatusData {
+    return {
+      status: meta.status,
+      ...(meta.status === "human" && meta.assigneeName ? { assignee: meta.assigneeName } : {}),
+      ...(meta.status === "waiting" && meta.leadRequested && !meta.leadCaptured ? { leadRequested: true } : {}),
+    };
+  }
+
+  /** The conversation's site — only while it still belongs to this conversation's org. */
+  async ownSite(): Promise<SiteConfig | null> {
+    const meta = this.c.requireMeta();
+    const site = await getSite(this.c.env, meta.siteKey).catch(() => null);
+    return site && site.orgId === meta.orgId ? site : null;
+  }
+}

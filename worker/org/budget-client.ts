@@ -1,0 +1,11 @@
+/**
+ * A run's Budget, backed by its org's Durable Object (the one place the org's counters
+ * live). Used by the conversation's own run and by every delegated run.
+ */
+import { Budget, type BudgetLedger } from "../engine/budget";
+import type { Env } from "../env";
+
+export function orgBudget(env: Env, orgId: string, team: string | undefined): Budget {
+  const stub = env.ORG.get(env.ORG.idFromName(orgId));
+  return new Budget(stub as unknown as BudgetLedger, orgId, team);
+}
