@@ -5,7 +5,7 @@
  * and says it is offline. The trace shows each path.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { paths, send, startConversation, startSwitchboard, type Switchboard, trace } from "./helpers/switchboard";
+import { flatten, paths, send, startConversation, startSwitchboard, type Switchboard, trace } from "./helpers/switchboard";
 
 let sb: Switchboard;
 beforeAll(async () => {
@@ -86,10 +86,13 @@ describe("offline demo", () => {
     expect(p.some((x) => x.includes("handoff:bot→waiting"))).toBe(true);
   });
 
-  it("says honestly when it cannot answer", async () => {
+  it("says honestly when it cannot answer, cites nothing, and marks the abstention in the trace", async () => {
     const conv = await startConversation(sb);
     const { reply } = await send(sb, conv, "zxqv blorp");
-    expect(reply?.text).toMatch(/couldn't find an answer/);
-    expect(reply?.text).toMatch(/talk to a person/);
+    expect(reply?.text).toMatch(/help center doesn't cover that/);
+    expect(reply?.text).toMatch(/bring in a person/);
+    expect(reply?.sources ?? []).toEqual([]);
+    const model = flatten(await trace(sb, conv.id)).filter((s) => s.kind === "model");
+    expect(model.at(-1)?.data).toMatchObject({ abstained: true });
   });
 });
