@@ -33,7 +33,7 @@ const CONCEPTS: Record<string, string> = {
   note: "en: note, notes | fr: note, notes | es: nota, notas | de: notiz, notizen | it: nota, note | pt: nota, notas | ar: ملاحظة, ملاحظات, ملاحظاتي",
   notebook: "en: notebook, notebooks | fr: carnet, carnets | es: cuaderno, cuadernos, libreta | de: notizbuch, notizbücher | it: quaderno | pt: caderno | ar: دفتر",
   share: "en: share, shares, shared, sharing, collaborate, collaborating, collaboration, invite, invited, together | fr: partager, partage, partagé, collaborer, inviter | es: compartir, compartido, colaborar, invitar | de: teilen, geteilt, freigeben, zusammenarbeiten, einladen | it: condividere | pt: compartilhar, partilhar | ar: مشاركة",
-  edit: "en: edit, edits, edited, editing, modify, write, writes, wrote, written, writing | fr: modifier, éditer | es: editar, modificar | de: bearbeiten | it: modificare | pt: editar",
+  edit: "en: edit, edits, edited, editing, modify, =changes | fr: modifier, éditer | es: editar, modificar | de: bearbeiten | it: modificare | pt: editar",
   security:
     "en: security, secure, safe, safety, encrypt, encrypted, encryption, privacy, private, protect, protected | fr: sécurité, sécurisé, sécurisées, chiffrement, chiffré, chiffrées, chiffrés, crypté, cryptées, confidentialité | es: seguridad, seguro, seguros, cifrado, cifrados, cifrar, encriptado, privacidad | de: sicherheit, sicher, verschlüsselt, verschlüsselung, datenschutz | it: sicurezza, crittografia, privacy | pt: segurança, criptografia, privacidade | ar: أمان, تشفير, خصوصية",
   data: "en: data, information, info | fr: données, informations | es: datos, información | de: daten, informationen | it: dati | pt: dados | ar: بيانات",
@@ -44,8 +44,8 @@ const CONCEPTS: Record<string, string> = {
     "en: crash, crashes, crashed, crashing, freeze, freezes, freezing, frozen, hang, hangs, closes itself, quits, won't start, wont start, doesn't start, won't open, wont open, doesn't open, does not start, not starting, not opening, keeps closing, doesnt start, doesnt open, cant open, can't open, won't load, wont load | fr: plante, plantage, planter, crash, se ferme, ne démarre pas, ne s'ouvre pas, bloqué, figé | es: se cierra, se bloquea, se cuelga, no abre, no arranca, no inicia | de: abstürzen, absturz, stürzt ab, abgestürzt, hängt, friert ein, startet nicht, öffnet nicht | it: si blocca, crash, non si avvia | pt: trava, fecha sozinho, não abre | ar: يتعطل, تعطل",
   sync: "en: sync, syncs, synced, syncing, synchronize, synchronise, synchronization, synchronisation, not showing up, not show up, doesn't show up, don't show up, not showing, doesn't appear, don't appear, not appearing | fr: synchroniser, synchronisation, synchro, synchronisé, synchronisées | es: sincronizar, sincronización, sincroniza | de: synchronisieren, synchronisierung, sync | it: sincronizzare, sincronizzazione | pt: sincronizar, sincronização | ar: مزامنة",
   device:
-    "en: device, devices, phone, phones, iphone, android, ipad, tablet, mobile, computer, laptop, desktop, pc, mac, macbook, windows, ios | fr: appareil, appareils, téléphone, portable, mobile, ordinateur, tablette | es: dispositivo, dispositivos, teléfono, móvil, celular, ordenador, computadora, portátil | de: gerät, geräte, handy, telefon, smartphone, computer, laptop | it: dispositivo, telefono, cellulare, computer | pt: dispositivo, telefone, celular, computador | ar: جهاز, هاتف",
-  offline: "en: offline, without internet, no internet, without an internet connection, without a connection, no connection, no signal, on a plane | fr: hors ligne, hors-ligne, sans connexion, sans internet | es: sin conexión, sin internet, fuera de línea | de: offline, ohne internet, ohne verbindung | it: offline, senza connessione | pt: offline, sem internet, sem conexão | ar: بدون إنترنت",
+    "en: device, devices, platform, platforms, operating system, phone, phones, iphone, android, ipad, tablet, mobile, computer, laptop, desktop, pc, mac, macbook, windows, ios | fr: appareil, appareils, téléphone, portable, mobile, ordinateur, tablette | es: dispositivo, dispositivos, teléfono, móvil, celular, ordenador, computadora, portátil | de: gerät, geräte, handy, telefon, smartphone, computer, laptop | it: dispositivo, telefono, cellulare, computer | pt: dispositivo, telefone, celular, computador | ar: جهاز, هاتف",
+  offline: "en: offline, without internet, no internet, without an internet connection, without a connection, no connection, no signal, on a plane, without wifi, no wifi, without wi-fi, no wi-fi, without network, no network | fr: hors ligne, hors-ligne, sans connexion, sans internet | es: sin conexión, sin internet, fuera de línea | de: offline, ohne internet, ohne verbindung | it: offline, senza connessione | pt: offline, sem internet, sem conexão | ar: بدون إنترنت",
   attachment: "en: attachment, attachments, attach, attached, file, files, upload, uploads, uploaded | fr: pièce jointe, pièces jointes, fichier, fichiers | es: adjunto, adjuntos, archivo, archivos | de: anhang, anhänge, datei, dateien | it: allegato, allegati, file | pt: anexo, anexos, arquivo | ar: مرفق, ملف",
   limit: "en: limit, limits, maximum, max, quota, up to | fr: limite, limites, taille, maximum | es: límite, límites, tamaño, máximo | de: limit, grenze, größe, maximal | it: limite, dimensione | pt: limite, tamanho | ar: حد, حجم",
   size: "en: size, sizes, big, large, mb, gb, kb, megabytes, gigabytes, storage, space | fr: taille, mo, go, stockage, espace | es: tamaño, almacenamiento, espacio | de: größe, speicher, speicherplatz | it: dimensione, spazio | pt: tamanho, armazenamento, espaço",
@@ -80,7 +80,7 @@ const CONCEPTS: Record<string, string> = {
  * fraction of their weight ("How long does a refund take?" is about refunds, not "long").
  */
 const GENERIC: Partial<Record<Lang, string>> = {
-  en: "long short week weeks day days daily time times mid full half same while two three four five ten past next last other another different whole entire old big small early late soon fast quick quickly easy hard simple better part end way type place point case number people everyone everybody each both either after before during until again back away instead outside within lose losing lost happen become come came put set leave stay move moved moving access ago left top bottom front side today tomorrow yesterday above below startup launch launching rest",
+  en: "long short week weeks day days daily time times mid full half same while two three four five ten past next last other another different whole entire old big small early late soon fast quick quickly easy hard simple better part end way type place point case number each both either after before during until again back away instead outside within lose losing lost happen become come came put set leave stay move moved moving access ago left top bottom front side today tomorrow yesterday above below startup launch launching rest available availability",
   fr: "deux trois même autre autres nouveau nouvelle jour jours semaine après avant pendant perdre perdu accès changer passer mettre venir aller rester hier demain",
   es: "dos tres mismo misma otra otro nuevo nueva día días semana después antes durante perder perdí acceso cambiar poner venir quedar ayer mañana",
   de: "zwei drei gleich gleiche andere anderen neu neue tag tage woche nach vor während verlieren verloren zugriff ändern kommen bleiben gestern morgen",
@@ -95,7 +95,7 @@ export function isGeneric(word: string, lang: Lang): boolean {
 
 /** Words visitors write around a question, in no topic: they neither help nor hurt a match. */
 const FILLER: Partial<Record<Lang, string>> = {
-  en: "want wanted wanna need needs needed like know tell way ways possible able wonder wondering question questions try trying tried let see use using used uses work works working worked thing things something anything everything stuff anyone someone somebody really still even already ever much many lot lots go goes going gone find found look looking keep keeps kept make makes making best good great new one ones more most every all yet now today since yesterday ok okay hmm hm plz pls thx idea sure maybe currently right actually basically exactly kind sort bit little guys first only here does doesn't doesnt don't dont can't cant cannot won't wont isn't isnt didn't didnt aren't arent never always mean means happen happens happened give show take put thing there's theres it's whats what's how's hows i'd i'll i've ive id possible problem problems issue issues trouble help helps helped hi hello hey thanks thank u ur via think thought guess hope believe seem seems apparently difference differences between compare comparing comparison versus vs bring over add up out anyway please somehow",
+  en: "want wanted wanna need needs needed like know tell way ways possible able wonder wondering question questions try trying tried let see use using used uses work works working worked thing things something anything everything stuff anyone someone somebody really still even already ever much many lot lots go goes going gone find found look looking keep keeps kept make makes making best good great new one ones more most every all yet now today since yesterday ok okay hmm hm plz pls thx idea sure maybe currently right actually basically exactly kind sort bit little guys first only here does doesn't doesnt don't dont can't cant cannot won't wont isn't isnt didn't didnt aren't arent never always mean means happen happens happened give show take put thing there's theres it's whats what's how's hows i'd i'll i've ive id possible problem problems issue issues trouble help helps helped hi hello hey thanks thank u ur via think thought guess hope believe seem seems apparently difference differences between compare comparing comparison versus vs bring over add up out anyway please somehow without taking takes took",
   fr: "veux voulais voudrais voudrait aimerais besoin savoir possible question problème problèmes aide aider faut chose choses truc bien très tout tous toutes toute encore déjà toujours jamais rien quelque été suis utiliser depuis alors donc aussi bonjour merci svp",
   es: "quiero quisiera necesito saber posible pregunta problema problemas ayuda ayudar cosa cosas muy todo todos todas toda siempre nunca usar hacer también entonces desde hola gracias",
   de: "möchte möchten will würde brauche wissen möglich frage problem probleme hilfe helfen etwas alles immer nie schon benutzen nutzen machen dann auch seit hallo danke",
@@ -132,7 +132,10 @@ for (const [concept, spec] of Object.entries(CONCEPTS)) {
     const lang = code.trim() as Lang;
     const forms = list.split(",").map((f) => f.trim()).filter(Boolean);
     if (lang === "en") ENGLISH.set(concept, forms.filter((f) => !f.includes(" ")).slice(0, 4));
-    for (const form of forms) {
+    for (const written of forms) {
+      // "=changes": this exact word only, not every word sharing its stem ("change").
+      const exact = written.startsWith("=");
+      const form = exact ? written.slice(1) : written;
       const words = tokens(form);
       if (words.length === 0) continue;
       const key = words.join(" ");
@@ -141,7 +144,7 @@ for (const [concept, spec] of Object.entries(CONCEPTS)) {
       if (words.length === 1) {
         if (!WORDS.has(lang)) WORDS.set(lang, []);
         WORDS.get(lang)?.push([key, concept]);
-        add(STEMS, `${lang}:${stem(key, lang)}`, { concept, lang });
+        if (!exact) add(STEMS, `${lang}:${stem(key, lang)}`, { concept, lang });
       }
     }
   }

@@ -31,6 +31,12 @@ const GENERIC_FACTOR = 0.3;
 /** A word no article uses counts fully when it looks like a name or a term (GDPR, Slack,
  * "handwriting"), for this share when it is a plain short word (more likely phrasing). */
 const UNKNOWN_PLAIN_FACTOR = 0.6;
+/**
+ * A term is specific when its IDF is at least this share of the highest possible (a word in
+ * no document): roughly, used by fewer than a fifth of the documents, on a site of any size.
+ * An answer must match one: "notes" and "notebook" alone do not pick an article on a notes app's help center.
+ */
+const SPECIFIC = 0.35;
 /** Two articles closer than this (in score) are equally good answers: the question is ambiguous. */
 const MIN_MARGIN = 0.05;
 /** Ranking bonus for a passage in the visitor's language. */
@@ -63,6 +69,10 @@ export interface Verdict {
 
 interface Weighted extends Term {
   weight: number;
+  /** A common word: it counts when the passage has it and is not missed when it does not. */
+  optional: boolean;
+  /** Rare enough in the org's documents to say which article is meant (not "note" on a notes app's site). */
+  specific: boolean;
   /** No document of the site uses it: a typo, or something the site does not cover. */
   unknown: boolean;
   /** The words of the phrase it was written as: a sentence using them says it squarely. */
@@ -90,14 +100,25 @@ export async function weighTerms(question: string, lang: Lang, probe: KnowledgeP
     changed.forEach((i, k) => (counts[i] = again.counts[k] ?? 0));
   }
   const n = Math.max(first.documents, 1);
+  const maxIdf = Math.log(1 + (n + 0.5) / 0.5);
   return corrected.flatMap((t, i) => {
     const df = Math.min(counts[i] ?? 0, n);
     // A misspelt "where" or "the" is nothing to look for.
     if (df === 0 && !t.concept && isTypoOfStopWord(t.surface, lang)) return [];
     const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-    const plain = df === 0 && !looksLikeAName(t.surface, question) ? (t.surface.length <= 4 ? GENERIC_FACTOR : UNKNOWN_PLAIN_FACTOR) : 1;
-    const factor = t.concept ? 1 : isGeneric(t.surface, lang) ? GENERIC_FACTOR : plain;
-    return [{ ...t, weight: idf * factor, unknown: df === 0, components: t.concept ? componentsOf(t.surface, lang) : [] }];
+    const plain = df === 0 && !looksLikeAName(t.surface, question) ? UNKNOWN_PLAIN_FACTOR : 1;
+    const generic = !t.concept && isGeneric(t.surface, lang);
+    const factor = t.concept ? 1 : generic ? GENERIC_FACTOR : plain;
+    return [
+      {
+        ...t,
+        weight: idf * factor,
+        optional: generic,
+        specific: !generic && idf >= SPECIFIC * maxIdf,
+        unknown: df === 0,
+        components: t.concept ? componentsOf(t.surface, lang) : [],
+      },
+    ];
   });
 }
 
@@ -114,7 +135,7 @@ function looksLikeAName(word: string, question: string): boolean {
  * translation of an article is the same answer, not a rival one.
  */
 export function judge(question: Weighted[], passages: KnowledgePassage[], lang: Lang): Verdict {
-  const total = question.reduce((n, t) => n + t.weight, 0);
+  const total = question.reduce((n, t) => n + (t.optional ? 0 : t.weight), 0);
   if (question.length === 0 || total === 0) return { best: null, ranked: [], ambiguous: false, vague: true };
   // The visitor's language first; failing that English, the language most help centers are written in.
   const rank = (j: Judgement) => j.score + (j.lang === lang ? SAME_LANGUAGE : j.lang === "en" ? SAME_LANGUAGE / 3 : 0);
@@ -128,7 +149,7 @@ export function judge(question: Weighted[], passages: KnowledgePassage[], lang: 
   return { best: ambiguous ? null : top, ranked, ambiguous, vague: false };
 }
 
-function judgeOne(question: Weighted[], total: number, passage: KnowledgePassage): Judgement {
+function judgeOne(question: Weighted[], required: number, passage: KnowledgePassage): Judgement {
   const lang = detectLanguage(`${passage.title}\n${passage.text}`);
   const body = stripHeading(passage.text, passage.title);
   const paragraphs = body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
@@ -142,13 +163,17 @@ function judgeOne(question: Weighted[], total: number, passage: KnowledgePassage
   const vocabulary = new Set<string>([...titleKeys, ...sentences.flatMap((s) => [...s.keys])]);
 
   const has = (t: Weighted, keys: Set<string>) => keys.has(t.key) || (!t.concept && (t.unknown || t.key.length >= 6) && fuzzyIn(t.key, keys));
-  const share = (keys: Set<string>) => question.reduce((n, t) => n + (has(t, keys) ? t.weight : 0), 0) / total;
+  // Common words are not missed when the article does not use them; when it does, they add a little to its score.
+  const total = required;
+  const share = (keys: Set<string>) => question.reduce((n, t) => n + (!t.optional && has(t, keys) ? t.weight : 0), 0) / total;
+  const optional = question.filter((t) => t.optional);
+  const extra = optional.length ? optional.filter((t) => has(t, vocabulary)).length / optional.length : 0;
 
   const coverage = share(vocabulary);
   const title = share(titleKeys);
   const about = share(new Set([...titleKeys, ...labelKeys]));
   // How much the article dwells on the question's terms (sentences using them, up to three each).
-  const support = question.reduce((n, t) => n + t.weight * Math.min(3, sentences.filter((s) => has(t, s.keys)).length), 0) / (3 * total);
+  const support = question.reduce((n, t) => n + (t.optional ? 0 : t.weight) * Math.min(3, sentences.filter((s) => has(t, s.keys)).length), 0) / (3 * total);
   let focus = 0;
   let focusTerms = 0;
   let bestSentence = -1;
@@ -158,7 +183,7 @@ function judgeOne(question: Weighted[], total: number, passage: KnowledgePassage
     direct = Math.max(direct, share(s.keys));
     const keys = new Set([...s.keys, ...titleKeys]);
     const f = share(keys);
-    const n = question.reduce((k, t) => k + (has(t, s.keys) ? 1 : 0) + t.components.filter((c) => s.keys.has(c)).length, 0);
+    const n = question.reduce((k, t) => k + (!t.optional && has(t, s.keys) ? 1 : 0) + t.components.filter((c) => s.keys.has(c)).length, 0);
     if (f > focus || (f === focus && n > focusTerms)) {
       focus = f;
       focusTerms = n;
@@ -169,11 +194,13 @@ function judgeOne(question: Weighted[], total: number, passage: KnowledgePassage
   // holds several of the question's terms. (A one-word question needs the title: "billing"
   // is in every billing article, and none of them is the answer to "a billing question".)
   const squarely = about > 0 || focusTerms >= 2;
+  // It must match a word that tells articles apart.
+  const specific = question.some((t) => t.specific && has(t, vocabulary));
   const relief = about / 2;
-  const answers = coverage >= Math.max(FLOOR, MIN_COVERAGE - relief) && focus >= Math.max(FLOOR, MIN_FOCUS - relief) && squarely;
+  const answers = coverage >= Math.max(FLOOR, MIN_COVERAGE - relief) && focus >= Math.max(FLOOR, MIN_FOCUS - relief) && squarely && specific;
 
   const excerpt = excerptOf(paragraphs, sentences, bestSentence, question, has);
-  return { passage, lang, answers, score: coverage + focus + about / 2 + direct / 2 + support / 3, coverage, focus, title: about, excerpt };
+  return { passage, lang, answers, score: coverage + focus + about / 2 + direct / 2 + support / 3 + extra / 10, coverage, focus, title: about, excerpt };
 }
 
 /** The best sentence's paragraph, and a second paragraph when it holds terms the first lacks. */
