@@ -67,12 +67,6 @@ export async function searchKnowledge(
   return out;
 }
 
-/** The best BM25 score of `query` in these collections (lower is better), or null for no match. */
-export async function bestScore(db: D1Database, orgId: string, collections: string[], query: string): Promise<number | null> {
-  const [best] = await searchKnowledge(db, orgId, collections, query, 1);
-  return best ? best.score : null;
-}
-
 /**
  * How many of the org's documents use each term, out of how many documents it has: the
  * rarity that tells a telling word from one every article uses. A term is a list of forms

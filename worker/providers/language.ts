@@ -25,7 +25,7 @@ const MARKERS: Record<"en" | "fr" | "es" | "de" | "it" | "pt" | "nl", string> = 
   fr: "le la les des du un une et est sont je j tu vous il elle nous mon ma mes ton ta tes votre vos notre nos ce cette ces qui que quoi comment pourquoi quand où avec pour dans sur pas ne plus au aux merci bonjour salut oui non est-ce c qu d l m n s t suis avez ai peux puis faire",
   es: "el la los las un una unos unas y es son yo tú usted mi mis tu tus su sus nuestro que qué cómo como por para con en del al no sí gracias hola puedo cuánto cuesta dónde cuándo está estoy tengo hay muy pero también buenos buenas",
   de: "der die das den dem des ein eine einen und ist sind ich du sie wir mein meine dein ihr unser wie was warum wann wo mit für von zu im auf nicht kein keine danke hallo ja nein kann können ich's gibt bitte habe haben guten tag",
-  it: "il lo la gli le un una e è sono io tu lei noi mio mia miei tuo suo che come perché quando dove con per di da nel sul non sì grazie ciao buongiorno posso quanto costa",
+  it: "il lo la gli le un una e è sono io tu lei noi mio mia miei tuo suo che perché quando dove con di da nel sul non sì grazie ciao buongiorno posso quanto costa",
   pt: "o a os as um uma e é são eu você meu minha meus seu sua que como porque quando onde com para de do da em no na não sim obrigado obrigada olá posso quanto custa",
   nl: "de het een en is zijn ik jij je wij mijn jouw uw wat hoe waarom wanneer waar met voor van te op niet geen dank bedankt hallo hoi ja nee kan kunnen",
 };
@@ -68,5 +68,3 @@ export function detectLanguage(text: string): Lang {
   return best;
 }
 
-/** The name of a language in that language, for "answers are in English" notes. */
-export const LANGUAGE_NAMES: Partial<Record<Lang, string>> = { en: "English", fr: "français", es: "español", de: "Deutsch", it: "italiano", pt: "português", nl: "Nederlands", ar: "العربية" };

@@ -164,11 +164,11 @@ async function route(turn: Turn, question: string): Promise<Step[]> {
   const searchHere = !!tool("search_knowledge");
   if (!probe) return candidates.length ? keywordRoute(candidates, question) : [];
 
-  const targets = [
-    ...(searchHere ? [{ id: null as string | null, collections: request.agent.knowledge, keyword: 0 }] : []),
-    ...candidates.map((c) => ({ id: c.id as string | null, collections: c.knowledge, keyword: matchScore(question, [...c.keywords, c.name], c.description) })),
-  ];
   const decideFor = async (part: string): Promise<{ target: string | null; answered: boolean }> => {
+    const targets = [
+      ...(searchHere ? [{ id: null as string | null, collections: request.agent.knowledge, keyword: 0 }] : []),
+      ...candidates.map((c) => ({ id: c.id as string | null, collections: c.knowledge, keyword: matchScore(part, [...c.keywords, c.name], c.description) })),
+    ];
     const weighted = await weighTerms(part, lang, probe);
     const evidence = await Promise.all(
       targets.map(async (t) => {
@@ -238,11 +238,22 @@ function argumentsFromQuestion(question: string, schema: Record<string, unknown>
 
 interface Block {
   text: string;
-  /** The reply rests on a passage (or a tool's answer). */
+  /** The reply rests on it: a passage that answers, a specialist's answer, a tool's result. */
   answered: boolean;
-  /** The part asked, when it was declined. */
-  declined?: "notCovered" | "ambiguous" | "clarify";
+  /** It names a source by title (so the engine cites by title). */
   cites: boolean;
+  /** The call came back declined (not covered, ambiguous, too vague to look up). */
+  declined?: "notCovered" | "ambiguous" | "clarify";
+  /** The call failed. */
+  failed?: boolean;
+  /** An English passage given to a visitor who wrote in another language. */
+  english?: boolean;
+}
+
+interface Result {
+  name: string;
+  args: Record<string, unknown>;
+  result: Record<string, unknown>;
 }
 
 async function answerFromTools(turn: Turn): Promise<Decision> {
@@ -253,7 +264,7 @@ async function answerFromTools(turn: Turn): Promise<Decision> {
   while (i >= 0 && messages[i]?.role === "tool") i--;
   const assistant = messages[i];
   const calls = assistant?.role === "assistant" ? (assistant.tool_calls ?? []) : [];
-  const results = messages.slice(i + 1).flatMap((m) => {
+  const results: Result[] = messages.slice(i + 1).flatMap((m) => {
     if (m.role !== "tool") return [];
     const call = calls.find((c) => c.id === m.tool_call_id);
     return [{ name: call?.name ?? "tool", args: parseObject(call?.arguments ?? "{}"), result: parseObject(m.content) }];
@@ -263,49 +274,16 @@ async function answerFromTools(turn: Turn): Promise<Decision> {
   const angry = intent.kind === "question" && intent.angry;
   // Beside another tool's answer, a knowledge search only adds a pointer to an article.
   const brief = results.some((r) => r.name !== "search_knowledge" && r.name !== "delegate" && !r.result.error);
-  const blocks: Block[] = [];
-  let failed = false;
-  let englishNote = false;
-  for (const { name, args, result } of results) {
-    if (result.error) {
-      failed = true;
-      continue;
-    }
-    if (name === "search_knowledge") {
-      const part = queryPart(String(args.query ?? ""));
-      const verdict = request.knowledge ? judge(await weighTerms(part, lang, request.knowledge), passagesOf(result), lang) : null;
-      const best = verdict?.best;
-      if (best) {
-        const english = lang !== "en" && best.lang === "en";
-        englishNote ||= english;
-        const body = brief ? say(lang, "seeAlso", { title: best.passage.title }) : `${say(lang, "according", { title: best.passage.title })}\n\n${best.excerpt}`;
-        blocks.push({ text: body, answered: true, cites: true });
-      } else if (!brief) {
-        blocks.push({ text: "", answered: false, cites: false, declined: verdict?.vague ? "clarify" : verdict?.ambiguous ? "ambiguous" : "notCovered" });
-      }
-    } else if (name === "delegate") {
-      const reply = String(result.reply ?? "").trim();
-      const declined = reply ? declinedKind(reply) : "notCovered";
-      if (declined) blocks.push({ text: "", answered: false, cites: false, declined });
-      else {
-        const note = say(lang, "englishOnly");
-        englishNote ||= !!note && reply.includes(note);
-        blocks.push({ text: note ? reply.replace(note, "").trim() : reply, answered: true, cites: true });
-      }
-    } else if (name === "handoff_to_human") blocks.push({ text: say(lang, "handoffDone"), answered: true, cites: false });
-    else if (name === "capture_lead") blocks.push({ text: say(lang, "leadDone"), answered: true, cites: false });
-    else if (typeof result.summary === "string") blocks.push({ text: result.summary, answered: true, cites: false });
-    else blocks.push({ text: readable(result), answered: true, cites: false });
-  }
+  const blocks = await Promise.all(results.map((r) => blockFor(turn, r, brief)));
+  const answered = blocks.filter((b): b is Block => !!b?.answered && !!b.text);
 
-  const answered = blocks.filter((b) => b.answered && b.text);
   if (answered.length === 0) {
     // Every tool failed: search knowledge if that has not been tried yet.
     const searched = messages.some((m) => m.role === "assistant" && m.tool_calls?.some((c) => c.name === "search_knowledge"));
-    if (failed && !searched && tool("search_knowledge")) {
+    if (blocks.some((b) => b?.failed) && !searched && tool("search_knowledge")) {
       return { kind: "call", calls: [searchCall(intent.kind === "question" ? intent.text || turn.message : turn.message, lang)] };
     }
-    const declined = blocks.map((b) => b.declined).filter((d): d is NonNullable<Block["declined"]> => !!d);
+    const declined = blocks.map((b) => b?.declined).filter((d): d is NonNullable<Block["declined"]> => !!d);
     const kind: PhraseKey = declined.length && declined.every((d) => d === "clarify") ? "clarify" : declined.includes("ambiguous") && !declined.includes("notCovered") ? "ambiguous" : "notCovered";
     const offer = kind === "notCovered" || angry ? offerPerson(turn) : "";
     return text(join(angry ? say(lang, "apology") : "", say(lang, kind), offer), true);
@@ -313,11 +291,11 @@ async function answerFromTools(turn: Turn): Promise<Decision> {
 
   // Parts of the question that no call took, or that came back declined, are named as not covered.
   const asked = intent.kind === "question" ? splitParts(intent.text) : [];
-  const taken = results.map((r) => (r.name === "search_knowledge" ? queryPart(String(r.args.query ?? "")) : r.name === "delegate" ? String(r.args.prompt ?? "") : "")).join("\n");
-  const declinedParts = asked.length > 1 ? asked.filter((p) => isQuestion(p) && (!taken.includes(p) || declinedFor(p, results, blocks))) : [];
+  const takenBy = (part: string) => results.findIndex((r) => r.name === "search_knowledge" || r.name === "delegate" ? queryPart(String(r.args.query ?? r.args.prompt ?? "")).includes(part) : false);
+  const declinedParts = asked.length > 1 ? asked.filter((p) => isQuestion(p) && (takenBy(p) < 0 || !!blocks[takenBy(p)]?.declined)) : [];
   const body = join(
     angry ? say(lang, "apology") : "",
-    englishNote ? say(lang, "englishOnly") : "",
+    answered.some((b) => b.english) ? say(lang, "englishOnly") : "",
     ...answered.map((b) => b.text),
     ...declinedParts.map((part) => say(lang, "partNotCovered", { part: clip(part, 120) })),
     angry ? offerPerson(turn) : "",
@@ -325,10 +303,36 @@ async function answerFromTools(turn: Turn): Promise<Decision> {
   return text(body, false, answered.some((b) => b.cites));
 }
 
-/** Was the call that took this part declined? */
-function declinedFor(part: string, results: { name: string; args: Record<string, unknown> }[], blocks: Block[]): boolean {
-  const index = results.findIndex((r) => queryPart(String(r.args.query ?? r.args.prompt ?? "")).includes(part));
-  return index >= 0 && !!blocks[index]?.declined;
+/** What one tool result adds to the reply (null: nothing worth saying). */
+async function blockFor(turn: Turn, { name, args, result }: Result, brief: boolean): Promise<Block | null> {
+  const { request, lang } = turn;
+  if (result.error) return { text: "", answered: false, cites: false, failed: true };
+  switch (name) {
+    case "search_knowledge": {
+      const part = queryPart(String(args.query ?? ""));
+      const verdict = request.knowledge ? judge(await weighTerms(part, lang, request.knowledge), passagesOf(result), lang) : null;
+      const best = verdict?.best;
+      if (!best) return brief ? null : { text: "", answered: false, cites: false, declined: verdict?.vague ? "clarify" : verdict?.ambiguous ? "ambiguous" : "notCovered" };
+      const title = best.passage.title;
+      const body = brief ? say(lang, "seeAlso", { title }) : `${say(lang, "according", { title })}\n\n${best.excerpt}`;
+      return { text: body, answered: true, cites: true, english: lang !== "en" && best.lang === "en" };
+    }
+    case "delegate": {
+      // A specialist's decline is ours too; its note that the answer is in English is said once, by us.
+      const reply = String(result.reply ?? "").trim();
+      const declined = reply ? declinedKind(reply) : "notCovered";
+      if (declined) return { text: "", answered: false, cites: false, declined };
+      const note = say(lang, "englishOnly");
+      const english = !!note && reply.includes(note);
+      return { text: english ? reply.replace(note, "").trim() : reply, answered: true, cites: true, english };
+    }
+    case "handoff_to_human":
+      return { text: say(lang, "handoffDone"), answered: true, cites: false };
+    case "capture_lead":
+      return { text: say(lang, "leadDone"), answered: true, cites: false };
+    default:
+      return { text: typeof result.summary === "string" ? result.summary : readable(result), answered: true, cites: false };
+  }
 }
 
 function offerPerson(turn: Turn): string {

@@ -32,11 +32,11 @@ const GENERIC_FACTOR = 0.3;
  * "handwriting"), for this share when it is a plain short word (more likely phrasing). */
 const UNKNOWN_PLAIN_FACTOR = 0.6;
 /**
- * A term is specific when its IDF is at least this share of the highest possible (a word in
- * no document): roughly, used by fewer than a fifth of the documents, on a site of any size.
- * An answer must match one: "notes" and "notebook" alone do not pick an article on a notes app's help center.
+ * A term is specific when at most this share of the org's documents use it (at least one
+ * document: on a one-article site every word is). An answer must match one: "notes" and
+ * "notebook" alone do not pick an article on a notes app's help center.
  */
-const SPECIFIC = 0.35;
+const SPECIFIC = 0.3;
 /** Two articles closer than this (in score) are equally good answers: the question is ambiguous. */
 const MIN_MARGIN = 0.05;
 /** Ranking bonus for a passage in the visitor's language. */
@@ -100,7 +100,6 @@ export async function weighTerms(question: string, lang: Lang, probe: KnowledgeP
     changed.forEach((i, k) => (counts[i] = again.counts[k] ?? 0));
   }
   const n = Math.max(first.documents, 1);
-  const maxIdf = Math.log(1 + (n + 0.5) / 0.5);
   return corrected.flatMap((t, i) => {
     const df = Math.min(counts[i] ?? 0, n);
     // A misspelt "where" or "the" is nothing to look for.
@@ -114,7 +113,7 @@ export async function weighTerms(question: string, lang: Lang, probe: KnowledgeP
         ...t,
         weight: idf * factor,
         optional: generic,
-        specific: !generic && idf >= SPECIFIC * maxIdf,
+        specific: !generic && df <= Math.max(1, SPECIFIC * n),
         unknown: df === 0,
         components: t.concept ? componentsOf(t.surface, lang) : [],
       },
