@@ -7,14 +7,14 @@
  * model. `--url`/`--token`/`--site` point it at a running instance instead; `--set FILE`
  * asks your own questions (format: eval/format.ts). See README "Eval".
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import build from "../test/global-setup";
 import { ADMIN_TOKEN, LOCAL_ORIGIN, startSwitchboard } from "../test/helpers/switchboard";
 import { SwitchboardClient, siteOrigin, type Target } from "./client";
 import { parseQuestionSet, type QuestionSet } from "./format";
-import { failures, meetsTargets, type Result, runEval, summarize, summaryTable } from "./run";
+import { failures, meetsTargets, type Result, runEval, type Summary, summarize, summaryTable, targetLine } from "./run";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DEMO_SET = join(ROOT, "eval", "demo-set.json");
@@ -99,25 +99,38 @@ export async function main(argv: string[]): Promise<number> {
       .then((h) => h.provider ?? "?")
       .catch(() => "?");
     const model = patch ? JSON.stringify(patch) : provider;
-    console.log(`Asking ${set.questions.length} questions (${relative(setPath)}) to site "${site}" on ${where}; provider: ${model}`);
     const grader = values.grader ? modelGrader(values.grader) : undefined;
-    const results = await runEval(client, set, {
-      concurrency,
-      ...(grader ? { grader } : {}),
-      onResult: (_r, done, total) => {
-        if (process.stdout.isTTY) process.stdout.write(`\r${done}/${total}`);
-      },
-    });
-    if (process.stdout.isTTY) process.stdout.write("\r");
+    const ask = async (path: string, questions: QuestionSet) => {
+      console.log(`Asking ${questions.questions.length} questions (${relative(path)}) to site "${site}" on ${where}; provider: ${model}`);
+      const results = await runEval(client, questions, {
+        concurrency,
+        ...(grader ? { grader } : {}),
+        onResult: (_r, done, total) => {
+          if (process.stdout.isTTY) process.stdout.write(`\r${done}/${total}`);
+        },
+      });
+      if (process.stdout.isTTY) process.stdout.write("\r");
+      const notes = failures(results);
+      if (notes.length) console.log(`\nNot right (${notes.length}):\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
+      return results;
+    };
+    const results = await ask(setPath, set);
     const summary = summarize(results);
     const table = summaryTable(summary);
-    const notes = failures(results);
-    if (notes.length) console.log(`\nNot right (${notes.length}):\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
     console.log(`\n${table}\n`);
     if (values.json) writeFileSync(resolve(values.json), JSON.stringify(results.map(resultJson), null, 2));
     const builtIn = !values.url && !values.set && !patch;
+    // The demo's held-out sets, asked too when the demo set is: how it does on questions it was not tuned on.
+    const heldOut: { path: string; summary: Summary }[] = [];
+    if (!values.set) {
+      for (const file of readdirSync(join(ROOT, "eval")).filter((f) => /^holdout.*\.json$/.test(f)).sort()) {
+        const path = join(ROOT, "eval", file);
+        heldOut.push({ path, summary: summarize(await ask(path, parseQuestionSet(JSON.parse(readFileSync(path, "utf8"))))) });
+        console.log(`${relative(path)}: ${targetLine(heldOut[heldOut.length - 1]?.summary as Summary)}\n`);
+      }
+    }
     if (values["no-write"] ? false : values.write || builtIn) {
-      writeBenchmarks(evalBlock(set, setPath, model, table));
+      writeBenchmarks(evalBlock(set, setPath, model, table, heldOut));
       console.log("Scores written to BENCHMARKS.md.");
     }
     if (values.check && !meetsTargets(summary)) {
@@ -179,7 +192,7 @@ const relative = (path: string) => (path.startsWith(ROOT) ? path.slice(ROOT.leng
 export const EVAL_START = "<!-- eval:start -->";
 export const EVAL_END = "<!-- eval:end -->";
 
-function evalBlock(set: QuestionSet, setPath: string, model: string, table: string): string {
+function evalBlock(set: QuestionSet, setPath: string, model: string, table: string, heldOut: { path: string; summary: Summary }[]): string {
   const date = new Date().toISOString().slice(0, 10);
   return [
     EVAL_START,
@@ -188,6 +201,9 @@ function evalBlock(set: QuestionSet, setPath: string, model: string, table: stri
     `Measured by \`npm run eval\` on ${date}: the ${set.questions.length} questions of \`${relative(setPath)}\` asked to the seeded demo, provider: ${model}. See README "Eval" for what each column means.`,
     "",
     table,
+    ...(heldOut.length
+      ? ["", "Held-out sets (written after the provider was tuned on the demo set; see README \"Eval\" for their first runs):", "", ...heldOut.map((h) => `- \`${relative(h.path)}\` (${h.summary.total.n} questions): ${targetLine(h.summary)}`)]
+      : []),
     EVAL_END,
   ].join("\n");
 }

@@ -172,6 +172,11 @@ export function summaryTable(summary: Summary): string {
   return lines.join("\n");
 }
 
+/** The targets in one line. */
+export function targetLine(summary: Summary): string {
+  return `in-scope right ${summary.inScope.right}/${summary.inScope.n} (${pct(summary.inScope.right, summary.inScope.n)}), declined ${summary.outOfScope.abstained}/${summary.outOfScope.n} of those to decline, confidently wrong ${summary.confidentlyWrong}, right or honest ${summary.rightOrHonest}/${summary.total.n} (${pct(summary.rightOrHonest, summary.total.n)}), leaks ${summary.total.leaks}`;
+}
+
 /** Did the run meet the targets? (what `--check` exits on) */
 export function meetsTargets(summary: Summary): boolean {
   return (

@@ -15,6 +15,7 @@ import { SwitchboardClient } from "../eval/client";
 import { parseQuestionSet } from "../eval/format";
 import { meetsTargets, runEval, summarize } from "../eval/run";
 import { findLeak, isGrounded, scoreAnswer } from "../eval/score";
+import { ScriptedModel } from "./helpers/model-server";
 import { ADMIN_TOKEN, LOCAL_ORIGIN, ROOT, startSwitchboard, type Switchboard } from "./helpers/switchboard";
 
 const run = promisify(execFile);
@@ -120,5 +121,39 @@ describe("npm run eval against a running instance", () => {
     writeFileSync(bad, JSON.stringify({ questions: [{ id: "a", q: "" }] }));
     const refused = await run("node", ["scripts/eval.mjs", "--url", sb.url, "--token", ADMIN_TOKEN, "--set", bad], { cwd: ROOT }).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining("invalid question set") });
+  });
+});
+
+describe("eval with a model", () => {
+  it("scores a model's answers the same way: sources cited by title, declines by their words, leaks caught", { timeout: 120_000 }, async () => {
+    const model = await new ScriptedModel().start();
+    const withModel = await startSwitchboard({ seed: true, vars: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: model.url } });
+    try {
+      const asked = (text: string) => (r: { user: string }) => r.user.includes(text);
+      model.on(
+        asked("how much does pro cost"),
+        { toolCalls: [{ name: "search_knowledge", arguments: { query: "pro price" } }] },
+        { text: "According to Plans and pricing, Pro is $8 per month or $80 per year." },
+      );
+      model.on(asked("GDPR"), { text: "I'm sorry, I don't have information about that in our help center." });
+      model.on(asked("export"), { text: 'I will call search_knowledge with {"query": "export"} for you.' });
+      const set = parseQuestionSet({
+        questions: [
+          { id: "price", q: "how much does pro cost?", sources: ["plans-and-pricing"], agent: "router" },
+          { id: "gdpr", type: "out-of-scope", q: "Are you GDPR compliant?" },
+          { id: "export", q: "How do I export my notes?", sources: ["export-your-notes"] },
+        ],
+      });
+      const results = await runEval(new SwitchboardClient({ url: withModel.url, token: ADMIN_TOKEN, site: "demo", org: "demo", origin: LOCAL_ORIGIN }), set, { concurrency: 1 });
+      const [price, gdpr, exported] = results;
+      expect(price?.score).toMatchObject({ outcome: "right", agent: true, grounded: true, leak: null });
+      expect(price?.answer.sources.map((s) => s.title)).toEqual(["Plans and pricing"]);
+      expect(gdpr?.score).toMatchObject({ outcome: "right", abstained: true });
+      expect(exported?.score.outcome).toBe("wrong");
+      expect(exported?.score.leak).toBe("tool name search_knowledge");
+    } finally {
+      await withModel.close();
+      await model.stop();
+    }
   });
 });
