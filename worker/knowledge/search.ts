@@ -101,6 +101,13 @@ export function knowledgeProbe(db: D1Database, orgId: string): KnowledgeProbe {
   return {
     search: (collections, query, limit) => searchKnowledge(db, orgId, collections, query, limit),
     documentFrequencies: (terms) => documentFrequencies(db, orgId, terms),
+    names: async () => {
+      const rows = await db
+        .prepare("SELECT name FROM orgs WHERE id = ?1 UNION SELECT name FROM sites WHERE org_id = ?1")
+        .bind(orgId)
+        .all<{ name: string }>();
+      return rows.results.map((r) => r.name);
+    },
   };
 }
 

@@ -77,6 +77,8 @@ interface Weighted extends Term {
   unknown: boolean;
   /** The words of the phrase it was written as: a sentence using them says it squarely. */
   components: string[];
+  /** Written like a name or a term (GDPR, Slack, "handwriting"), not like phrasing. */
+  named: boolean;
 }
 
 /** Weighs the question's terms by their rarity in the org's documents (BM25's IDF). */
@@ -86,7 +88,11 @@ export async function weighTerms(question: string, lang: Lang, probe: KnowledgeP
   const list = [...unique.values()];
   if (list.length === 0) return [];
   const forms = (t: Term) => (t.concept ? allForms(t.key) : [t.surface]);
-  const first = await probe.documentFrequencies(list.map(forms));
+  const [first, names] = await Promise.all([probe.documentFrequencies(list.map(forms)), probe.names()]);
+  // The site's own name ("Lumen") is in many of its articles and is the topic of none —
+  // unless it is all the question asks about ("What is Lumen Notes?").
+  const nameKeys = new Set(names.flatMap((name) => terms(name, lang).map((t) => t.key)));
+  const own = list.every((t) => nameKeys.has(t.key)) ? new Set<string>() : nameKeys;
   // A word no document uses may be a typo of a word the lexicon knows ("exprot", "pasword").
   const corrected = list.map((t, i) => {
     if (t.concept || (first.counts[i] ?? 0) > 0) return t;
@@ -105,8 +111,9 @@ export async function weighTerms(question: string, lang: Lang, probe: KnowledgeP
     // A misspelt "where" or "the" is nothing to look for.
     if (df === 0 && !t.concept && isTypoOfStopWord(t.surface, lang)) return [];
     const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-    const plain = df === 0 && !looksLikeAName(t.surface, question) ? UNKNOWN_PLAIN_FACTOR : 1;
-    const generic = !t.concept && isGeneric(t.surface, lang);
+    const named = looksLikeAName(t.surface, question);
+    const plain = df === 0 && !named ? UNKNOWN_PLAIN_FACTOR : 1;
+    const generic = (!t.concept && isGeneric(t.surface, lang)) || (own.has(t.key) && !t.concept);
     const factor = t.concept ? 1 : generic ? GENERIC_FACTOR : plain;
     return [
       {
@@ -116,6 +123,7 @@ export async function weighTerms(question: string, lang: Lang, probe: KnowledgeP
         specific: !generic && df <= Math.max(1, SPECIFIC * n),
         unknown: df === 0,
         components: t.concept ? componentsOf(t.surface, lang) : [],
+        named,
       },
     ];
   });
@@ -193,10 +201,14 @@ function judgeOne(question: Weighted[], required: number, passage: KnowledgePass
   // holds several of the question's terms. (A one-word question needs the title: "billing"
   // is in every billing article, and none of them is the answer to "a billing question".)
   const squarely = about > 0 || focusTerms >= 2;
-  // It must match a word that tells articles apart.
-  const specific = question.some((t) => t.specific && has(t, vocabulary));
+  // It must match a word that tells articles apart, and every topic asked about that does:
+  // an article about cancelling that never mentions data does not say how long data is kept
+  // after cancelling. (Topics are the lexicon's concepts and names no article uses; other
+  // words may be phrasing, and count through coverage.)
+  const specific = question.some((t) => t.specific && !t.optional && has(t, vocabulary));
+  const topicsMet = question.every((t) => !t.specific || t.optional || !(t.concept || (t.unknown && t.named)) || has(t, vocabulary));
   const relief = about / 2;
-  const answers = coverage >= Math.max(FLOOR, MIN_COVERAGE - relief) && focus >= Math.max(FLOOR, MIN_FOCUS - relief) && squarely && specific;
+  const answers = coverage >= Math.max(FLOOR, MIN_COVERAGE - relief) && focus >= Math.max(FLOOR, MIN_FOCUS - relief) && squarely && specific && topicsMet;
 
   const excerpt = excerptOf(paragraphs, sentences, bestSentence, question, has);
   return { passage, lang, answers, score: coverage + focus + about / 2 + direct / 2 + support / 3 + extra / 10, coverage, focus, title: about, excerpt };

@@ -66,6 +66,8 @@ export interface KnowledgeProbe {
   search(collections: string[], query: string, limit?: number): Promise<KnowledgePassage[]>;
   /** How many of the org's documents use each term (any of its forms), out of how many. */
   documentFrequencies(terms: string[][]): Promise<{ documents: number; counts: number[] }>;
+  /** The org's and its sites' names: a site's own name is in its articles but is no topic. */
+  names(): Promise<string[]>;
 }
 
 export interface ModelProvider {

@@ -74,6 +74,8 @@ function stemEnglish(word: string): string {
   else if (w.length > 4 && w.endsWith("ed")) w = w.slice(0, -2);
   else if (w.length > 4 && /(s|x|z|ch|sh)es$/.test(w)) w = w.slice(0, -2);
   else if (w.length > 3 && w.endsWith("s") && !w.endsWith("ss")) w = w.slice(0, -1);
+  // "resetting" and "stopped" lose the doubled consonant with the ending: "reset", "stop".
+  if (w !== word && /([bdgkmnprt])\1$/.test(w)) w = w.slice(0, -1);
   // "charge", "charged" and "charges" all become "charg".
   if (w.length > 3 && w.endsWith("e")) w = w.slice(0, -1);
   return w;
