@@ -5,7 +5,7 @@
  * and says it is offline. The trace shows each path.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { paths, send, startConversation, startSwitchboard, type Switchboard, trace } from "./helpers/switchboard";
+import { flatten, paths, send, startConversation, startSwitchboard, type Switchboard, trace } from "./helpers/switchboard";
 
 let sb: Switchboard;
 beforeAll(async () => {
@@ -86,10 +86,73 @@ describe("offline demo", () => {
     expect(p.some((x) => x.includes("handoff:bot→waiting"))).toBe(true);
   });
 
-  it("says honestly when it cannot answer", async () => {
+  it("says honestly when it cannot answer, cites nothing, and marks the abstention in the trace", async () => {
     const conv = await startConversation(sb);
     const { reply } = await send(sb, conv, "zxqv blorp");
-    expect(reply?.text).toMatch(/couldn't find an answer/);
-    expect(reply?.text).toMatch(/talk to a person/);
+    expect(reply?.text).toMatch(/help center doesn't cover that/);
+    expect(reply?.text).toMatch(/bring in a person/);
+    expect(reply?.sources ?? []).toEqual([]);
+    const model = flatten(await trace(sb, conv.id)).filter((s) => s.kind === "model");
+    expect(model.at(-1)?.data).toMatchObject({ abstained: true });
+  });
+
+  it("answers in the visitor's language when the site has the article in it, and says so in theirs when it does not", async () => {
+    const fr = await send(sb, await startConversation(sb), "Combien coûte la formule Pro ?");
+    expect(fr.reply?.text).toMatch(/^D'après \*\*Formules et tarifs\*\* :/);
+    expect(fr.reply?.text).toContain("8 $ par mois");
+    expect(fr.reply?.sources).toEqual([expect.objectContaining({ title: "Formules et tarifs", url: "/help/fr-plans-and-pricing" })]);
+    const es = await send(sb, await startConversation(sb), "¿Cuánto cuesta el plan Pro?");
+    expect(es.reply?.text).toMatch(/^Nuestro centro de ayuda está en inglés/);
+    expect(es.reply?.text).toContain("$8 per month");
+    expect(es.reply?.sources?.map((s) => s.title)).toEqual(["Plans and pricing"]);
+  });
+
+  it("small talk gets a short reply without looking anything up; an angry message an apology and a person", async () => {
+    const conv = await startConversation(sb);
+    const hi = await send(sb, conv, "Hi there!");
+    expect(hi.reply?.text).toBe("Hello! What can I help you with today?");
+    expect(hi.reply?.sources ?? []).toEqual([]);
+    const thanks = await send(sb, conv, "thanks, that helped!");
+    expect(thanks.reply?.text).toMatch(/^You're welcome/);
+    expect(paths(await trace(sb, conv.id)).some((p) => p.includes("tool:"))).toBe(false);
+
+    const angry = await send(sb, await startConversation(sb), "This is ridiculous, your app lost all my work!!!");
+    expect(angry.reply?.text).toMatch(/^I'm really sorry about this/);
+    expect(angry.reply?.text).toMatch(/bring in a person from our team/);
+  });
+
+  it("a question no article answers is declined, never given a random article; a yes to the offer brings a person", async () => {
+    const conv = await startConversation(sb);
+    for (const question of ["Are you GDPR compliant?", "How do I delete my account?"]) {
+      const { reply } = await send(sb, conv, question);
+      expect(reply?.text).toMatch(/^I'm sorry, our help center doesn't cover that/);
+      expect(reply?.sources ?? []).toEqual([]);
+    }
+    const { events, reply } = await send(sb, conv, "yes please");
+    expect(events.some((e) => e.type === "status" && e.data.status === "waiting")).toBe(true);
+    expect(reply?.text).toMatch(/member of our team/);
+  });
+
+  it("a specialist's decline is the router's too: nothing cited, the abstention marked on both runs", async () => {
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, "Can I pay my invoice in bitcoin?");
+    expect(reply?.text).toMatch(/help center doesn't cover that/);
+    expect(reply?.sources ?? []).toEqual([]);
+    const spans = flatten(await trace(sb, conv.id));
+    expect(spans.some((s) => s.kind === "delegation" && s.name === "billing")).toBe(true);
+    const abstained = spans.filter((s) => s.kind === "model" && s.data?.abstained === true).map((s) => s.agentId);
+    expect(abstained.sort()).toEqual(["billing", "router"]);
+  });
+
+  it("a message that asks two things goes to both specialists at once and cites both answers", async () => {
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, "I was charged twice and also the app keeps crashing on startup");
+    expect(reply?.sources?.map((s) => s.title).sort()).toEqual(["Refunds and duplicate charges", "The app crashes or won't start"]);
+    const roots = await trace(sb, conv.id);
+    const delegations = flatten(roots).filter((s) => s.kind === "delegation").map((s) => s.name);
+    expect(delegations.sort()).toEqual(["billing", "technical"]);
+    // Both delegate calls came from one model turn of the router (so they ran in parallel).
+    const routerModel = flatten(roots).filter((s) => s.kind === "model" && s.agentId === "router");
+    expect(routerModel[0]?.data).toMatchObject({ toolCalls: ["delegate", "delegate"] });
   });
 });

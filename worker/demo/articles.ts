@@ -2,12 +2,17 @@
  * Help-center articles of Lumen Notes, the fictional company of the demo. Each article
  * lands in one knowledge collection: `faq` (the router's), `billing` or `technical` (the
  * specialists'). They are served as pages at /help/:slug so that sources can be opened.
+ * A few are also in French (slug `fr-…`), as a site translates its most read articles, so a
+ * French question gets a French answer; the offline provider tells an article's language
+ * from its text.
  */
 export interface DemoArticle {
   slug: string;
   collection: "faq" | "billing" | "technical";
   title: string;
   body: string;
+  /** Written in (English when absent). */
+  lang?: "fr";
 }
 
 export const DEMO_ARTICLES: DemoArticle[] = [
@@ -140,5 +145,67 @@ Sign out and back in to refresh the session. Notes edited offline on two devices
     collection: "technical",
     title: "Working offline",
     body: `The desktop apps keep every note available offline. On mobile, Pro and Team users can mark notebooks as available offline from the notebook's menu. Changes made offline sync automatically when you are back online.`,
+  },
+  {
+    slug: "fr-plans-and-pricing",
+    collection: "faq",
+    lang: "fr",
+    title: "Formules et tarifs",
+    body: `Lumen Notes propose trois formules.
+
+Free : jusqu'à 3 appareils, 60 Mo d'envois par mois, 7 jours d'historique des notes.
+Pro : 8 $ par mois ou 80 $ par an. Appareils illimités, 10 Go d'envois par mois, un an d'historique, carnets hors ligne sur mobile.
+Team : 12 $ par membre et par mois, facturés au mois ou à l'année. Tout ce qu'offre Pro, plus les espaces partagés, les contrôles d'administration, le SSO et une assistance prioritaire.
+
+Les étudiants et les enseignants bénéficient de 50 % de réduction sur Pro avec une adresse e-mail scolaire. Les prix s'entendent hors TVA ou taxe de vente, lorsqu'elle s'applique.`,
+  },
+  {
+    slug: "fr-export-your-notes",
+    collection: "faq",
+    lang: "fr",
+    title: "Exporter vos notes",
+    body: `Vous pouvez exporter vos notes à tout moment, quelle que soit votre formule. Dans l'application web ou de bureau, ouvrez Réglages → Compte → Exporter. Choisissez Markdown (un .zip avec un fichier .md par note et un dossier de pièces jointes), HTML ou PDF.
+
+Pour exporter un seul carnet, faites un clic droit dessus dans la barre latérale et choisissez Exporter le carnet. Les exports des comptes volumineux sont préparés en arrière-plan ; nous vous envoyons par e-mail un lien de téléchargement valable 7 jours.
+
+Le Markdown exporté conserve les titres, les listes de tâches, les tableaux, les liens et les tags (sous forme de #tags). L'historique des notes n'est pas inclus dans les exports.`,
+  },
+  {
+    slug: "fr-security-and-privacy",
+    collection: "faq",
+    lang: "fr",
+    title: "Sécurité et confidentialité",
+    body: `Vos notes sont chiffrées pendant leur transfert (TLS 1.3) et au repos (AES-256). Les utilisateurs Pro et Team peuvent activer le chiffrement de bout en bout pour certains carnets ; un carnet chiffré de bout en bout ne peut pas être récupéré si vous oubliez sa phrase secrète.
+
+Nous ne vendons jamais vos données et n'utilisons pas vos notes pour entraîner des modèles d'IA. L'authentification à deux facteurs (application d'authentification ou clé de sécurité) est disponible avec toutes les formules, dans Réglages → Sécurité. Les données sont stockées dans l'UE ou aux États-Unis, selon le choix fait à la création du compte.`,
+  },
+  {
+    slug: "fr-contact-support",
+    collection: "faq",
+    lang: "fr",
+    title: "Contacter l'assistance et horaires",
+    body: `Notre équipe d'assistance est disponible du lundi au vendredi, de 8 h à 18 h UTC. En dehors de ces horaires, cet assistant répond, et vous pouvez laisser votre adresse e-mail pour qu'une personne vous recontacte le jour ouvré suivant.
+
+Les clients de la formule Team bénéficient d'une assistance prioritaire, avec une première réponse en moins de 4 heures ouvrées. Vous pouvez aussi nous écrire à support@lumennotes.example.`,
+  },
+  {
+    slug: "fr-refunds-and-duplicate-charges",
+    collection: "billing",
+    lang: "fr",
+    title: "Remboursements et prélèvements en double",
+    body: `Si vous avez été débité deux fois pour la même facture, le prélèvement en double est intégralement remboursé. Les doubles prélèvements viennent généralement d'un paiement relancé après un délai d'attente de la banque. Les remboursements sont versés sur la carte d'origine et apparaissent sous 5 à 10 jours ouvrés, selon votre banque.
+
+Les formules annuelles peuvent être remboursées intégralement dans les 14 jours suivant l'achat. Les formules mensuelles ne sont pas remboursées au prorata, mais vous gardez les fonctions Pro jusqu'à la fin de la période payée.`,
+  },
+  {
+    slug: "fr-troubleshooting-login",
+    collection: "technical",
+    lang: "fr",
+    title: "Résoudre les problèmes de connexion",
+    body: `Si vous n'arrivez pas à vous connecter, vérifiez d'abord que vous utilisez la même méthode de connexion qu'à la création du compte (e-mail et mot de passe, Google ou Apple).
+
+Réinitialisez votre mot de passe avec « Mot de passe oublié » sur l'écran de connexion ; le lien de réinitialisation est valable une heure. Si vous utilisez l'authentification à deux facteurs et avez perdu votre téléphone, utilisez l'un de vos codes de récupération.
+
+Si l'application se ferme ou plante juste après la connexion, installez la dernière version (Réglages → À propos → Rechercher des mises à jour) et videz le cache local de l'application : sur ordinateur, maintenez Maj en démarrant l'application et choisissez Réinitialiser le cache local ; vos notes sont ensuite resynchronisées depuis le serveur.`,
   },
 ];

@@ -5,11 +5,11 @@
  */
 import { z } from "zod";
 import type { Source } from "../../shared/protocol";
-import { bestScore } from "../knowledge/search";
+import { knowledgeProbe } from "../knowledge/search";
 import { outputCeiling } from "../providers/families";
 import { estimateTokens } from "../providers/offline";
 import { providerFor } from "../providers/select";
-import { type ChatMessage, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
+import { type ChatMessage, type ModelChunk, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
 import { DeadlineExceeded, mapLimit, raceSignal, RunCancelled } from "./abort";
 import { isBudgetHit } from "./budget";
 import { toolsFor } from "./tools";
@@ -27,6 +27,7 @@ interface ModelTurn {
   tokensIn: number;
   tokensOut: number;
   providerData?: unknown;
+  grounding?: Extract<ModelChunk, { type: "grounding" }>;
 }
 
 export async function runAgent(ctx: RunContext, input: ChatMessage[], options: RunOptions = {}): Promise<RunResult> {
@@ -112,7 +113,12 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         console.error("budget settle failed", error);
         await ctx.budget.release(reservation).catch(() => {});
       }
-      modelSpan.end("ok", { tokensIn: out.tokensIn, tokensOut: out.tokensOut, data: { toolCalls: out.calls.map((c) => c.name) } });
+      // An abstention (the provider found nothing that answers and said so) is marked on its span.
+      modelSpan.end("ok", {
+        tokensIn: out.tokensIn,
+        tokensOut: out.tokensOut,
+        data: { toolCalls: out.calls.map((c) => c.name), ...(out.grounding?.abstained ? { abstained: true } : {}) },
+      });
       if (out.text) texts.push(out.text);
 
       if (out.calls.length === 0) {
@@ -133,7 +139,15 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
           return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies, failedDelegations });
         }
         const text = texts.join("\n\n");
-        return finish({ status: "ok", text, sources: cited(text, [...sources.values()]), replies, failedDelegations });
+        return finish({
+          status: "ok",
+          text,
+          sources: replySources(text, [...sources.values()], out.grounding),
+          replies,
+          failedDelegations,
+          // The provider said it found nothing that answers (the turn's fact records it).
+          ...(out.grounding?.abstained ? { abstained: true } : {}),
+        });
       }
 
       messages.push({ role: "assistant", content: out.text || null, tool_calls: out.calls, ...(out.providerData !== undefined ? { providerData: out.providerData } : {}) });
@@ -235,8 +249,8 @@ async function callModel(
   const turn: ModelTurn = { text: "", calls: [], tokensIn: 0, tokensOut: 0 };
   // Text of a later model turn is a new paragraph of the same visible reply.
   let separator = continuing ? "\n\n" : "";
-  const knowledgeScore = (collections: string[], question: string) => bestScore(ctx.env.DB, ctx.orgId, collections, question);
-  for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal, knowledgeScore })) {
+  const knowledge = knowledgeProbe(ctx.env.DB, ctx.orgId);
+  for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal, knowledge })) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (chunk.type === "text") {
       turn.text += chunk.text;
@@ -247,6 +261,7 @@ async function callModel(
       }
     } else if (chunk.type === "tool_call") turn.calls.push(chunk.call);
     else if (chunk.type === "provider_data") turn.providerData = chunk.data;
+    else if (chunk.type === "grounding") turn.grounding = chunk;
     else {
       turn.tokensIn = chunk.inputTokens;
       turn.tokensOut = chunk.outputTokens;
@@ -281,6 +296,13 @@ export function cited(text: string, sources: Source[]): Source[] {
   const lower = text.toLowerCase();
   const named = sources.filter((s) => lower.includes(s.title.toLowerCase()));
   return named.length ? named : sources.slice(0, 3);
+}
+
+/** What a reply cites: nothing after an abstention, the sources the provider names, else by title. */
+function replySources(text: string, sources: Source[], grounding?: ModelTurn["grounding"]): Source[] {
+  if (grounding?.abstained) return [];
+  if (grounding?.sources) return sources.filter((s) => grounding.sources?.includes(s.id));
+  return cited(text, sources);
 }
 
 /** Parses the reply as JSON (a fenced block is accepted) and checks it against the schema. */

@@ -44,16 +44,39 @@ export type ModelChunk =
   | { type: "tool_call"; call: ToolCall }
   | { type: "usage"; inputTokens: number; outputTokens: number }
   /** Goes back with the assistant message of this turn (see ChatMessage.providerData). */
-  | { type: "provider_data"; data: unknown };
+  | { type: "provider_data"; data: unknown }
+  /**
+   * What the reply rests on, when the provider knows (the offline provider does):
+   * `abstained` — it found no passage that answers and said so instead of guessing;
+   * `sources` — the ids of the sources the reply cites (`[]`: none, whatever was retrieved).
+   */
+  | { type: "grounding"; abstained: boolean; sources?: string[] };
 
 export interface ModelRequest {
   agent: AgentConfig;
   messages: ChatMessage[];
   tools: ToolSpec[];
   signal: AbortSignal;
-  /** For the offline provider: how well knowledge collections match a question (best BM25
-   * score, lower is better; null when nothing matches). */
-  knowledgeScore?: (collections: string[], question: string) => Promise<number | null>;
+  /** For the offline provider, which reads no prose: a look at the org's knowledge. */
+  knowledge?: KnowledgeProbe;
+}
+
+export interface KnowledgePassage {
+  ref: string;
+  title: string;
+  url?: string;
+  text: string;
+  /** BM25 (lower is better); comparable only within one search. */
+  score?: number;
+}
+
+export interface KnowledgeProbe {
+  /** What `search_knowledge` would return for this query in these collections. */
+  search(collections: string[], query: string, limit?: number): Promise<KnowledgePassage[]>;
+  /** How many of the org's documents use each term (any of its forms), out of how many. */
+  documentFrequencies(terms: string[][]): Promise<{ documents: number; counts: number[] }>;
+  /** The org's and its sites' names: a site's own name is in its articles but is no topic. */
+  names(): Promise<string[]>;
 }
 
 /** Which provider serves: the offline one, or a model family's. */

@@ -8,13 +8,18 @@ export const searchKnowledgeTool: ToolHandler = {
       "Search this agent's knowledge base (help-center articles). Returns passages with the title and url of their source. Cite the article titles you use.",
     parameters: {
       type: "object",
-      properties: { query: { type: "string", description: "What to look for, in the visitor's words." } },
+      properties: {
+        query: { type: "string", description: "What to look for, in the visitor's words." },
+        limit: { type: "integer", minimum: 1, maximum: 10, description: "How many articles to return (default 4)." },
+      },
       required: ["query"],
     },
   },
   async run(ctx, _call, args, parentSpanId) {
     const query = typeof args.query === "string" ? args.query.trim() : "";
     if (!query) return toolError("invalid_arguments", "query must be a non-empty string");
+    const limit = args.limit === undefined || args.limit === null ? 4 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10) return toolError("invalid_arguments", "limit must be an integer from 1 to 10");
     const span = ctx.log.start("retrieval", "search_knowledge", {
       runId: ctx.runId,
       parentId: parentSpanId,
@@ -23,7 +28,7 @@ export const searchKnowledgeTool: ToolHandler = {
     });
     let passages;
     try {
-      passages = await searchKnowledge(ctx.env.DB, ctx.orgId, ctx.agent.knowledge, query);
+      passages = await searchKnowledge(ctx.env.DB, ctx.orgId, ctx.agent.knowledge, query, limit);
     } catch (error) {
       span.end("error", { error: error instanceof Error ? error.message : String(error) });
       throw error;
