@@ -69,6 +69,26 @@ describe("turn facts", () => {
     expect(docs.results).toEqual([{ document_id: docId, org_id: "facts", day: fact?.day, score: expect.any(Number), cited: 1 }]);
   });
 
+  it("an offline agent's honest decline is recorded as abstained; its answer from knowledge as answered", async () => {
+    await setupOrg(sb, "facts-offline", [testAgent("router", { model: { family: "offline" }, tools: ["search_knowledge"], knowledge: ["kb"] })]);
+    expect((await sb.admin("/api/admin/orgs/facts-offline/collections", { method: "POST", body: JSON.stringify({ id: "kb" }) })).status).toBe(201);
+    const doc = await sb.admin("/api/admin/orgs/facts-offline/collections/kb/documents", {
+      method: "POST",
+      body: JSON.stringify({ format: "text", title: "Refund policy", content: "Refunds are paid back to the original card within five business days of the request." }),
+    });
+    expect(doc.status).toBe(201);
+    const conv = await startConversation(sb, "facts-offline");
+    const declined = await send(sb, conv, "Can you recommend a good pizza place in Rome?");
+    expect(declined.reply?.sources ?? []).toEqual([]);
+    const answered = await send(sb, conv, "How long does a refund to my card take?");
+    expect(answered.reply?.sources?.map((s) => s.title)).toEqual(["Refund policy"]);
+    const facts = await waitForTurnFacts(sb, conv.id, 2);
+    expect(facts.map((f) => [f.question, f.outcome, f.family])).toEqual([
+      ["Can you recommend a good pizza place in Rome?", "abstained", "offline"],
+      ["How long does a refund to my card take?", "answered", "offline"],
+    ]);
+  });
+
   it("records handoffs, failures and stops with their reason", async () => {
     model.reset();
     model.on(agent("[router]"), { toolCalls: [{ name: "handoff_to_human", arguments: { summary: "wants a person" } }] }, { text: "Passing you on." });
