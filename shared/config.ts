@@ -155,8 +155,24 @@ export const Theme = z.object({
   subtitle: z.string().max(160).default(""),
   welcome: z.string().max(1000).default("Hi! How can we help?"),
   logoUrl: z.url().optional(),
+  /** Questions the widget's home view offers as one-tap starters (owner-set). */
+  suggestions: z.array(z.string().min(1).max(120)).max(6).default([]),
 });
 export type Theme = z.infer<typeof Theme>;
+
+/** The owner's own words for one locale (`fr`, `ar`, `pt-BR`…): shown to visitors whose
+ * locale matches instead of the theme's default texts. */
+export const LocalizedTexts = z.object({
+  title: z.string().max(80).optional(),
+  subtitle: z.string().max(160).optional(),
+  welcome: z.string().max(1000).optional(),
+  suggestions: z.array(z.string().min(1).max(120)).max(6).optional(),
+});
+export type LocalizedTexts = z.infer<typeof LocalizedTexts>;
+export const Locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, "a locale such as fr or pt-BR");
+
+/** How the site's assistant speaks: added to the entry agent's instructions for this site. */
+export const AssistantTone = z.enum(["friendly", "professional", "concise", "playful"]);
 
 export const BusinessHours = z.object({
   timezone: z.string().default("UTC"),
@@ -171,6 +187,9 @@ export const SiteConfig = z.object({
   allowedOrigins: z.array(OriginPattern).max(64).default([]),
   entryAgent: Slug,
   theme: Theme.default(Theme.parse({})),
+  /** Per-locale texts (title, subtitle, welcome, suggestions), keyed by locale. */
+  texts: z.record(Locale, LocalizedTexts).default({}),
+  tone: AssistantTone.default("friendly"),
   /** `auto` follows the visitor's browser. */
   locale: z.string().max(16).default("auto"),
   businessHours: BusinessHours.optional(),
@@ -190,6 +209,7 @@ export const PublicSiteConfig = z.object({
   key: z.string(),
   name: z.string(),
   theme: Theme,
+  texts: z.record(z.string(), LocalizedTexts),
   locale: z.string(),
   leadForm: z.enum(["off", "pre-chat"]),
   provider: z.enum(["offline", "openai"]),

@@ -67,6 +67,7 @@ export function publicApi(api: ApiRoutes): void {
         key: site.key,
         name: site.name,
         theme: site.theme,
+        texts: site.texts,
         locale: site.locale,
         leadForm: site.leadForm,
         provider: defaultProviderKind(c.env),
