@@ -1,11 +1,12 @@
 /**
- * Worker entry: the HTTP app, the FACTS queue's consumer, and the Durable Object classes
- * it binds.
+ * Worker entry: the HTTP app, the FACTS queue's consumer, the hourly scheduled jobs, and the
+ * Durable Object classes it binds.
  */
 import { app } from "./app";
 import type { Env } from "./env";
 import { consumeFacts } from "./facts/consumer";
 import { serveLocally } from "./local-app";
+import { runScheduled } from "./scheduled";
 
 export { AgentRunDO } from "./durable/AgentRunDO";
 export { ConversationDO } from "./durable/ConversationDO";
@@ -20,4 +21,5 @@ serveLocally(app.fetch);
 export default {
   fetch: app.fetch,
   queue: (batch, env) => consumeFacts(batch, env),
+  scheduled: (controller, env, ctx) => ctx.waitUntil(runScheduled(env, new Date(controller.scheduledTime))),
 } satisfies ExportedHandler<Env, unknown>;
