@@ -15,7 +15,7 @@ export default defineConfig(({ mode }) =>
         build: {
           outDir: "dist/public",
           emptyOutDir: false,
-          target: "es2020",
+          target: "es2022",
           lib: { entry: "widget/loader.ts", formats: ["iife"], name: "SwitchboardLoader", fileName: () => "widget.js" },
         },
       }
@@ -25,7 +25,7 @@ export default defineConfig(({ mode }) =>
         build: {
           outDir: "dist/public",
           emptyOutDir: true,
-          target: "es2020",
+          target: "es2022",
           modulePreload: false,
           rollupOptions: {
             input: { app: "widget/app/main.tsx", inbox: "widget/inbox/main.tsx" },
