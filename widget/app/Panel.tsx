@@ -53,6 +53,12 @@ function Extra<K extends keyof Extras>({ name, ...props }: { name: K } & Paramet
   return extras ? h(extras[name] as FunctionComponent, props) : null;
 }
 
+/** Scrolls to the bottom; answers where that is. */
+const scrollDown = (el: HTMLElement) => {
+  el.scrollTop = el.scrollHeight;
+  return el.scrollTop;
+};
+
 const IconButton = ({ icon, label, onClick }: { icon: Parameters<typeof Icon>[0]["name"]; label: string; onClick(): void }) => (
   <button type="button" class="sb-iconbtn" aria-label={label} title={label} onClick={onClick}>
     <Icon name={icon} />
@@ -67,6 +73,8 @@ export function Panel({ chat, state, config, texts, t, locale, dir, base, page, 
   const log = useRef<HTMLDivElement>(null);
   const stack = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  /** Where the log last scrolled itself: scrolling above it is the visitor reading back. */
+  const followed = useRef(0);
   const lastTyping = useRef(0);
   const home = !state.conversationId && !state.messages.length;
 
@@ -79,7 +87,8 @@ export function Panel({ chat, state, config, texts, t, locale, dir, base, page, 
   // loading) while the visitor is at the bottom, and leaves them alone when they scrolled up.
   useEffect(() => {
     const follow = () => {
-      if (stick.current && log.current) log.current.scrollTop = log.current.scrollHeight;
+      const el = log.current;
+      if (stick.current && el) followed.current = scrollDown(el);
     };
     const watch = new ResizeObserver(follow);
     if (stack.current) watch.observe(stack.current);
@@ -91,7 +100,7 @@ export function Panel({ chat, state, config, texts, t, locale, dir, base, page, 
   const rating = state.status === "resolved" && !state.rated;
   useEffect(() => {
     stick.current = true;
-    if (log.current) log.current.scrollTop = log.current.scrollHeight;
+    if (log.current) followed.current = scrollDown(log.current);
   }, [state.conversationId, state.status, state.leadRequested, rating, last?.role === "user" && last.key]);
 
   const submit = () => {
@@ -136,7 +145,8 @@ export function Panel({ chat, state, config, texts, t, locale, dir, base, page, 
         tabIndex={0}
         onScroll={() => {
           const el = log.current;
-          if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          // (A scroll event can arrive after more was added: only moving up unsticks.)
+          if (el) stick.current = el.scrollTop >= followed.current - 2 || el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
       >
         <div class="sb-stack" ref={stack}>

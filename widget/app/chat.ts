@@ -424,6 +424,9 @@ export class ChatClient {
         return;
       case "ack":
         this.session.outbox = this.session.outbox.filter((i) => i.clientMessageId !== event.data.clientMessageId);
+        // A message the server takes for the first time starts a turn (a resend from the
+        // outbox after a reload, say): the bot is working on it.
+        if (!event.data.duplicate && this.state.status === "bot") this.set({ busy: true });
         return;
       case "typing":
         if (event.data.who === "staff") {
