@@ -2,7 +2,7 @@
 export const APP_CSS = `
 *{box-sizing:border-box}
 .sb-app{display:flex;flex-direction:column;height:100%;min-height:0;font:inherit;color:#111827;background:#fff}
-.sb-app[dir=rtl]{text-align:right}
+.sb-app{text-align:start}
 bdi,.sb-author{unicode-bidi:isolate}
 .sb-header{display:flex;align-items:center;gap:4px;padding:8px 6px 8px 16px;min-height:60px;background:var(--sb-primary);color:#fff}
 .sb-app[dir=rtl] .sb-header{padding:8px 16px 8px 6px}
@@ -33,7 +33,8 @@ bdi,.sb-author{unicode-bidi:isolate}
 .sb-author{display:block;font-size:12px;font-weight:600;color:#4b5563;margin-bottom:2px}
 .sb-sending{opacity:.65}
 .sb-meta{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:6px;font-size:12px;color:#4b5563}
-.sb-sources{margin:6px 0 0;padding:0;list-style:none;font-size:13px}
+.sb-source-block{margin-top:8px}
+.sb-msg .sb-sources{margin:6px 0 0;padding:0;list-style:none;font-size:13px}
 .sb-sources li{margin-top:2px}
 .sb-sources a{color:#3730a3}
 .sb-rate{display:inline-flex;align-items:center;border:1px solid #d1d5db;background:#fff;border-radius:999px;padding:4px 9px;cursor:pointer;color:#374151}
