@@ -43,11 +43,14 @@ function Extra<K extends keyof Extras>({ name, ...props }: { name: K } & Paramet
   const [, loaded] = useState(!!extras);
   useEffect(() => {
     if (!extras) {
-      loadingExtras ??= import("./extras").then((m) => {
-        adopt(m.CSS);
-        extras = m;
-      });
-      void loadingExtras.then(() => loaded(true));
+      loadingExtras ??= import("./extras").then(
+        (m) => {
+          adopt(m.CSS);
+          extras = m;
+        },
+        () => void (loadingExtras = undefined), // tried again the next time one shows
+      );
+      void loadingExtras.then(() => loaded(!!extras));
     }
   }, []);
   return extras ? h(extras[name] as FunctionComponent, props) : null;

@@ -31,10 +31,13 @@ export async function loadStrings(locale: string): Promise<Strings> {
 
 export const isRtl = (locale: string) => RTL.has(locale);
 
-/** The owner's texts for this locale (`pt-BR`, then `pt`), over the theme's defaults. */
+/**
+ * The owner's texts, over the theme's defaults: for the widget's locale first (so they match
+ * its strings), else for the site's or the browser's languages (`pt-BR`, then `pt`).
+ */
 export function siteTexts(config: PublicSiteConfig, locale: string, browser: readonly string[]): Required<LocalizedTexts> {
   const { theme, texts } = config;
-  const tags = [config.locale !== "auto" ? config.locale : "", ...browser, locale].filter(Boolean);
+  const tags = [locale, config.locale !== "auto" ? config.locale : "", ...browser].filter(Boolean);
   const own = tags.map((tag) => texts[tag] ?? texts[tag.split("-")[0] ?? ""]).find(Boolean) ?? {};
   return {
     title: own.title ?? theme.title,

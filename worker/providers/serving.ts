@@ -10,9 +10,13 @@ import type { Env } from "../env";
 import { providerFor } from "./select";
 
 export async function servingFamily(env: Env, orgId: string, agentId: string): Promise<ModelFamily> {
-  const agent = await getAgent(env, orgId, agentId).catch(() => null);
-  if (!agent) return "offline";
-  return (await providerFor(env, agent, orgId)).kind;
+  try {
+    const agent = await getAgent(env, orgId, agentId);
+    return agent ? (await providerFor(env, agent, orgId)).kind : "offline";
+  } catch {
+    // A label must not break the widget: what cannot be read now is said as offline.
+    return "offline";
+  }
 }
 
 /** The public `provider` field: `offline`, or `openai` for any language model (its historical name). */
