@@ -14,7 +14,7 @@ sheet.replaceSync(`
 .ib-files{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}
 .ib-file{display:inline-flex;align-items:center;gap:6px;color:#3730a3;font-size:14px}
 .ib-file img{display:block;max-width:260px;max-height:200px;border-radius:8px;border:1px solid #e5e7eb}
-.ib-attach{border:1px solid #d1d5db;background:#fff;border-radius:8px;padding:6px 10px}
+.ib-attach{align-self:flex-start;border:1px solid #d1d5db;background:#fff;border-radius:8px;padding:6px 12px}
 `);
 document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 
