@@ -154,7 +154,7 @@ describe("handoff", () => {
       await expect.poll(() => lastOf(page, "assistant").getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
       await inWidget(page, '.sb-header button[aria-label="Talk to a person"]').click();
       await expect.poll(() => lastOf(page, "system").textContent(), { timeout: 10_000 }).toBe("Someone from our team will reply here, usually within 2 minutes.");
-      await expect.poll(() => inView(page, '.sb-msg[data-role="system"]')).toBe(true);
+      await expect.poll(() => inView(page, '.sb-msg[data-role="system"]'), { timeout: 5_000 }).toBe(true);
       expect(await inWidget(page, '.sb-msg[data-role="system"]').count()).toBe(1);
       expect(await inWidget(page, ".sb-banner").count()).toBe(0);
       expect(await inWidget(page, '.sb-header button[aria-label="Talk to a person"]').count()).toBe(0);
@@ -170,7 +170,7 @@ describe("handoff", () => {
       await expect.poll(() => lastOf(page, "assistant").getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
       await inWidget(page, '.sb-header button[aria-label="Talk to a person"]').click();
       await expect.poll(() => inWidget(page, ".sb-lead").isVisible(), { timeout: 10_000 }).toBe(true);
-      await expect.poll(() => inView(page, ".sb-lead")).toBe(true);
+      await expect.poll(() => inView(page, ".sb-lead"), { timeout: 5_000 }).toBe(true);
       expect(await inWidget(page, '.sb-msg[data-role="system"]').allTextContents()).toEqual(["Our team is away right now. Leave your email and we'll get back to you."]);
       expect(await inWidget(page, ".sb-banner").count()).toBe(0);
       expect(await axeViolations(page, "#switchboard-widget")).toEqual([]);
@@ -220,7 +220,7 @@ describe("long answers", () => {
       await open(page, "lumen");
       await ask(page, "the whole procedure please");
       await expect.poll(() => lastOf(page, "assistant").getAttribute("data-state"), { timeout: 20_000 }).toBe("sent");
-      await expect.poll(() => inView(page, ".sb-meta")).toBe(true);
+      await expect.poll(() => inView(page, ".sb-meta"), { timeout: 5_000 }).toBe(true);
       expect(await inWidget(page, ".sb-meta .sb-rate").count()).toBe(2);
       await context.close();
     });
@@ -315,7 +315,7 @@ describe("attachments", () => {
     await inbox.locator(".ib-composer input[type=file]").setInputFiles({ name: "invoice.pdf", mimeType: "application/pdf", buffer: PDF });
     const file = lastOf(page, "human").locator(".sb-file");
     await expect.poll(() => file.textContent(), { timeout: 10_000 }).toContain("invoice.pdf");
-    await expect.poll(() => file.getAttribute("href")).toMatch(new RegExp(`^${sb.url}/api/files/`));
+    await expect.poll(() => file.getAttribute("href"), { timeout: 5_000 }).toMatch(new RegExp(`^${sb.url}/api/files/`));
     const download = await fetch((await file.getAttribute("href")) as string);
     expect(download.headers.get("content-disposition")).toMatch(/^attachment; filename="invoice.pdf"/);
     expect(await axeViolations(page, "#switchboard-widget")).toEqual([]);
@@ -385,13 +385,13 @@ describe("typing dots never stick", () => {
     await open(page, "lumen");
     await ask(page, "slow again");
     await expect.poll(() => dots(page)).toBe(1);
-    await expect.poll(() => lastOf(page, "user").getAttribute("data-state")).toBe("sent");
+    await expect.poll(() => lastOf(page, "user").getAttribute("data-state"), { timeout: 10_000 }).toBe("sent");
     await page.reload();
     await inWidget(page, ".sb-launcher").click();
     // The server says a turn is running: the dots are back before any word arrives.
     await expect.poll(() => dots(page), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => lastOf(page, "assistant").textContent(), { timeout: 10_000 }).toContain("Worth the wait.");
-    await expect.poll(() => dots(page)).toBe(0);
+    await expect.poll(() => dots(page), { timeout: 5_000 }).toBe(0);
     await context.close();
   });
 });
@@ -427,7 +427,7 @@ describe("how was this conversation?", () => {
       const posted = await stubCsat(page);
       const conversationId = await resolvedConversation(page);
       await expect.poll(() => inWidget(page, ".sb-csat").isVisible(), { timeout: 10_000 }).toBe(true);
-      await expect.poll(() => inView(page, ".sb-csat")).toBe(true);
+      await expect.poll(() => inView(page, ".sb-csat"), { timeout: 5_000 }).toBe(true);
       expect(await axeViolations(page, "#switchboard-widget")).toEqual([]);
       await inWidget(page, '.sb-scale button[aria-label="4 – Good"]').click();
       await inWidget(page, "#sb-csat-c").fill("Quick and kind.");
