@@ -60,7 +60,7 @@ export function File({ a, chat }: { a: Attachment; chat: ChatClient }) {
       ) : (
         <>
           <Svg d="M6 2h8l6 6v14H6zm7 1.5V9h5.5z" />
-          <bdi>{a.name}</bdi> <small>{kb < 1024 ? `${Math.ceil(kb)} KB` : `${(kb / 1024).toFixed(1)} MB`}</small>
+          <bdi>{a.name}</bdi> <small>{new Intl.NumberFormat(undefined, { style: "unit", unit: kb < 1024 ? "kilobyte" : "megabyte", maximumFractionDigits: kb < 1024 ? 0 : 1 }).format(kb < 1024 ? Math.ceil(kb) : kb / 1024)}</small>
         </>
       )}
     </a>
