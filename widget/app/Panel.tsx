@@ -38,7 +38,7 @@ type Extras = Omit<ExtrasModule, "CSS">;
 let extras: ExtrasModule | undefined;
 let loadingExtras: Promise<void> | undefined;
 
-/** A component of the extras chunk (files, the rating question), loaded the first time one shows. */
+/** A component of the extras chunk (files, the rating question, the email form, past conversations), loaded the first time one shows. */
 function Extra<K extends keyof Extras>({ name, ...props }: { name: K } & Parameters<Extras[K]>[0]) {
   const [, loaded] = useState(!!extras);
   useEffect(() => {
