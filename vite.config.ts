@@ -15,7 +15,7 @@ export default defineConfig(({ mode }) =>
         build: {
           outDir: "dist/public",
           emptyOutDir: false,
-          target: "es2020",
+          target: "es2022",
           lib: { entry: "widget/loader.ts", formats: ["iife"], name: "SwitchboardLoader", fileName: () => "widget.js" },
         },
       }
@@ -25,13 +25,18 @@ export default defineConfig(({ mode }) =>
         build: {
           outDir: "dist/public",
           emptyOutDir: true,
-          target: "es2020",
+          target: "es2022",
           modulePreload: false,
+          // Library mode: ES modules without Vite's preload helper, which lazy chunks that
+          // import nothing of their own do not need (and every visitor would download).
+          lib: { entry: { app: "widget/app/main.tsx", inbox: "widget/inbox/main.tsx" }, formats: ["es"] },
           rollupOptions: {
-            input: { app: "widget/app/main.tsx", inbox: "widget/inbox/main.tsx" },
             preserveEntrySignatures: "exports-only",
             output: {
               format: "es",
+              // Library mode keeps ES output readable by default; ours is for browsers only.
+              minify: true,
+              comments: false,
               entryFileNames: "widget/[name].js",
               chunkFileNames: "widget/chunks/[name]-[hash].js",
               assetFileNames: "widget/assets/[name]-[hash][extname]",

@@ -31,6 +31,26 @@ async function converse(page: Page, root: string, questions: string[]) {
   await page.waitForTimeout(300);
 }
 
+it("the home view: the team, suggested questions", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  await page.goto(`${sb.url}/`);
+  await page.locator(`${SHADOW} .sb-launcher`).click();
+  await page.locator(`${SHADOW} .sb-chip`).first().waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ROOT, "docs", "widget-home.png") });
+  await page.close();
+});
+
+it("Arabic, right to left, with the owner's texts", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: "ar" });
+  const page = await context.newPage();
+  await page.goto(`${sb.url}/`);
+  await page.locator(`${SHADOW} .sb-launcher`).click();
+  await converse(page, SHADOW, ["How do I export my notes?"]);
+  await page.screenshot({ path: join(ROOT, "docs", "widget-arabic.png") });
+  await context.close();
+});
+
 it("desktop widget on the demo page", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
   await page.goto(`${sb.url}/`);

@@ -212,7 +212,16 @@ export const PublicSiteConfig = z.object({
   texts: z.record(z.string(), LocalizedTexts),
   locale: z.string(),
   leadForm: z.enum(["off", "pre-chat"]),
+  /** `offline` when the site's assistant is the offline provider, `openai` when a language model
+   * answers (any family: see `family`). */
   provider: z.enum(["offline", "openai"]),
   identityRequired: z.boolean(),
+  /** Who answers: the entry agent's model family, or `offline`. */
+  family: ModelFamily.optional(),
+  /** The widget's home view: the team's first names (and avatars when set), at most a few. */
+  team: z.array(z.object({ name: z.string(), avatarUrl: z.string().optional() })).optional(),
+  /** Whether the team is at work now (business hours), and how soon a person usually answers. */
+  staffed: z.boolean().optional(),
+  replyWithinSec: z.number().int().optional(),
 });
 export type PublicSiteConfig = z.infer<typeof PublicSiteConfig>;

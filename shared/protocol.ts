@@ -9,6 +9,7 @@
  * the same thing as one JSON frame `{ type, data }`.
  */
 import { z } from "zod";
+import { ATTACHMENT_TYPES } from "./attachments";
 import { MAX_MESSAGE_BYTES } from "./limits";
 
 export const Role = z.enum(["user", "assistant", "human", "system"]);
@@ -40,6 +41,16 @@ export const Source = z.object({
 });
 export type Source = z.infer<typeof Source>;
 
+/** A file carried by a message (the bytes are in R2; clients ask for a short-lived link). */
+export const Attachment = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The type its bytes were recognised as (never the uploader's claim). */
+  type: z.enum(ATTACHMENT_TYPES),
+  size: z.number().int().nonnegative(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
 export const StoredMessage = z.object({
   id: z.string(),
   seq: z.number().int().positive(),
@@ -53,6 +64,8 @@ export const StoredMessage = z.object({
   sources: z.array(Source).optional(),
   /** True when the reply came from the offline provider rather than a language model. */
   offline: z.boolean().optional(),
+  /** Files sent with the message (images, PDFs). */
+  attachments: z.array(Attachment).optional(),
 });
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
@@ -124,7 +137,13 @@ export const ReadyData = z.object({
   conversationId: z.string(),
   status: ConversationStatus,
   lastSeq: z.number().int().nonnegative(),
+  /** `offline` when the offline provider answers this conversation, `openai` when a language
+   * model does (whatever its family: see `family`). */
   provider: z.enum(["offline", "openai"]),
+  /** Who answers: the model family of the conversation's agent, or `offline`. */
+  family: z.string().optional(),
+  /** A turn is running or about to (a client that reconnects mid-turn shows it is working). */
+  working: z.boolean().optional(),
 });
 
 export const ServerEvent = z.discriminatedUnion("type", [
@@ -210,6 +229,13 @@ export const LeadBody = z
   })
   .strict();
 export type LeadBody = z.infer<typeof LeadBody>;
+
+/** The visitor's answer to "how was this conversation?" once it is resolved. */
+export const CsatBody = z.object({ rating: z.number().int().min(1).max(5), comment: z.string().max(1000).optional() });
+export type CsatBody = z.infer<typeof CsatBody>;
+
+/** A link to an attachment's bytes, valid until `expiresAt`. */
+export const AttachmentLink = z.object({ url: z.string(), expiresAt: z.string() });
 
 export const StartConversationResponse = z.object({
   conversationId: z.string(),

@@ -20,6 +20,8 @@ export interface Env {
   ORG: DurableObjectNamespace<OrgRpc>;
   WEBHOOKS: DurableObjectNamespace<WebhookRpc>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
+  /** Files visitors and staff attach to messages (worker/attachments/). */
+  ATTACHMENTS: R2Bucket;
 
   APP_VERSION?: string;
   /** Bearer token for /api/admin/*. */

@@ -62,6 +62,8 @@ export interface Switchboard {
   putSite(site: SiteConfigInput): Promise<void>;
   /** Stores an org secret through the admin API. */
   putSecret(orgId: string, name: string, value: string): Promise<void>;
+  /** The keys of the objects in the ATTACHMENTS bucket under a prefix. */
+  r2Keys(prefix: string): Promise<string[]>;
   /** Writes the org's pending usage-ledger rows to D1 now (they are batched otherwise). */
   flushUsage(orgId: string): Promise<number>;
   /**
@@ -122,6 +124,10 @@ export default {
       const { orgId } = await request.json();
       return Response.json({ result: await env.ORG.get(env.ORG.idFromName(orgId)).flushLedger() });
     }
+    if (url.pathname === "/__test/r2") {
+      const { prefix } = await request.json();
+      return Response.json({ result: (await env.ATTACHMENTS.list({ prefix })).objects.map((o) => o.key) });
+    }
     if (url.pathname === "/__test/kv") {
       const { op, key, value, type } = await request.json();
       if (op === "get") return Response.json({ result: await env.CONFIG.get(key, type) });
@@ -158,6 +164,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         serviceBindings: { APP: "switchboard" },
         d1Databases: { DB: dbId },
         kvNamespaces: { CONFIG: kvId },
+        r2Buckets: workerOptions.r2Buckets,
         durableObjects: { ORG: { className: "OrgDO", scriptName: "switchboard" } },
       },
       {
@@ -243,6 +250,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       const res = await sb.admin(`/api/admin/orgs/${orgId}/secrets/${name}`, { method: "PUT", body: JSON.stringify({ value }) });
       if (!res.ok) throw new Error(`put secret ${orgId}/${name}: ${res.status} ${await res.text()}`);
     },
+    r2Keys: async (prefix) => (await gate("/__test/r2", { prefix })) as string[],
     flushUsage: async (orgId) => ((await gate("/__test/flush-usage", { orgId })) as { written: number }).written,
     async restart() {
       // setOptions stops the runtime with SIGKILL and starts a new one on the same storage.

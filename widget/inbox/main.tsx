@@ -10,6 +10,7 @@ import type { ConversationDetail, ConversationSummary, InboxEvent, Note } from "
 import type { TraceNode } from "../../shared/trace";
 import { MIN_PASSWORD_LENGTH } from "../../shared/limits";
 import { markdown } from "../app/markdown";
+import { AttachButton, MessageFiles } from "./Attachments";
 import { type ApiFailure, changePassword, get, login, logout, type Me, me, post } from "./api";
 import { liveSocket } from "./live";
 
@@ -391,6 +392,7 @@ function Conversation({ id, me, summary }: { id: string; me: Me; summary?: Conve
             <div key={item.m.id} class={`ib-msg ib-${item.m.role}`} data-role={item.m.role}>
               <span class="ib-author">{item.m.role === "user" ? "Visitor" : item.m.role === "system" ? "" : (item.m.author ?? item.m.role)}</span>
               {markdown(item.m.text, location.origin)}
+              {item.m.attachments ? <MessageFiles conversationId={id} files={item.m.attachments} /> : null}
             </div>
           ) : (
             <div key={item.n.id} class="ib-msg ib-note" data-role="note">
@@ -444,6 +446,7 @@ function Conversation({ id, me, summary }: { id: string; me: Me; summary?: Conve
             }
           }}
         />
+        {mode === "reply" ? <AttachButton conversationId={id} onError={setError} /> : null}
         <button type="submit" disabled={!draft.trim()}>
           {mode === "reply" ? "Send reply" : "Add note"}
         </button>

@@ -9,6 +9,8 @@ export interface ConversationMeta {
   siteKey: string;
   orgId: string;
   visitorId?: string;
+  /** The widget's language (what the conversation's own notices are written in). */
+  locale?: string;
   status: ConversationStatus;
   /** The agent that answers: the site's entry agent until a transfer changes it. */
   activeAgent: string;
@@ -28,6 +30,8 @@ export interface ConversationMeta {
   handoffDeadline?: number;
   leadRequested?: boolean;
   leadCaptured?: boolean;
+  /** Files the visitor has attached (capped per conversation). */
+  attachmentCount?: number;
   /** The pre-chat form was filled in (once per conversation). */
   preChatLead?: boolean;
   /**

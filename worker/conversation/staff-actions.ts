@@ -4,7 +4,7 @@
  * notes, resolve it, hand it back to the bot, mark it read.
  */
 import { TRANSCRIPT_PAGE } from "../../shared/limits";
-import type { ConversationStatus, StoredMessage } from "../../shared/protocol";
+import type { Attachment, ConversationStatus, StoredMessage } from "../../shared/protocol";
 import type { ConversationDetail, Note, StaffMember } from "../../shared/staff";
 import type { StaffResult } from "../durable/rpc";
 import { randomId } from "../ids";
@@ -64,7 +64,7 @@ export class StaffActions {
     return { ok: true, status: "human" };
   }
 
-  async reply(staff: StaffMember, text: string): Promise<StaffResult & { stored?: StoredMessage }> {
+  async reply(staff: StaffMember, text: string, attachments?: Attachment[]): Promise<StaffResult & { stored?: StoredMessage }> {
     const meta = this.c.requireMeta();
     if (meta.status === "human" && meta.assigneeId !== staff.id) {
       return { ok: false, httpStatus: 409, code: "not_assignee", message: `${meta.assigneeName ?? "Someone else"} has this conversation; claim it first` };
@@ -74,7 +74,7 @@ export class StaffActions {
       const claimed = await this.claim(staff);
       if (!claimed.ok) return claimed;
     }
-    const message = this.delivery.append({ id: randomId("m_"), role: "human", text, author: staff.name });
+    const message = this.delivery.append({ id: randomId("m_"), role: "human", text, author: staff.name, ...(attachments?.length ? { attachments } : {}) });
     this.c.meta.update({ unread: 0 });
     await this.delivery.publishSummary();
     await this.delivery.webhook("message.human", { message, staff: { id: staff.id, name: staff.name } });

@@ -9,7 +9,7 @@ import { MAX_FRAME_BYTES, TRANSCRIPT_PAGE } from "../../shared/limits";
 import { ClientFrame } from "../../shared/protocol";
 import { errorResponse } from "../http/errors";
 import { limits, SlidingWindow, tooMany } from "../http/rate-limit";
-import { defaultProviderKind } from "../providers/select";
+import { publicProvider, servingFamily } from "../providers/serving";
 import { Clients } from "./clients";
 import type { StatusMachine } from "./handoff";
 import type { ConversationState } from "./state";
@@ -68,6 +68,17 @@ export class Transport {
         return this.visitor.visitorHandoff();
       case "POST /feedback":
         return this.visitor.feedback((await request.json()) as { messageId: string; rating: 1 | -1 });
+      case "POST /attachments": {
+        const body = (await request.json()) as Parameters<VisitorActions["attach"]>[0];
+        return this.serially(async () => {
+          const wait = this.c.transcript.byClientId(body.clientMessageId) ? null : this.sends.hit();
+          if (wait !== null) {
+            const error = tooMany(wait, "messages");
+            return errorResponse(429, error.code, error.message, error.headers);
+          }
+          return this.visitor.attach(body);
+        });
+      }
       case "POST /lead":
         return this.visitor.lead((await request.json()) as { email: string; name?: string; note?: string });
       default:
@@ -75,10 +86,13 @@ export class Transport {
     }
   }
 
-  private acceptSocket(request: Request, state: SocketState): Response {
+  private async acceptSocket(request: Request, state: SocketState): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return errorResponse(426, "upgrade_required", "this endpoint speaks WebSocket");
     }
+    // Who answers this conversation now (read before the socket joins: what it misses
+    // meanwhile is in the backlog below).
+    const family = await servingFamily(this.c.env, this.c.requireMeta().orgId, this.c.requireMeta().activeAgent);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.c.ctx.acceptWebSocket(server, [state.audience]);
@@ -87,7 +101,14 @@ export class Transport {
     const meta = this.c.requireMeta();
     Clients.sendTo(server, {
       type: "ready",
-      data: { conversationId: meta.conversationId, status: meta.status, lastSeq: this.c.transcript.lastSeq(), provider: defaultProviderKind(this.c.env) },
+      data: {
+        conversationId: meta.conversationId,
+        status: meta.status,
+        lastSeq: this.c.transcript.lastSeq(),
+        provider: publicProvider(family),
+        family,
+        working: !!this.c.turn || this.turns.hasPending(),
+      },
     });
     if (Number.isInteger(after) && after >= 0) this.sendBacklog(server, after);
     if (state.audience === "staff") for (const note of this.c.notes.all()) Clients.sendTo(server, { type: "note", data: note });

@@ -10,7 +10,7 @@
  * object, spans stay here, budgets are the org's object's, facts go on a queue.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ActivityData } from "../../shared/protocol";
+import type { ActivityData, Attachment } from "../../shared/protocol";
 import type { Note, StaffMember } from "../../shared/staff";
 import type { CheckedIdentity } from "../auth/identity";
 import { Delivery } from "../conversation/delivery";
@@ -113,8 +113,8 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
     return this.c.owns(staff.orgId) ? this.staff.claim(staff) : notFound();
   }
 
-  async staffReply(staff: StaffMember, text: string) {
-    return this.c.owns(staff.orgId) ? this.staff.reply(staff, text) : notFound();
+  async staffReply(staff: StaffMember, text: string, attachments?: Attachment[]) {
+    return this.c.owns(staff.orgId) ? this.staff.reply(staff, text, attachments) : notFound();
   }
 
   async addNote(staff: StaffMember, text: string): Promise<Note | null> {

@@ -4,7 +4,7 @@
  * depending on nothing that depends on the environment) so that env.ts — and so every
  * module typed by it — never imports an object's implementation: imports flow one way.
  */
-import type { ActivityData, ConversationStatus, StoredMessage } from "../../shared/protocol";
+import type { ActivityData, Attachment, ConversationStatus, StoredMessage } from "../../shared/protocol";
 import type { ConversationDetail, InboxEvent, Note, StaffMember } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
 import type { CheckedIdentity } from "../auth/identity";
@@ -21,6 +21,7 @@ export interface InitRequest {
   orgId: string;
   entryAgent: string;
   visitorId?: string;
+  locale?: string;
   pageUrl?: string;
   identity?: CheckedIdentity;
 }
@@ -66,7 +67,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   /** The execution log as a tree; null unless it is `orgId`'s. (Not `trace`: that name is a worker handler's.) */
   executionLog(orgId: string): Promise<{ roots: TraceNode[]; spans: number } | null>;
   claim(staff: StaffMember): Promise<StaffResult>;
-  staffReply(staff: StaffMember, text: string): Promise<StaffResult & { stored?: StoredMessage }>;
+  /** A reply (with files already stored in R2, when `attachments` is given). */
+  staffReply(staff: StaffMember, text: string, attachments?: Attachment[]): Promise<StaffResult & { stored?: StoredMessage }>;
   addNote(staff: StaffMember, text: string): Promise<Note | null>;
   resolve(staff: StaffMember): Promise<StaffResult>;
   returnToBot(staff: StaffMember): Promise<StaffResult>;

@@ -15,6 +15,6 @@ export const handoffTool: ToolHandler = {
     const summary = typeof args.summary === "string" ? args.summary.trim().slice(0, 2000) : "";
     if (!summary) return toolError("invalid_arguments", "summary must be a non-empty string");
     const result = await ctx.conversation.handoff({ summary, reason: "agent", runId: ctx.runId, spanId: parentSpanId });
-    return toolOk({ status: result.status, message: "A person from the support team will take over this conversation." });
+    return toolOk({ status: result.status, message: "The support team takes over. The visitor is told separately when a person will reply (or asked for an email when nobody is available): say briefly that you are passing the conversation on, and promise no time or reply." });
   },
 };
