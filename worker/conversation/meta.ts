@@ -4,6 +4,15 @@
  */
 import type { ConversationStatus } from "../../shared/protocol";
 
+export interface TurnEnding {
+  turnId: string;
+  upTo: number;
+  reason: "complete" | "stopped" | "error" | "deadline" | "budget";
+}
+
+/** Turn endings kept for replays (a resend comes within moments of the original). */
+export const KEPT_TURN_ENDS = 8;
+
 export interface ConversationMeta {
   conversationId: string;
   siteKey: string;
@@ -42,6 +51,9 @@ export interface ConversationMeta {
   turnAttempts?: { upTo: number; count: number; messageId?: string };
   /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */
   failures: number;
+  /** How the last few turns ended (newest last), so a resent message's replay can say
+   * truthfully how its turn ended instead of guessing `complete`. */
+  turnEnds?: TurnEnding[];
   /**
    * 2 for conversations created since the execution log moved into this object; older ones
    * (absent) still have spans in D1, moved here when the trace is first read.

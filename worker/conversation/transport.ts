@@ -223,7 +223,10 @@ export class Transport {
     }
     if (!botWillAnswer && !inFlight) {
       if (meta.status !== "bot") stream.send({ type: "status", data: this.status.statusData(meta) });
-      stream.send({ type: "done", data: { reason: answered ? "complete" : "skipped" } });
+      // A resend of an answered message hears how its turn really ended (a budget stop is
+      // not a `complete`); a turn too old to be remembered reads as complete.
+      const ended = answered ? meta.turnEnds?.find((t) => t.upTo >= message.seq) : undefined;
+      stream.send({ type: "done", data: ended ? { turnId: ended.turnId, reason: ended.reason, upTo: ended.upTo } : { reason: answered ? "complete" : "skipped" } });
     } else awaitingTurn = true;
     return stream.response;
   }

@@ -26,6 +26,7 @@ import type { ChatMessage } from "../providers/types";
 import type { Delivery } from "./delivery";
 import type { StatusMachine } from "./handoff";
 import { REPLIES, relayReplies } from "./replies";
+import { KEPT_TURN_ENDS } from "./meta";
 import type { ConversationState, Turn } from "./state";
 
 /** History the agent sees: the last this many messages. */
@@ -167,7 +168,12 @@ export class Turns {
     } finally {
       // A closed turn leaves nothing running under it.
       await Promise.all([...turn.children].map((cancel) => cancel()));
-      this.c.meta.update({ answeredSeq: Math.max(upTo, this.c.requireMeta().answeredSeq), turnAttempts: undefined });
+      const before = this.c.requireMeta();
+      this.c.meta.update({
+        answeredSeq: Math.max(upTo, before.answeredSeq),
+        turnAttempts: undefined,
+        turnEnds: [...(before.turnEnds ?? []), { turnId, upTo, reason: end }].slice(-KEPT_TURN_ENDS),
+      });
       this.c.turn = null;
       // The trace is whole before the client hears `done`.
       await log.flush().catch((e) => console.error("span flush failed", e));
