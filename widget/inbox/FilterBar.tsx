@@ -17,16 +17,16 @@ export function FilterBar({ filter, onChange, dir, me }: Props) {
   const [open, setOpen] = useState(false);
   const active = [filter.assignee, filter.team, filter.label, filter.site].filter(Boolean).length;
   const select = (label: string, key: "assignee" | "team" | "label" | "site", options: [string, string][]) => (
-    <label class="ib-filter">
-      <span>{label}</span>
-      <select value={filter[key]} onChange={(e) => onChange({ ...filter, [key]: (e.target as HTMLSelectElement).value })}>
+    <div class="ib-filter">
+      <label for={`ib-filter-${key}`}>{label}</label>
+      <select id={`ib-filter-${key}`} value={filter[key]} onChange={(e) => onChange({ ...filter, [key]: (e.target as HTMLSelectElement).value })}>
         {options.map(([value, text]) => (
           <option key={value} value={value}>
             {text}
           </option>
         ))}
       </select>
-    </label>
+    </div>
   );
   return (
     <div class="ib-filterbar">

@@ -179,11 +179,18 @@ export function Inbox({ session, onOut }: { session: Me; onOut(): void }) {
     return () => window.removeEventListener("keydown", onKey);
   }, [narrow]);
 
+  // Back on the list, focus returns to the row that was open.
+  const returnTo = useRef<string | null>(null);
   const backToList = () => {
-    const id = selectedRef.current;
+    returnTo.current = selectedRef.current;
     select(null);
-    requestAnimationFrame(() => document.querySelector<HTMLElement>(`.ib-row[data-id="${id}"]`)?.focus());
   };
+  useEffect(() => {
+    if (selected || !returnTo.current) return;
+    // (It may have left this list meanwhile: then the list's first row.)
+    (document.querySelector<HTMLElement>(`.ib-row[data-id="${returnTo.current}"]`) ?? document.querySelector<HTMLElement>(".ib-row, .ib-tabs button"))?.focus();
+    returnTo.current = null;
+  }, [selected]);
 
   const togglePresence = () => {
     const next = presence === "away" ? "available" : "away";
