@@ -19,6 +19,8 @@ const SECRET = "identity-secret-0123456789";
 
 interface Hit {
   id: string;
+  teamId: string | null;
+  summary: string | null;
   status: string;
   snippet: string | null;
   labels: string[];
@@ -230,5 +232,21 @@ describe("the visitor's profile and history", () => {
     });
     expect((await olga.get(`/api/staff/conversations/${second.id}/history`)).status).toBe(404);
     expect((await alex.get("/api/staff/conversations/c_0000000000000000000000/history")).status).toBe(404);
+  });
+});
+
+describe("routing by the handoff", () => {
+  it("an agent's handoff_to_human may name the team whose queue the conversation joins", async () => {
+    await setupOrg(sb, "routed", [testAgent("router", { tools: ["handoff_to_human"] })]);
+    await addStaff(sb, "routed", "ria@routed.example", "Ria");
+    const ria = await staffLogin(sb, "ria@routed.example");
+    expect((await sb.admin("/api/admin/orgs/routed/teams", { method: "POST", body: JSON.stringify({ id: "billing", name: "Billing", memberIds: [ria.staff.id] }) })).status).toBe(201);
+    model.reset();
+    model.on(agent("[router]"), { toolCalls: [{ name: "handoff_to_human", arguments: { summary: "Refund over the limit.", team: "billing" } }] }, { text: "Passing you to billing." });
+    const conv = await start("routed");
+    await send(sb, conv, "refund my $600 please");
+    const rows = await search(ria, "status=waiting&team=billing");
+    expect(rows.map((r) => r.id)).toEqual([conv.id]);
+    expect(rows[0]).toMatchObject({ teamId: "billing", summary: "Refund over the limit." });
   });
 });
