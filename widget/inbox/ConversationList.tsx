@@ -36,7 +36,7 @@ export function ConversationList({ rows, selected, onSelect, searching, teams }:
                   </span>
                 ) : null}
               </span>
-              <span class="ib-last">{searching && c.snippet ? <MARKS text={c.snippet} /> : (c.lastMessage ?? "")}</span>
+              <span class="ib-last">{searching && c.snippet ? <MARKS text={plain(c.snippet)} /> : plain(c.lastMessage ?? "")}</span>
               <span class="ib-meta">
                 {c.status === "waiting" && c.waitingSince ? <Waiting since={c.waitingSince} /> : null}
                 {c.assigneeName ? <span>with {c.assigneeName}</span> : null}
@@ -63,4 +63,13 @@ export function Waiting({ since }: { since: string }) {
   }, []);
   const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 60_000));
   return <span class="ib-wait">waiting {minutes < 1 ? "< 1 min" : `${minutes} min`}</span>;
+}
+
+/** A preview line: Markdown's marks dropped (links keep their text). */
+export function plain(text: string): string {
+  return text
+    .replace(/\[([^\]]+)\]\([^)\s]+\)/g, "$1")
+    .replace(/(\*\*|__|`)/g, "")
+    .replace(/(^|\s)\*(\S)/g, "$1$2")
+    .replace(/\s+/g, " ");
 }

@@ -10,6 +10,7 @@ import type { ConversationDetail, ConversationSummary } from "../../shared/staff
 import type { TraceNode } from "../../shared/trace";
 import { safeHref } from "../app/markdown";
 import { ApiFailure, get, put } from "./api";
+import { plain } from "./ConversationList";
 import type { Directory } from "./directory";
 import { IDENTITY_HELP, IDENTITY_TEXT, identityKind, visitorLabel } from "./visitor";
 
@@ -144,7 +145,7 @@ function Visitor({ c, dir, onSelect }: { c: ConversationDetail["conversation"]; 
                   <span>{new Date(h.updatedAt).toLocaleDateString()}</span>
                   <span class={`ib-status ib-${h.status}`}>{h.status}</span>
                 </span>
-                <span class="ib-last">{h.summary ?? h.lastMessage ?? ""}</span>
+                <span class="ib-last">{plain(h.summary ?? h.lastMessage ?? "")}</span>
               </button>
             </li>
           ))}
