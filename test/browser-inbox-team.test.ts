@@ -245,6 +245,13 @@ describe("on a phone", () => {
   it("the header fits, the queue takes the screen, a conversation opens full screen with a back button", async () => {
     model.always(agent("[router]"), { text: "Bot reply." });
     const conv = await conversation("crew", { identity: { userId: "u-phone", name: "Phoebe" } }, "Help from my phone please", true);
+    // The sign-in form too.
+    const anonymous = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const login = await anonymous.newPage();
+    await login.goto(`${sb.url}/inbox`);
+    await login.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await axeViolations(login)).toEqual([]);
+    await anonymous.close();
     const { context, page, errors } = await staffPage("sam@crew.example", PHONE);
     await page.getByRole("button", { name: /^Waiting/ }).click();
     await expect.poll(() => row(page, conv.id).count()).toBe(1);
