@@ -37,11 +37,11 @@ const ASSIGN_ROUND = 100;
 
 export class InboxDO extends DurableObject<Env> implements InboxRpc {
   private readonly index: ConversationIndex;
-  private readonly search_: SearchIndex;
+  private readonly fullText: SearchIndex;
   private readonly presenceBook: PresenceBook;
   private readonly turns: RoundRobin;
   private opening: Promise<void> | null = null;
-  private routing_: Promise<Routing> | null = null;
+  private routingCache: Promise<Routing> | null = null;
   /** The org this object serves (learnt from its first call; sockets and alarms need it). */
   private orgId: string | null = null;
   /** Assignment rounds run one at a time; a change during one asks for another after it. */
@@ -51,7 +51,7 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.index = new ConversationIndex(ctx.storage);
-    this.search_ = new SearchIndex(ctx.storage);
+    this.fullText = new SearchIndex(ctx.storage);
     this.presenceBook = new PresenceBook(ctx);
     this.turns = new RoundRobin(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS inbox_org (id INTEGER PRIMARY KEY CHECK (id = 1), org_id TEXT NOT NULL)");
@@ -80,8 +80,8 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
     await this.open(orgId);
     const before = this.index.get(entry.id);
     const stored = this.index.upsert(entry);
-    if (event?.type === "message") this.search_.addMessage(entry.id, event.data.message);
-    if (stored) this.search_.updateProfile(entry);
+    if (event?.type === "message") this.fullText.addMessage(entry.id, event.data.message);
+    if (stored) this.fullText.updateProfile(entry);
     if (event) this.broadcast(event);
     // A row that arrived after a newer one is not news.
     else if (stored) this.broadcast({ type: "conversation", data: toSummary(entry) });
@@ -98,7 +98,7 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
     await this.open(query.orgId);
     const teamSites = query.teamId ? (await this.routing(query.orgId)).sitesOf(query.teamId) : [];
     // Matches first (a few pages' worth), then the filter bar's conditions on their rows.
-    const matches = this.search_.search(query.text, Math.max(query.limit * 5, 200));
+    const matches = this.fullText.search(query.text, Math.max(query.limit * 5, 200));
     const rows = this.index.filterIds(
       matches.map((m) => m.conversationId),
       query,
@@ -142,7 +142,7 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
 
   async configChanged(orgId: string): Promise<void> {
     await this.open(orgId);
-    this.routing_ = null;
+    this.routingCache = null;
     this.assignWaiting();
   }
 
@@ -183,7 +183,7 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
     const routing = await this.routing(this.orgId);
     for (const staffId of this.presenceBook.gone(routing.settings.offlineGraceSec * 1000)) {
       this.presenceBook.markReleased(staffId);
-      if (routing.settings.autoAssign) await this.release(staffId);
+      if (routing.settings.autoAssign) await this.release(this.orgId, staffId);
     }
     await this.scheduleRelease();
   }
@@ -203,7 +203,7 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
       const orgId = this.orgId;
       this.ctx.waitUntil(
         this.routing(orgId)
-          .then((r) => (r.settings.autoAssign ? this.release(staffId) : undefined))
+          .then((r) => (r.settings.autoAssign ? this.release(orgId, staffId) : undefined))
           .catch((e: unknown) => console.error("release failed", e)),
       );
     }
@@ -247,13 +247,13 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
   }
 
   /** Hands a gone agent's conversations to the next one free in each one's team, else back to the queue. */
-  private async release(staffId: string): Promise<void> {
-    const routing = await this.routing(this.orgId ?? "");
+  private async release(orgId: string, staffId: string): Promise<void> {
+    const routing = await this.routing(orgId);
     for (const entry of this.index.heldBy(staffId)) {
       const team = routing.teamOf(entry);
       const next = this.turns.pick(this.candidates(routing, (id) => id !== staffId && routing.mayTake(team, id)));
       const done = await this.assign(
-        { orgId: this.orgId ?? "", to: next ? { id: next.id, name: next.name } : null, teamId: team?.id ?? null, expect: { status: "human", assigneeId: staffId }, reason: "assignee away" },
+        { orgId, to: next ? { id: next.id, name: next.name } : null, teamId: team?.id ?? null, expect: { status: "human", assigneeId: staffId }, reason: "assignee away" },
         entry.id,
       );
       if (done && next) this.turns.record(next.id);
@@ -282,13 +282,13 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
   }
 
   private routing(orgId: string): Promise<Routing> {
-    if (!this.routing_) {
-      this.routing_ = Routing.load(this.env.DB, orgId).catch((error: unknown) => {
-        this.routing_ = null;
+    if (!this.routingCache) {
+      this.routingCache = Routing.load(this.env.DB, orgId).catch((error: unknown) => {
+        this.routingCache = null;
         throw error;
       });
     }
-    return this.routing_;
+    return this.routingCache;
   }
 
   private learnOrg(orgId: string | null): void {
@@ -326,7 +326,7 @@ export class InboxDO extends DurableObject<Env> implements InboxRpc {
       this.index.importLegacy(page.results, after, done);
       if (done) break;
     }
-    this.search_.backfill();
+    this.fullText.backfill();
     if (after > 0) await this.env.DB.prepare("DELETE FROM conversations WHERE org_id = ?").bind(orgId).run();
   }
 }

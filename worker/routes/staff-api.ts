@@ -12,12 +12,12 @@ import {
   ConversationHit,
   LabelName,
   LoginBody,
-  TeamId,
   Note,
   PasswordChangeBody,
   StaffNoteBody,
   StaffReplyBody,
   StaffSessionInfo,
+  TeamId,
   type StaffMember,
 } from "../../shared/staff";
 import { clearFailures, lockedFor, recordFailure } from "../auth/login-lockout";
@@ -27,7 +27,7 @@ import type { IndexQuery, StaffResult } from "../durable/rpc";
 import { ApiError, forbidden, notFound, unauthorized } from "../http/errors";
 import { clientIp, limitIp, tooMany } from "../http/rate-limit";
 import type { ApiRoutes, AppEnv } from "../http/openapi";
-import { CONVERSATION_ID, Ids } from "../http/params";
+import { Ids } from "../http/params";
 import { toSummary } from "../org/conversation-index";
 import { findStaffByEmail, findStaffById, setStaffPassword, toMember } from "../staff/store";
 import { answer, staffConversation, takeoverContext } from "./staff-common";
