@@ -83,18 +83,43 @@ it("staff inbox", async () => {
   await visitor.goto(`${sb.url}/`);
   await visitor.locator(`${SHADOW} .sb-launcher`).click();
   await converse(visitor, SHADOW, ["I was charged twice on invoice INV-1001", "can I talk to a person please?"]);
+  const signIn = async (page: Page) => {
+    await page.goto(`${sb.url}/inbox`);
+    await page.getByLabel("Email").fill("alex@lumen.example");
+    await page.getByLabel("Password").fill(STAFF_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".ib-row").first().waitFor();
+  };
   const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  await page.goto(`${sb.url}/inbox`);
-  await page.getByLabel("Email").fill("alex@lumen.example");
-  await page.getByLabel("Password").fill(STAFF_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page);
   await page.locator(".ib-row").first().click();
   await page.getByRole("button", { name: "Claim", exact: true }).click();
-  await page.locator("#ib-draft").fill("Hi, I'm Alex from billing. I can see the duplicate charge on INV-1001 — the refund is on its way.");
+  await page.locator(".ib-sub").filter({ hasText: "with Alex" }).waitFor();
+  // A canned reply by its shortcut, then a label.
+  await page.locator("#ib-draft").click();
+  await page.locator("#ib-draft").pressSequentially("Hi, I'm Alex from billing. #refu");
+  await page.getByRole("listbox", { name: "Canned replies" }).getByRole("option").first().waitFor();
+  await page.locator("#ib-draft").press("Enter");
   await page.getByRole("button", { name: "Send reply" }).click();
   await page.waitForFunction(() => document.querySelectorAll('.ib-msg[data-role="human"]').length === 1);
+  await page.getByRole("group", { name: "Labels" }).getByRole("button", { name: "billing" }).click();
+  await page.locator('.ib-row .ib-label').first().waitFor();
+  await page.locator("#ib-search").focus();
+  await page.locator("#ib-search").blur();
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(ROOT, "docs", "inbox.png") });
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const mobile = await phone.newPage();
+  await signIn(mobile);
+  await mobile.getByRole("button", { name: /^All/ }).click();
+  await mobile.waitForTimeout(300);
+  await mobile.screenshot({ path: join(ROOT, "docs", "inbox-mobile-list.png") });
+  await mobile.locator(".ib-row").first().click();
+  await mobile.waitForFunction(() => document.querySelectorAll('.ib-msg[data-role="human"]').length === 1);
+  await mobile.waitForTimeout(300);
+  await mobile.screenshot({ path: join(ROOT, "docs", "inbox-mobile.png") });
+  await phone.close();
   await visitor.close();
   await page.close();
 });

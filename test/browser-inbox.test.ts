@@ -98,14 +98,14 @@ describe("handoff end to end", () => {
     await inbox.getByRole("button", { name: "Add note" }).click();
     await expect.poll(() => inbox.locator('.ib-msg[data-role="note"]').count()).toBe(1);
 
-    // Sam's claim is refused.
+    // Sam (an agent) may not take it from Alex, who is there.
     const samContext = await browser.newContext();
     const samInbox = await samContext.newPage();
     await signIn(samInbox, "sam@help.example");
     await samInbox.locator(".ib-tabs button").filter({ hasText: "Open" }).click();
     await samInbox.locator(".ib-row").first().click();
-    await samInbox.getByRole("button", { name: "Claim", exact: true }).click();
-    await expect.poll(() => samInbox.locator(".ib-error").textContent()).toContain("Alex already has this conversation");
+    await samInbox.getByRole("button", { name: "Take over", exact: true }).click();
+    await expect.poll(() => samInbox.locator(".ib-error").textContent()).toContain("Alex is available and has this conversation");
     await samContext.close();
 
     // Resolve, then return to the bot.
@@ -135,6 +135,7 @@ describe("password", () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, "pat@help.example");
+    await page.getByRole("button", { name: "Account" }).click();
     await page.getByRole("button", { name: "Password" }).click();
     const form = page.getByRole("form", { name: "Change password" });
     await form.getByLabel("Current password").fill(STAFF_PASSWORD);

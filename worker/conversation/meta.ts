@@ -30,6 +30,10 @@ export interface ConversationMeta {
   summary?: string;
   assigneeId?: string;
   assigneeName?: string;
+  /** The team whose queue it is in (a handoff or a reassignment chose it; else its site's team). */
+  teamId?: string;
+  /** Staff's labels on it. */
+  labels?: string[];
   /** Who the visitor is, when the site identified them. */
   identity?: { userId: string; name?: string; email?: string; verified: boolean };
   /** Visitor messages staff have not read (while waiting or human). */

@@ -11,6 +11,7 @@ import type { Env } from "../env";
 import { ingestDocument } from "../knowledge/store";
 import { randomId } from "../ids";
 import { createStaff } from "../staff/store";
+import { seedDemoInbox } from "./inbox-seed";
 import { DEMO_ARTICLES } from "./articles";
 
 export const DEMO_ORG = "demo";
@@ -125,6 +126,7 @@ export const DEMO_STAFF = [
 export async function seedDemo(env: Env): Promise<{ seeded: boolean; staff: string[] }> {
   const staff = await seedDemoStaff(env);
   await seedDemoSecret(env);
+  await seedDemoInbox(env, DEMO_ORG);
   const exists = await env.DB.prepare("SELECT 1 AS x FROM orgs WHERE id = ?").bind(DEMO_ORG).first();
   if (exists) return { seeded: false, staff };
 

@@ -27,7 +27,17 @@ import { errorResponse } from "../http/errors";
 import type { SpanRecord } from "../log/spans";
 import { retentionMs } from "../log/span-store";
 import { type Trace, traceTree } from "../log/trace";
-import { type ConversationRpc, type HandoffRequest, type InitRequest, type LeadRequest, ORG_HEADER, type StaffResult } from "./rpc";
+import {
+  type ConversationRpc,
+  type HandoffRequest,
+  type InitRequest,
+  type LeadRequest,
+  ORG_HEADER,
+  type ReassignTarget,
+  type StaffResult,
+  type SystemAssignment,
+  type TakeoverContext,
+} from "./rpc";
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong","data":{}}';
@@ -85,6 +95,8 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   }
 
   async handoff(request: HandoffRequest): Promise<{ status: string }> {
+    // The agent may name the team whose queue it goes to.
+    if (request.team && this.c.meta.get()?.status === "bot") this.c.meta.update({ teamId: request.team });
     return this.visitor.agentHandoff(request);
   }
 
@@ -133,6 +145,22 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
     if (!this.c.owns(staff.orgId)) return false;
     await this.staff.markRead();
     return true;
+  }
+
+  async takeOver(staff: StaffMember, context: TakeoverContext): Promise<StaffResult> {
+    return this.c.owns(staff.orgId) ? this.staff.takeOver(staff, context) : notFound();
+  }
+
+  async reassign(staff: StaffMember, target: ReassignTarget, context: TakeoverContext): Promise<StaffResult> {
+    return this.c.owns(staff.orgId) ? this.staff.reassign(staff, target, context) : notFound();
+  }
+
+  async systemAssign(assignment: SystemAssignment): Promise<StaffResult> {
+    return this.c.owns(assignment.orgId) ? this.staff.systemAssign(assignment) : notFound();
+  }
+
+  async setLabels(staff: StaffMember, labels: string[]): Promise<string[] | null> {
+    return this.c.owns(staff.orgId) ? this.staff.setLabels(labels) : null;
   }
 
   // ---- HTTP and WebSockets (forwarded by the worker with the org it checked) ------------------

@@ -5,7 +5,7 @@
  * module typed by it — never imports an object's implementation: imports flow one way.
  */
 import type { ActivityData, Attachment, ConversationStatus, StoredMessage } from "../../shared/protocol";
-import type { ConversationDetail, InboxEvent, Note, StaffMember } from "../../shared/staff";
+import type { ConversationDetail, ConversationHit, InboxEvent, Note, Presence, StaffMember } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
 import type { CheckedIdentity } from "../auth/identity";
 import type { BudgetLedger, BudgetRule } from "../engine/budget";
@@ -27,13 +27,39 @@ export interface InitRequest {
 }
 
 /** What a staff action answers: the worker turns a refusal into a 4xx. */
-export type StaffResult = { ok: true; status: ConversationStatus } | { ok: false; httpStatus: 404 | 409; code: string; message: string };
+export type StaffResult = { ok: true; status: ConversationStatus } | { ok: false; httpStatus: 403 | 404 | 409; code: string; message: string };
 
 export interface HandoffRequest {
   summary: string;
   reason: "agent" | "visitor" | "policy";
   runId: string;
   spanId?: string;
+  /** The team whose queue it goes to (the agent's choice); else the site's team, if any. */
+  team?: string;
+}
+
+/** Who may take a conversation from its assignee, as the org's inbox sees it now. */
+export interface TakeoverContext {
+  /** Staff with the inbox open and not away. */
+  available: string[];
+  /** An agent may take over once the visitor has waited this long for an answer. */
+  takeoverAfterSec: number;
+}
+
+/** Where a reassignment sends the conversation: a colleague, or a team's queue. */
+export type ReassignTarget = { staff: { id: string; name: string } } | { team: { id: string; name: string } };
+
+/**
+ * The org's inbox assigning on its own (round robin, or an agent gone away): `to` a staff
+ * member, or null for back to the queue; only while the conversation is still as the inbox
+ * saw it (`expect`: waiting and unassigned, or held by that staff member).
+ */
+export interface SystemAssignment {
+  orgId: string;
+  to: { id: string; name: string } | null;
+  teamId: string | null;
+  expect: { status: "waiting" } | { status: "human"; assigneeId: string };
+  reason: "auto-assign" | "assignee away";
 }
 
 export interface LeadRequest {
@@ -73,6 +99,13 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   resolve(staff: StaffMember): Promise<StaffResult>;
   returnToBot(staff: StaffMember): Promise<StaffResult>;
   markRead(staff: StaffMember): Promise<boolean>;
+  /** Takes the conversation from its assignee (the rules are staff-actions.ts's). */
+  takeOver(staff: StaffMember, context: TakeoverContext): Promise<StaffResult>;
+  reassign(staff: StaffMember, target: ReassignTarget, context: TakeoverContext): Promise<StaffResult>;
+  /** The inbox's own assignments; refused (409) when the conversation moved on meanwhile. */
+  systemAssign(assignment: SystemAssignment): Promise<StaffResult>;
+  /** Replaces the conversation's labels; null unless it is the staff member's org's. */
+  setLabels(staff: StaffMember, labels: string[]): Promise<string[] | null>;
 }
 
 // ---- AgentRunDO: one per delegated run ------------------------------------------------------
@@ -101,6 +134,8 @@ export interface IndexEntry {
   visitorName: string | null;
   visitorEmail: string | null;
   identityVerified: boolean;
+  teamId: string | null;
+  labels: string[];
   createdAt: string;
   updatedAt: string;
   /** Grows with every change the conversation sends; an older row never replaces a newer. */
@@ -115,9 +150,33 @@ export interface IndexQuery {
   siteKey?: string;
   /** Only conversations created before this ISO time (paging the admin list). */
   createdBefore?: string;
+  /** Held by nobody. */
+  unassigned?: boolean;
+  /** Routed to this team (by the conversation, or by its site's team). */
+  teamId?: string;
+  label?: string;
+  /** Words in the messages, the visitor's name or email, the handoff summary (full-text). */
+  text?: string;
   /** `queue`: waiting, then human, then the rest, oldest first; `queue-recent`: the same, newest first; `newest`: by creation. */
   order: "queue" | "queue-recent" | "newest";
   limit: number;
+}
+
+export type VisitorMatch = "user" | "email" | "visitor";
+
+/** Who a visitor is, for their other conversations: a verified user id, else an email, else the browser. */
+export interface VisitorKey {
+  userId: string | null;
+  identityVerified: boolean;
+  email: string | null;
+  visitorId: string | null;
+}
+
+export interface StaffPresence {
+  staffId: string;
+  presence: Presence;
+  /** Conversations they hold (status human). */
+  open: number;
 }
 
 export interface InboxRpc extends Rpc.DurableObjectBranded {
@@ -125,6 +184,19 @@ export interface InboxRpc extends Rpc.DurableObjectBranded {
   /** Stores the conversation's row (unless a newer one is there) and tells staff: `event`, or the row's summary. */
   update(orgId: string, entry: IndexEntry, event: InboxEvent | null): Promise<void>;
   list(query: IndexQuery): Promise<IndexEntry[]>;
+  /** `list` with `text`: rows with the best matching passage, best match first. */
+  search(query: IndexQuery & { text: string }): Promise<ConversationHit[]>;
+  /**
+   * The other conversations of this one's visitor, newest first: by verified user id, else
+   * email, else the widget's visitor id (`matchedBy`); null when the org has no such conversation.
+   */
+  history(orgId: string, conversationId: string, limit: number): Promise<{ matchedBy: VisitorMatch | null; entries: IndexEntry[] } | null>;
+  presence(orgId: string): Promise<StaffPresence[]>;
+  takeoverContext(orgId: string): Promise<TakeoverContext>;
+  /** A staff member says they are away (their conversations are reassigned when auto-assignment is on) or back. */
+  setAway(orgId: string, staffId: string, away: boolean): Promise<Presence>;
+  /** Teams, members or settings changed in D1: read them again and assign what waits. */
+  configChanged(orgId: string): Promise<void>;
 }
 
 // ---- OrgDO: one per org — budgets and the usage ledger ---------------------------------------

@@ -10,6 +10,7 @@ import type { ApiRoutes } from "../http/openapi";
 import { agentsAdmin } from "./admin/agents";
 import { budgetsAndStaffAdmin } from "./admin/budgets-staff";
 import { conversationsAndLeadsAdmin } from "./admin/conversations-leads";
+import { inboxAdmin } from "./admin/inbox";
 import { knowledgeAdmin } from "./admin/knowledge";
 import { orgsAndTokens } from "./admin/orgs-tokens";
 import { secretsAdmin } from "./admin/secrets";
@@ -23,6 +24,7 @@ export function adminApi(api: ApiRoutes): void {
   budgetsAndStaffAdmin(api);
   conversationsAndLeadsAdmin(api);
   secretsAdmin(api);
+  inboxAdmin(api);
 
   api.add(
     {
