@@ -18,9 +18,11 @@ import { StatusMachine } from "../conversation/handoff";
 import { moveLegacySpans } from "../conversation/legacy";
 import { StaffActions, notFound } from "../conversation/staff-actions";
 import { ConversationState } from "../conversation/state";
+import { TokenCeiling } from "../conversation/token-ceiling";
 import { Transport } from "../conversation/transport";
 import { TURN_LEASE_MS, Turns } from "../conversation/turns";
 import { VisitorActions } from "../conversation/visitor-actions";
+import type { BudgetHit } from "../engine/budget";
 import type { ConversationPort } from "../engine/types";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
@@ -40,6 +42,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   private readonly staff: StaffActions;
   private readonly visitor: VisitorActions;
   private readonly transport: Transport;
+  private readonly ceiling: TokenCeiling;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -53,7 +56,8 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
       handoff: (request) => this.handoff(request),
       captureLead: (lead) => this.captureLead(lead),
     };
-    this.turns = new Turns(this.c, this.delivery, this.status, schedule, port);
+    this.ceiling = new TokenCeiling(ctx.storage.sql);
+    this.turns = new Turns(this.c, this.delivery, this.status, schedule, port, this.ceiling);
     this.staff = new StaffActions(this.c, this.delivery, this.status, this.turns);
     this.visitor = new VisitorActions(this.c, this.delivery, this.status, this.turns);
     this.transport = new Transport(this.c, this.visitor, this.status, this.turns);
@@ -90,6 +94,23 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
 
   async captureLead(lead: LeadRequest): Promise<{ id: string }> {
     return this.visitor.captureLead(lead);
+  }
+
+  // The token ceiling, for delegated runs (the conversation's own run holds it directly).
+  async reserveTokens(estimate: number): Promise<BudgetHit | null> {
+    return this.ceiling.reserveTokens(estimate);
+  }
+
+  async settleTokens(estimate: number, tokens: number): Promise<void> {
+    await this.ceiling.settleTokens(estimate, tokens);
+  }
+
+  async releaseTokens(estimate: number): Promise<void> {
+    await this.ceiling.releaseTokens(estimate);
+  }
+
+  async checkTokens(estimate: number): Promise<BudgetHit | null> {
+    return this.ceiling.checkTokens(estimate);
   }
 
   async recordSpans(records: SpanRecord[]): Promise<void> {

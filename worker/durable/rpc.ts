@@ -8,7 +8,7 @@ import type { ActivityData, ConversationStatus, StoredMessage } from "../../shar
 import type { ConversationDetail, InboxEvent, Note, StaffMember } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
 import type { CheckedIdentity } from "../auth/identity";
-import type { BudgetLedger, BudgetRule } from "../engine/budget";
+import type { BudgetLedger, BudgetRule, CeilingLedger } from "../engine/budget";
 import type { ChildRunRequest, RunResult } from "../engine/run-result";
 import type { SpanRecord } from "../log/spans";
 import type { RuleSummary } from "../org/budget-book";
@@ -49,7 +49,8 @@ export interface LeadRequest {
  */
 export const ORG_HEADER = "x-switchboard-org";
 
-export interface ConversationRpc extends Rpc.DurableObjectBranded {
+/** A conversation also keeps its token ceiling (CeilingLedger): delegated runs reserve and settle there. */
+export interface ConversationRpc extends Rpc.DurableObjectBranded, CeilingLedger {
   fetch(request: Request): Promise<Response>;
   init(request: InitRequest): Promise<void>;
   /** The org the conversation belongs to (null when it does not exist). */
