@@ -169,11 +169,16 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.transport.webSocketClose(ws, code);
+    await this.transport.webSocketClose(ws, code);
   }
 
-  override async webSocketError(): Promise<void> {
-    // Nothing to clean up: hibernatable sockets leave the object's socket list by themselves.
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    // The socket leaves the object's list by itself; its lease on the IP's cap is given back.
+    await this.transport.webSocketClose(ws, 1011);
+  }
+
+  async liveConnections(leaseIds: string[]): Promise<string[]> {
+    return this.transport.liveConnections(leaseIds);
   }
 
   // ---- the alarm: a turn's lease, a wait's timer, the log's retention ------------------------

@@ -48,6 +48,8 @@ export interface LeadRequest {
  * against; the conversation answers 404 unless it is its own org. Set by the worker only.
  */
 export const ORG_HEADER = "x-switchboard-org";
+/** The visitor's IP, as the worker read it (for the per-IP limits the conversation applies). Set by the worker only. */
+export const IP_HEADER = "x-switchboard-ip";
 
 /** A conversation also keeps its token ceiling (CeilingLedger): delegated runs reserve and settle there. */
 export interface ConversationRpc extends Rpc.DurableObjectBranded, CeilingLedger {
@@ -60,6 +62,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded, CeilingLedger
   activity(data: ActivityData): Promise<void>;
   handoff(request: HandoffRequest): Promise<{ status: string }>;
   captureLead(lead: LeadRequest): Promise<{ id: string }>;
+  /** Which of these connection leases (http/connection-caps.ts) are still open here. */
+  liveConnections(leaseIds: string[]): Promise<string[]>;
   /** A delegated run's spans, sent before it reports its result. */
   recordSpans(records: SpanRecord[]): Promise<void>;
   /** Transcript, notes and (with `withTrace`) the execution log; null unless it is `orgId`'s. */
@@ -167,5 +171,9 @@ export interface Bucket {
 }
 
 export interface RateLimiterRpc extends Rpc.DurableObjectBranded {
+  /** Counts one event against every bucket (sliding windows), or against none and says when one fits. */
   hit(buckets: Bucket[]): Promise<{ ok: true } | { ok: false; retryAfterMs: number; bucket: string }>;
+  /** Takes a lease for one open connection of this IP unless it holds `cap` already. */
+  openConnection(lease: { id: string; conversationId: string }, cap: number): Promise<boolean>;
+  closeConnection(leaseId: string): Promise<void>;
 }
