@@ -216,23 +216,38 @@ describe("connection caps", () => {
     const other = await connect(spare, nextIp());
     expect(await opened(other)).toBe(true);
     other.close();
-    // Every socket closed: the address's count goes back to zero (leases given back on close).
+    // Every socket closed: the address's places come back (the close handlers give the leases back).
     for (const ws of sockets) ws.close();
-    const streams = await eventually(async () => {
-      const controllers = Array.from({ length: 5 }, () => new AbortController());
-      const responses = await Promise.all(controllers.map((c, i) => sse(convs[i % 4] as { id: string; token: string }, ip, c.signal)));
-      if (responses.every((r) => r.status === 200)) return controllers;
-      for (const c of controllers) c.abort();
+    const five = await eventually(async () => {
+      const probe = await Promise.all(Array.from({ length: 5 }, (_, i) => connect(convs[i % 4] as { id: string; token: string }, ip)));
+      const ok = await Promise.all(probe.map(opened));
+      if (ok.every(Boolean)) return probe;
+      for (const ws of probe) ws.close();
       return undefined;
     }, "the address's five places free again");
-    // SSE streams hold places too, and give them back when the client goes away.
+    for (const ws of five) ws.close();
+    // SSE streams hold places too (a refused one holds none), and give them back when the client goes away.
+    const streams: AbortController[] = [];
+    for (let i = 0; i < 5; i++) {
+      streams.push(
+        await eventually(async () => {
+          const controller = new AbortController();
+          return (await sse(convs[i % 4] as { id: string; token: string }, ip, controller.signal)).status === 200 ? controller : undefined;
+        }, `SSE stream ${i + 1} of 5`),
+      );
+    }
     expect((await sse(spare, ip)).status).toBe(429);
     for (const c of streams) c.abort();
-    const back = await eventually(async () => {
-      const ws = await connect(spare, ip);
-      if (await opened(ws)) return ws;
-      return undefined;
-    }, "a place free once the streams were dropped");
+    // A dropped stream is noticed at its next heartbeat write (every 5 s).
+    const back = await eventually(
+      async () => {
+        const ws = await connect(spare, ip);
+        if (await opened(ws)) return ws;
+        return undefined;
+      },
+      "a place free once the streams were dropped",
+      30_000,
+    );
     back.close();
   });
 
