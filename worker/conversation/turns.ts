@@ -29,6 +29,7 @@ import { buildHistory } from "./history";
 import { REPLIES, relayReplies } from "./replies";
 import type { ConversationState, Turn } from "./state";
 import type { TokenCeiling } from "./token-ceiling";
+
 /** Transfers allowed within one turn (A → B → C), so two agents cannot bounce forever. */
 const MAX_TRANSFERS = 2;
 /** How long a stop waits for the turn to wind down. */
@@ -320,7 +321,6 @@ export class Turns {
       this.c.spans.ofTurn(turn.id),
     );
   }
-
 }
 
 function join(...parts: string[]): string {
