@@ -180,8 +180,8 @@ export const BusinessHours = z.object({
   days: z.record(z.string().regex(/^[0-6]$/), z.tuple([z.string(), z.string()])).default({}),
 });
 
-/** About 20 long delegated turns, or 40 plain ones (README: "Spending limits per conversation"). */
-export const DEFAULT_CONVERSATION_TOKEN_LIMIT = 200_000;
+/** About 20 delegated turns, or 40 plain ones (README: "Spending limits per conversation"). */
+export const DEFAULT_CONVERSATION_TOKEN_LIMIT = 100_000;
 /** About 32 KB of text: some 40 ordinary messages, or the last few of the longest. */
 export const DEFAULT_HISTORY_TOKEN_LIMIT = 8_000;
 

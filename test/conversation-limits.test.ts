@@ -6,6 +6,7 @@
  * message (cut when it alone is too large), the trace saying what was left out.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONVERSATION_TOKEN_LIMIT } from "../shared/config";
 import { MAX_MESSAGE_BYTES } from "../shared/limits";
 import { agent, type ChatBody } from "./helpers/model-server";
 import { flatten, send, setupOrg, startConversation, type Switchboard, testAgent, trace } from "./helpers/switchboard";
@@ -59,9 +60,9 @@ describe("the conversation's token ceiling", () => {
     expect(spans.find((s) => s.kind === "handoff" || (s.kind === "status" && s.data?.to === "waiting"))).toBeTruthy();
   });
 
-  it("a long conversation of the largest messages: every prompt is bounded, and the ceiling ends it", async () => {
+  it("a long conversation of the largest messages, with the defaults: every prompt is bounded, and the ceiling ends it", async () => {
     // The review's attack: 20 messages of 8 KB made 20 model calls and ~425k prompt tokens.
-    await setupOrg(sb, "flood", [testAgent("router")], "router", { conversationTokenLimit: 40_000 });
+    await setupOrg(sb, "flood", [testAgent("router")]);
     // No usage in the stream: each call is charged by estimate (what was sent and what streamed).
     model.always(agent("[router]"), { text: "Noted.", usage: null });
     const conv = await startConversation(sb, "flood");
@@ -84,7 +85,7 @@ describe("the conversation's token ceiling", () => {
     expect((last.dropped ?? 0) + last.kept).toBe(2 * requests.length - 1);
 
     // Everything the model was sent stays under the ceiling; then a person takes over.
-    expect(requests.reduce((n, r) => n + promptTokens(r.body), 0)).toBeLessThanOrEqual(40_000);
+    expect(requests.reduce((n, r) => n + promptTokens(r.body), 0)).toBeLessThanOrEqual(DEFAULT_CONVERSATION_TOKEN_LIMIT);
     expect(requests.length).toBeLessThan(20);
     expect(replies.filter((r) => /limit of what I can answer/.test(r))).toHaveLength(1);
     const status = await sb.fetch(`/api/conversations/${conv.id}/messages?after=0`, { headers: { authorization: `Bearer ${conv.token}` } });
