@@ -231,9 +231,11 @@ describe("counters under concurrency", () => {
     const c = await counter(rule);
     expect(c).toEqual({ used: ledger.t, reserved: 0 });
     expect(c?.used).toBeLessThanOrEqual(1_500);
-    const budgetReplies = results.filter((r) => r.events.at(-1)?.type === "done" && (r.events.at(-1)?.data as { reason?: string }).reason === "budget");
-    expect(budgetReplies.length).toBeGreaterThan(0);
-    expect(budgetReplies.length + ledger.n).toBe(40);
+    const ended = (reason: string) => results.filter((r) => r.events.at(-1)?.type === "done" && (r.events.at(-1)?.data as { reason?: string }).reason === reason).length;
+    expect(ended("budget")).toBeGreaterThan(0);
+    // Every conversation is counted once: refused, or charged once. (On a loaded machine a model
+    // connection can drop: that call is released, not charged, and the turn ends in "error".)
+    expect(ended("budget") + ledger.n + ended("error")).toBe(40);
   });
 });
 
