@@ -50,6 +50,9 @@ export interface Env {
   RATE_LIMIT_SENDS_PER_VISITOR?: string;
   RATE_LIMIT_LOGINS_PER_IP?: string;
   RATE_LIMIT_ACTIONS_PER_IP?: string;
+  /** Open visitor connections (WebSocket and SSE) per conversation (default 10) and per IP (default 100). */
+  MAX_CONNECTIONS_PER_CONVERSATION?: string;
+  MAX_CONNECTIONS_PER_IP?: string;
   /** Password of the seeded demo staff accounts (npm start writes it to .dev.vars). */
   DEMO_STAFF_PASSWORD?: string;
   /** The demo org's billing key (seeded as its secret BILLING_API_KEY; random when unset). */

@@ -6,6 +6,8 @@ export const REPLIES = {
   deadline: "Sorry, this is taking longer than it should. Please try again in a moment, or ask for a person.",
   budget: "I've reached my usage limit for now, so I'm passing your conversation to our team.",
   budgetNoHuman: "I've reached my usage limit for now. Please try again later.",
+  ceiling: "This conversation has reached the limit of what I can answer in one chat, so I've passed it to a person from our team. They'll reply here.",
+  ceilingNoHuman: "This conversation has reached the limit of what I can answer in one chat. Please ask for a person, or start a new conversation.",
   error: "Sorry, I ran into a problem answering that. Please try again, or ask for a person.",
   maxTurns: "Sorry, I couldn't finish working that out. Please rephrase, or ask for a person.",
   backToBot: "You're chatting with our assistant again.",

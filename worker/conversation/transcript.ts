@@ -110,6 +110,11 @@ export class Transcript {
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
   }
+
+  /** How many messages of these roles there are up to and including `seq`. */
+  countThrough(seq: number, roles: Role[]): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM messages WHERE seq <= ? AND role IN (${roles.map(() => "?").join(",")})`, seq, ...roles).one().n;
+  }
 }
 
 function toMessage(row: Row): StoredMessage {

@@ -11,7 +11,7 @@
  * under the same reply id, so the reply the visitor saw streaming is replaced, never stored
  * half. A reply stored just before the crash is recognised and not produced twice.
  */
-import type { AgentConfig } from "../../shared/config";
+import { type AgentConfig, DEFAULT_CONVERSATION_TOKEN_LIMIT, DEFAULT_HISTORY_TOKEN_LIMIT } from "../../shared/config";
 import type { StoredMessage } from "../../shared/protocol";
 import { getAgent } from "../config/store";
 import { RunCancelled, runController, sleep } from "../engine/abort";
@@ -25,12 +25,12 @@ import { providerFor } from "../providers/select";
 import type { ChatMessage } from "../providers/types";
 import type { Delivery } from "./delivery";
 import type { StatusMachine } from "./handoff";
+import { buildHistory } from "./history";
 import { REPLIES, relayReplies } from "./replies";
 import { KEPT_TURN_ENDS } from "./meta";
 import type { ConversationState, Turn } from "./state";
+import type { TokenCeiling } from "./token-ceiling";
 
-/** History the agent sees: the last this many messages. */
-const HISTORY = 40;
 /** Transfers allowed within one turn (A → B → C), so two agents cannot bounce forever. */
 const MAX_TRANSFERS = 2;
 /** How long a stop waits for the turn to wind down. */
@@ -51,6 +51,8 @@ export class Turns {
     private readonly status: StatusMachine,
     private readonly scheduleAlarm: () => Promise<void>,
     private readonly port: ConversationPort,
+    /** What the conversation may still spend (its runs and every delegated run reserve here). */
+    private readonly ceiling: TokenCeiling,
   ) {}
 
   get running(): boolean {
@@ -108,7 +110,9 @@ export class Turns {
 
     const turnId = randomId("t_", 12);
     const log = this.c.spanLog(turnId);
-    const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: { upTo, ...(attempts > 1 ? { attempt: attempts } : {}) } });
+    // The span's data is read when it is written, so what the turn learns later (what history it sent) joins it.
+    const turnData: Record<string, unknown> = { upTo, ...(attempts > 1 ? { attempt: attempts } : {}) };
+    const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: turnData });
     let settle: () => void = () => {};
     const turn: Turn = {
       id: turnId,
@@ -146,7 +150,9 @@ export class Turns {
         turnSpan.end("error", { error: `agent ${meta.activeAgent} not found` });
         return;
       }
-      const history = this.history(upTo);
+      this.ceiling.limit = site?.conversationTokenLimit ?? DEFAULT_CONVERSATION_TOKEN_LIMIT;
+      const { messages: history, note } = buildHistory(this.c.transcript, upTo, site?.historyTokenLimit ?? DEFAULT_HISTORY_TOKEN_LIMIT);
+      turnData.history = note;
       for (let hop = 0; hop <= MAX_TRANSFERS; hop++) {
         // Stopped, or a person took over, while this turn was still getting ready.
         if (!stillOurs()) break;
@@ -208,7 +214,7 @@ export class Turns {
           deadline,
           signal: control.signal,
           log,
-          budget: orgBudget(this.c.env, meta.orgId, agent.team),
+          budget: orgBudget(this.c.env, meta.orgId, agent.team, this.ceiling),
           conversation: this.port,
           isRoot: true,
           children: turn.children,
@@ -249,8 +255,11 @@ export class Turns {
       case "budget_exceeded": {
         // The specialists' answers that did come back are still delivered.
         const relayed = result.replies.length ? relayReplies(result.replies) : "";
-        this.finishReply(turn, { ...base, text: join(turn.text, relayed, bot() ? REPLIES.budget : REPLIES.budgetNoHuman) });
-        if (bot()) await this.status.setStatus("waiting", { reason: "policy", summary: "The token budget is used up.", from: ["bot"] });
+        const ceiling = result.hit?.period === "conversation";
+        const words = ceiling ? (bot() ? REPLIES.ceiling : REPLIES.ceilingNoHuman) : bot() ? REPLIES.budget : REPLIES.budgetNoHuman;
+        this.finishReply(turn, { ...base, text: join(turn.text, relayed, words) });
+        const summary = ceiling ? `The conversation reached its ceiling of ${result.hit?.limit} tokens.` : "The token budget is used up.";
+        if (bot()) await this.status.setStatus("waiting", { reason: "policy", summary, from: ["bot"] });
         return "budget";
       }
       case "max_turns":
@@ -317,16 +326,6 @@ export class Turns {
       },
       this.c.spans.ofTurn(turn.id),
     );
-  }
-
-  private history(upTo: number): ChatMessage[] {
-    const out: ChatMessage[] = [];
-    for (const m of this.c.transcript.recent(upTo, HISTORY)) {
-      if (m.role === "user") out.push({ role: "user", content: m.text });
-      else if (m.role === "assistant") out.push({ role: "assistant", content: m.text });
-      else if (m.role === "human") out.push({ role: "assistant", content: `[${m.author ?? "Support"}, from the support team]: ${m.text}` });
-    }
-    return out;
   }
 }
 

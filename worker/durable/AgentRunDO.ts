@@ -11,6 +11,7 @@ import { getAgent } from "../config/store";
 import { runController, sleep } from "../engine/abort";
 import type { ChildRunRequest } from "../engine/run-result";
 import { runAgent } from "../engine/run-agent";
+import { delegatedPrompt } from "../engine/tools/delegate";
 import type { ConversationPort, RunResult } from "../engine/types";
 import type { Env } from "../env";
 import { SpanLog } from "../log/spans";
@@ -85,10 +86,11 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
       handoff: (req) => conversation.handoff(req),
       captureLead: (lead) => conversation.captureLead(lead),
     };
-    const content =
-      request.prompt +
-      (request.context && Object.keys(request.context).length ? `\n\nContext:\n${JSON.stringify(request.context, null, 2)}` : "") +
-      (request.outputSchema ? `\n\nReply with only a JSON value that matches this JSON Schema:\n${JSON.stringify(request.outputSchema)}` : "");
+    const content = delegatedPrompt({
+      prompt: request.prompt,
+      ...(request.context ? { context: request.context } : {}),
+      ...(request.outputSchema ? { output_schema: request.outputSchema } : {}),
+    });
     try {
       return await runAgent(
         {
@@ -106,7 +108,8 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
           deadline,
           signal: control.signal,
           log,
-          budget: orgBudget(this.env, request.orgId, agent.team),
+          // The org's rules, and the conversation's ceiling (kept by the conversation's object).
+          budget: orgBudget(this.env, request.orgId, agent.team, conversation),
           conversation: port,
           isRoot: false,
           children: this.children,

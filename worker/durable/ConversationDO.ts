@@ -18,9 +18,11 @@ import { StatusMachine } from "../conversation/handoff";
 import { moveLegacySpans } from "../conversation/legacy";
 import { StaffActions, notFound } from "../conversation/staff-actions";
 import { ConversationState } from "../conversation/state";
+import { TokenCeiling } from "../conversation/token-ceiling";
 import { Transport } from "../conversation/transport";
 import { TURN_LEASE_MS, Turns } from "../conversation/turns";
 import { VisitorActions } from "../conversation/visitor-actions";
+import type { BudgetHit } from "../engine/budget";
 import type { ConversationPort } from "../engine/types";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
@@ -50,6 +52,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   private readonly staff: StaffActions;
   private readonly visitor: VisitorActions;
   private readonly transport: Transport;
+  private readonly ceiling: TokenCeiling;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,7 +66,8 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
       handoff: (request) => this.handoff(request),
       captureLead: (lead) => this.captureLead(lead),
     };
-    this.turns = new Turns(this.c, this.delivery, this.status, schedule, port);
+    this.ceiling = new TokenCeiling(ctx.storage.sql);
+    this.turns = new Turns(this.c, this.delivery, this.status, schedule, port, this.ceiling);
     this.staff = new StaffActions(this.c, this.delivery, this.status, this.turns);
     this.visitor = new VisitorActions(this.c, this.delivery, this.status, this.turns);
     this.transport = new Transport(this.c, this.visitor, this.status, this.turns);
@@ -102,6 +106,23 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
 
   async captureLead(lead: LeadRequest): Promise<{ id: string }> {
     return this.visitor.captureLead(lead);
+  }
+
+  // The token ceiling, for delegated runs (the conversation's own run holds it directly).
+  async reserveTokens(estimate: number): Promise<BudgetHit | null> {
+    return this.ceiling.reserveTokens(estimate);
+  }
+
+  async settleTokens(estimate: number, tokens: number): Promise<void> {
+    await this.ceiling.settleTokens(estimate, tokens);
+  }
+
+  async releaseTokens(estimate: number): Promise<void> {
+    await this.ceiling.releaseTokens(estimate);
+  }
+
+  async checkTokens(estimate: number): Promise<BudgetHit | null> {
+    return this.ceiling.checkTokens(estimate);
   }
 
   async recordSpans(records: SpanRecord[]): Promise<void> {
@@ -176,11 +197,16 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.transport.webSocketClose(ws, code);
+    await this.transport.webSocketClose(ws, code);
   }
 
-  override async webSocketError(): Promise<void> {
-    // Nothing to clean up: hibernatable sockets leave the object's socket list by themselves.
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    // The socket leaves the object's list by itself; its lease on the IP's cap is given back.
+    await this.transport.webSocketClose(ws, 1011);
+  }
+
+  async liveConnections(leaseIds: string[]): Promise<string[]> {
+    return this.transport.liveConnections(leaseIds);
   }
 
   // ---- the alarm: a turn's lease, a wait's timer, the log's retention ------------------------

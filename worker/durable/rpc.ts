@@ -8,7 +8,7 @@ import type { ActivityData, Attachment, ConversationStatus, StoredMessage } from
 import type { ConversationDetail, ConversationHit, InboxEvent, Note, Presence, StaffMember } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
 import type { CheckedIdentity } from "../auth/identity";
-import type { BudgetLedger, BudgetRule } from "../engine/budget";
+import type { BudgetLedger, BudgetRule, CeilingLedger } from "../engine/budget";
 import type { ChildRunRequest, RunResult } from "../engine/run-result";
 import type { SpanRecord } from "../log/spans";
 import type { RuleSummary } from "../org/budget-book";
@@ -75,8 +75,11 @@ export interface LeadRequest {
  * against; the conversation answers 404 unless it is its own org. Set by the worker only.
  */
 export const ORG_HEADER = "x-switchboard-org";
+/** The visitor's IP, as the worker read it (for the per-IP limits the conversation applies). Set by the worker only. */
+export const IP_HEADER = "x-switchboard-ip";
 
-export interface ConversationRpc extends Rpc.DurableObjectBranded {
+/** A conversation also keeps its token ceiling (CeilingLedger): delegated runs reserve and settle there. */
+export interface ConversationRpc extends Rpc.DurableObjectBranded, CeilingLedger {
   fetch(request: Request): Promise<Response>;
   init(request: InitRequest): Promise<void>;
   /** The org the conversation belongs to (null when it does not exist). */
@@ -86,6 +89,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   activity(data: ActivityData): Promise<void>;
   handoff(request: HandoffRequest): Promise<{ status: string }>;
   captureLead(lead: LeadRequest): Promise<{ id: string }>;
+  /** Which of these connection leases (http/connection-caps.ts) are still open here. */
+  liveConnections(leaseIds: string[]): Promise<string[]>;
   /** A delegated run's spans, sent before it reports its result. */
   recordSpans(records: SpanRecord[]): Promise<void>;
   /** Transcript, notes and (with `withTrace`) the execution log; null unless it is `orgId`'s. */
@@ -240,5 +245,9 @@ export interface Bucket {
 }
 
 export interface RateLimiterRpc extends Rpc.DurableObjectBranded {
+  /** Counts one event against every bucket (sliding windows), or against none and says when one fits. */
   hit(buckets: Bucket[]): Promise<{ ok: true } | { ok: false; retryAfterMs: number; bucket: string }>;
+  /** Takes a lease for one open connection of this IP unless it holds `cap` already. */
+  openConnection(lease: { id: string; conversationId: string }, cap: number): Promise<boolean>;
+  closeConnection(leaseId: string): Promise<void>;
 }

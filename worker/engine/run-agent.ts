@@ -6,12 +6,12 @@
 import { z } from "zod";
 import type { Source } from "../../shared/protocol";
 import { knowledgeProbe } from "../knowledge/search";
-import { outputCeiling } from "../providers/families";
 import { estimateTokens } from "../providers/offline";
 import { providerFor } from "../providers/select";
 import { type ChatMessage, type ModelChunk, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
 import { DeadlineExceeded, mapLimit, raceSignal, RunCancelled } from "./abort";
-import { isBudgetHit } from "./budget";
+import { type BudgetHit, describeHit, isBudgetHit } from "./budget";
+import { callEstimate, promptEstimate } from "./estimate";
 import { toolsFor } from "./tools";
 import type { DelegateReply, RunContext, RunErrorCode, RunResult, ToolHandler, ToolOutcome } from "./types";
 import { toolError } from "./types";
@@ -57,8 +57,8 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
     });
     return result;
   };
-  const fail = (code: RunErrorCode, message: string, issues?: string[]): RunResult =>
-    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, failedDelegations, ...(issues ? { issues } : {}) });
+  const fail = (code: RunErrorCode, message: string, issues?: string[], hit?: BudgetHit): RunResult =>
+    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, failedDelegations, ...(issues ? { issues } : {}), ...(hit ? { hit } : {}) });
 
   try {
     while (true) {
@@ -68,14 +68,14 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
       const lastTurn = turns >= agent.maxTurns || toolCalls >= agent.maxToolCalls;
       const offered = lastTurn ? [] : specs;
 
-      const promptTokens = messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0);
-      const reservation = await ctx.budget.reserve(promptTokens + outputCeiling(agent.model));
+      const promptTokens = promptEstimate(messages);
+      const reservation = await ctx.budget.reserve(callEstimate(agent, messages));
       if (isBudgetHit(reservation)) {
         ctx.log.event("budget", "reserve", "blocked", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, {
-          error: `budget rule ${reservation.ruleId} (${reservation.period}) reached: ${reservation.used}/${reservation.limit} tokens`,
+          error: describeHit(reservation),
           data: { ...reservation },
         });
-        return fail("budget_exceeded", `the ${reservation.period} token budget is used up`);
+        return fail("budget_exceeded", describeHit(reservation), undefined, reservation);
       }
 
       const provider = await providerFor(ctx.env, agent, ctx.orgId);
@@ -161,9 +161,11 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         return fail("max_turns", `stopped at ${turns >= agent.maxTurns ? `${agent.maxTurns} model turns` : `${agent.maxToolCalls} tool calls`}`);
       }
 
+      // A tool's result is worth fetching only if the call that reads it can be made.
+      const nextCall = callEstimate(agent, messages);
       const outcomes = await mapLimit(out.calls, agent.maxParallel, async (call) => {
         const number = ++toolCalls;
-        return runTool(ctx, tools, call, number, runSpan.id);
+        return runTool(ctx, tools, call, number, runSpan.id, nextCall);
       });
       let transferTo: string | undefined;
       out.calls.forEach((call, i) => {
@@ -185,7 +187,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
   }
 }
 
-async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: ToolCall, number: number, runSpanId: string): Promise<ToolOutcome> {
+async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: ToolCall, number: number, runSpanId: string, nextCall: number): Promise<ToolOutcome> {
   const span = ctx.log.start("tool", call.name, { runId: ctx.runId, parentId: runSpanId, agentId: ctx.agent.id, data: { callId: call.id, number } });
   const end = (outcome: ToolOutcome) => {
     span.end(outcome.status === "blocked" ? "blocked" : outcome.status, outcome.status === "ok" ? {} : { error: outcome.content.slice(0, 1000) });
@@ -212,10 +214,12 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
     return refuse("invalid_arguments", `arguments are not a JSON object: ${(error as Error).message}`);
   }
   try {
-    const hit = await ctx.budget.exhausted();
-    if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
+    const hit = await ctx.budget.check(nextCall);
+    if (hit) return refuse("budget_exceeded", describeHit(hit), "blocked");
     const running = handler.run(ctx, call, args, span.id);
     const outcome = await (handler.handlesAbort ? running : raceSignal(running, ctx.signal));
+    // A tool that ran into a budget (a delegation whose child had no room) is the same refusal.
+    if (outcome.status === "blocked") return refuse("budget_exceeded", errorOf(outcome)?.message ?? "a token budget is used up", "blocked", outcome);
     // A tool that refuses by rule (bad arguments, a refused URL) is a refusal like the engine's own.
     const refusal = outcome.status === "ok" || outcome.status === "refused" ? null : refusalOf(outcome);
     if (refusal) return refuse(refusal.code, refusal.message, "refused", outcome);
@@ -230,9 +234,14 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
 const REFUSAL_CODES = new Set(["invalid_arguments", "url_refused"]);
 
 function refusalOf(outcome: ToolOutcome): { code: string; message: string } | null {
+  const error = errorOf(outcome);
+  return error && REFUSAL_CODES.has(error.code) ? error : null;
+}
+
+function errorOf(outcome: ToolOutcome): { code: string; message: string } | null {
   try {
     const error = (JSON.parse(outcome.content) as { error?: { code?: unknown; message?: unknown } }).error;
-    return typeof error?.code === "string" && REFUSAL_CODES.has(error.code) ? { code: error.code, message: String(error.message ?? error.code) } : null;
+    return typeof error?.code === "string" ? { code: error.code, message: String(error.message ?? error.code) } : null;
   } catch {
     return null;
   }

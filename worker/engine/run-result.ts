@@ -5,6 +5,7 @@
  * (durable/rpc.ts) can name these types without importing the engine.
  */
 import type { Source } from "../../shared/protocol";
+import type { BudgetHit } from "./budget";
 
 export type RunErrorCode =
   | "timeout"
@@ -44,6 +45,8 @@ export type RunResult =
       replies: DelegateReply[];
       failedDelegations: number;
       issues?: string[];
+      /** With `budget_exceeded`: the budget that had no room (an org rule or the conversation's ceiling). */
+      hit?: BudgetHit;
     };
 
 /** A specialist's answer that reached this run (kept so a budget stop can still deliver it). */

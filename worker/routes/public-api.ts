@@ -138,7 +138,8 @@ export function publicApi(api: ApiRoutes): void {
       path: "/api/conversations/{id}/messages",
       operationId: "getMessages",
       params: CONVERSATION,
-      errors: [403],
+      // 429: a live stream over the connection caps.
+      errors: [403, 429],
       summary: "The transcript after a sequence number (JSON), or a live event stream with Accept: text/event-stream",
       tag: "visitor",
       auth: "visitor",
@@ -170,10 +171,8 @@ export function publicApi(api: ApiRoutes): void {
         throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket");
       }
       const conversation = await openConversation(c);
-      // The conversation counts this socket's sends against the client's IP too.
-      const url = new URL(c.req.url);
-      url.searchParams.set("ip", clientIp(c.req.raw));
-      return conversation.stub.fetch(new Request(`https://conversation/ws${url.search}`, { headers: c.req.raw.headers }));
+      // The conversation counts this socket against the client's IP (its sends and the connection cap).
+      return conversation.stub.fetch(new Request(`https://conversation/ws${new URL(c.req.url).search}`, { headers: c.req.raw.headers }));
     },
   );
 

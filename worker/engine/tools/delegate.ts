@@ -12,6 +12,8 @@ import { getAgent } from "../../config/store";
 import type { AgentRunRpc } from "../../durable/rpc";
 import { candidateHints } from "./offline-hints";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
+import { describeHit } from "../budget";
+import { firstCallEstimate } from "../estimate";
 import { type ChildRunRequest, type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
 
 export const DEFAULT_MAX_DEPTH = 3;
@@ -61,7 +63,9 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       // model that reuses call ids across different delegations cannot collide them.
       const childName = `${ctx.runId}/${call.id}:${args.agent}`;
       const first = await attempt(ctx, toolSpanId, args.agent, childName, args);
-      if (first.status === "ok" || first.status === "refused" || first.status === "cancelled" || ctx.signal.aborted) return first;
+      // A fallback would meet the same budget: a budget refusal ends the delegation.
+      if (first.status !== "error" && first.status !== "timeout") return first;
+      if (ctx.signal.aborted) return first;
 
       // The failed specialist's configured fallback gets the same task once.
       const failed = await getAgent(ctx.env, ctx.orgId, args.agent);
@@ -104,6 +108,10 @@ async function attempt(
   }
   const config = await getAgent(ctx.env, ctx.orgId, target);
   if (!config) return refuse(ctx, toolSpanId, "unknown_agent", `no agent "${target}" exists`);
+  // The budget rule every step obeys: the child starts only if its first model call fits.
+  const content = delegatedPrompt(args);
+  const hit = await ctx.budget.check(firstCallEstimate(config, content));
+  if (hit) return toolError("budget_exceeded", `${target}: ${describeHit(hit)}`, "blocked", { agent: target });
 
   const span = ctx.log.start("delegation", target, {
     runId: ctx.runId,
@@ -152,9 +160,11 @@ async function attempt(
     ctx.children.delete(cancel);
   }
 
-  const status = result.status === "ok" ? "ok" : result.code === "timeout" ? "timeout" : result.code === "cancelled" ? "cancelled" : "error";
+  // A child refused by a budget (one that filled up after the check above) is that refusal.
+  const status =
+    result.status === "ok" ? "ok" : result.code === "timeout" ? "timeout" : result.code === "cancelled" ? "cancelled" : result.code === "budget_exceeded" ? "blocked" : "error";
   span.end(status, result.status === "error" ? { error: `${result.code}: ${result.message}` } : {});
-  await ctx.conversation.activity({ ...activity, kind: "delegation.end", status }).catch(() => {});
+  await ctx.conversation.activity({ ...activity, kind: "delegation.end", status: status === "blocked" ? "refused" : status }).catch(() => {});
 
   if (result.status === "ok") {
     return toolOk(
@@ -179,4 +189,13 @@ async function runChild(stub: DurableObjectStub<AgentRunRpc>, request: ChildRunR
     if ((error as { retryable?: boolean }).retryable) return (await stub.run(request)) as RunResult;
     throw error;
   }
+}
+
+/** What the child is asked: the prompt, the explicit context, and the schema its reply must match. */
+export function delegatedPrompt(request: { prompt: string; context?: Record<string, unknown>; output_schema?: Record<string, unknown> }): string {
+  return (
+    request.prompt +
+    (request.context && Object.keys(request.context).length ? `\n\nContext:\n${JSON.stringify(request.context, null, 2)}` : "") +
+    (request.output_schema ? `\n\nReply with only a JSON value that matches this JSON Schema:\n${JSON.stringify(request.output_schema)}` : "")
+  );
 }
