@@ -12,6 +12,7 @@ import { securityHeaders } from "./http/security-headers";
 import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
 import { pages, serveAsset } from "./routes/pages";
+import { publicAccounts } from "./routes/public-accounts";
 import { publicApi } from "./routes/public-api";
 import { staffApi } from "./routes/staff-api";
 
@@ -38,6 +39,7 @@ app.use("/api/*", async (c, next) => {
 });
 
 publicApi(api);
+publicAccounts(api);
 staffApi(api);
 adminApi(api);
 demoBillingApi(api);

@@ -38,9 +38,14 @@ export function mount(options: MountOptions): AppController {
   sheet.replaceSync(APP_CSS);
   options.shadow.adoptedStyleSheets = [...options.shadow.adoptedStyleSheets, sheet];
   const chat = new ChatClient(options);
-  render(<App chat={chat} options={options} />, options.container);
+  const draw = () => render(<App chat={chat} options={options} />, options.container);
+  draw();
   if (options.mode === "widget") followKeyboard(options.container);
   return {
+    preview: (config) => {
+      options.config = config;
+      draw();
+    },
     setOpen: (open) => chat.setOpen(open),
     send: (text) => void chat.send(text),
     identify: (identity) => chat.identify(identity),

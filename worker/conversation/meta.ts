@@ -19,6 +19,8 @@ export interface ConversationMeta {
   summary?: string;
   assigneeId?: string;
   assigneeName?: string;
+  /** Started from the console's playground: agents are read draft first, and no facts are recorded. */
+  drafts?: boolean;
   /** Who the visitor is, when the site identified them. */
   identity?: { userId: string; name?: string; email?: string; verified: boolean };
   /** Visitor messages staff have not read (while waiting or human). */

@@ -33,6 +33,7 @@ export class VisitorActions {
       ...(request.visitorId ? { visitorId: request.visitorId } : {}),
       ...(request.pageUrl ? { pageUrl: request.pageUrl } : {}),
       ...(request.identity ? { identity: request.identity } : {}),
+      ...(request.drafts ? { drafts: true } : {}),
       status: "bot",
       activeAgent: request.entryAgent,
       answeredSeq: 0,

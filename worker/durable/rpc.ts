@@ -23,6 +23,8 @@ export interface InitRequest {
   visitorId?: string;
   pageUrl?: string;
   identity?: CheckedIdentity;
+  /** A playground conversation (the console's): its turns run agent drafts first. */
+  drafts?: boolean;
 }
 
 /** What a staff action answers: the worker turns a refusal into a 4xx. */
@@ -113,6 +115,8 @@ export interface IndexQuery {
   siteKey?: string;
   /** Only conversations created before this ISO time (paging the admin list). */
   createdBefore?: string;
+  /** Only conversations created at or after this ISO time (a date range in the console). */
+  createdAfter?: string;
   /** `queue`: waiting, then human, then the rest, oldest first; `queue-recent`: the same, newest first; `newest`: by creation. */
   order: "queue" | "queue-recent" | "newest";
   limit: number;
@@ -146,7 +150,8 @@ export interface OrgRpc extends Rpc.DurableObjectBranded, BudgetLedger {
 export interface WebhookEvent {
   /** Unique per event: the idempotency key receivers see in `x-switchboard-delivery`. */
   id: string;
-  type: "conversation.handoff" | "message.human" | "conversation.resolved";
+  /** `webhook.test`: the console's "send test event". */
+  type: "conversation.handoff" | "message.human" | "conversation.resolved" | "webhook.test";
   url: string;
   secret: string;
   payload: Record<string, unknown>;
@@ -154,7 +159,8 @@ export interface WebhookEvent {
 
 export interface WebhookRpc extends Rpc.DurableObjectBranded {
   enqueue(event: WebhookEvent): Promise<void>;
-  deliveries(): Promise<{ id: string; type: string; attempts: number; status: string; lastError: string | null }[]>;
+  /** Deliveries, newest first (at most `limit`). */
+  deliveries(limit?: number): Promise<{ id: string; type: string; attempts: number; status: string; lastError: string | null; createdAt: string | null }[]>;
 }
 
 // ---- RateLimiterDO: one per key (an IP address) --------------------------------------------

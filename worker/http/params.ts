@@ -26,6 +26,7 @@ export const Ids = {
   budgetRule: prefixed("rule_"),
   staff: prefixed("st_"),
   token: prefixed("tok_"),
+  invitation: prefixed("inv_"),
   conversation: z.string().regex(CONVERSATION_ID, "a conversation id (c_ and 22 characters)"),
   secretName: z
     .string()

@@ -119,6 +119,10 @@ export class ConversationIndex {
       where.push("created_at < ?");
       params.push(query.createdBefore);
     }
+    if (query.createdAfter) {
+      where.push("created_at >= ?");
+      params.push(query.createdAfter);
+    }
     // The inbox's queue: waiting first (longest wait first), then claimed, then the rest.
     const order =
       query.order === "newest"
