@@ -87,7 +87,6 @@ export function AgentGraph({ org, agents, entries, drafts }: { org: string; agen
               href={href}
               class="ad-node"
               data-agent={a.id}
-              aria-label={`${a.name} (${a.id})${sites ? `, answers ${sites.join(", ")}` : ""}${drafts.has(a.id) ? ", has a draft" : ""}`}
               onClick={(e) => {
                 e.preventDefault();
                 navigate(href);

@@ -3,6 +3,7 @@
  * retrievals…), with what each agent spent: runs, time and tokens.
  */
 import type { TraceNode } from "../../shared/trace";
+import { TableWrap } from "./ui";
 
 const flatten = (nodes: TraceNode[]): TraceNode[] => nodes.flatMap((n) => [n, ...flatten(n.children)]);
 
@@ -55,6 +56,7 @@ export function TraceView({ roots, heading = "Trace" }: { roots: TraceNode[]; he
   const agents = perAgent(roots);
   return (
     <div class="ad-trace">
+      <TableWrap label={`${heading}: per agent`}>
       <table class="ad-table ad-compact">
         <caption>{heading}: per agent</caption>
         <thead>
@@ -78,6 +80,7 @@ export function TraceView({ roots, heading = "Trace" }: { roots: TraceNode[]; he
           ))}
         </tbody>
       </table>
+      </TableWrap>
       <ul class="ad-tree" aria-label={`${heading}: spans`}>
         {roots.map((r) => (
           <Span key={r.id} node={r} />

@@ -130,6 +130,15 @@ export function Await<T>({ load, children, label }: { load: Loaded<T>; children:
   return <Loading {...(label ? { label } : {})} />;
 }
 
+/** A table that scrolls sideways on a narrow screen (reachable by keyboard when it does). */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="ad-table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
 export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
   return (
     <div class="ad-empty">
@@ -213,9 +222,9 @@ type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "value" | "onI
   error?: string | undefined;
 };
 
-export function TextField({ label, value, onValue, hint, error, ...rest }: InputProps) {
+export function TextField({ label, value, onValue, hint, error, class: cls, ...rest }: InputProps) {
   return (
-    <Field label={label} hint={hint} error={error}>
+    <Field label={label} hint={hint} error={error} {...(typeof cls === "string" ? { class: cls } : {})}>
       {(p) => <input {...rest} {...p} value={value} onInput={(e) => onValue((e.target as HTMLInputElement).value)} />}
     </Field>
   );
@@ -229,9 +238,9 @@ type AreaProps = Omit<JSX.TextareaHTMLAttributes<HTMLTextAreaElement>, "value" |
   error?: string | undefined;
 };
 
-export function TextArea({ label, value, onValue, hint, error, ...rest }: AreaProps) {
+export function TextArea({ label, value, onValue, hint, error, class: cls, ...rest }: AreaProps) {
   return (
-    <Field label={label} hint={hint} error={error}>
+    <Field label={label} hint={hint} error={error} {...(typeof cls === "string" ? { class: cls } : {})}>
       {(p) => <textarea {...rest} {...p} value={value} onInput={(e) => onValue((e.target as HTMLTextAreaElement).value)} />}
     </Field>
   );
@@ -363,7 +372,7 @@ export function DangerButton({ onConfirm, children, busy, label }: { onConfirm: 
       kind="danger"
       small
       busy={busy ?? false}
-      aria-label={asking ? `Confirm: ${label ?? "delete"}` : label}
+      title={label}
       onClick={() => {
         if (asking) {
           setAsking(false);

@@ -45,6 +45,7 @@ import {
   PageHeader,
   Section,
   SelectField,
+  TableWrap,
   TabPanel,
   Tabs,
   TextArea,
@@ -127,6 +128,7 @@ export function AgentsPage({ org }: PageProps) {
                 </div>
               </Section>
               <Section title="All agents">
+                <TableWrap label="Agents">
                 <table class="ad-table">
                   <caption class="ad-offscreen">Agents</caption>
                   <thead>
@@ -156,6 +158,7 @@ export function AgentsPage({ org }: PageProps) {
                     ))}
                   </tbody>
                 </table>
+                </TableWrap>
               </Section>
             </>
           );
@@ -694,7 +697,7 @@ function TryIt({ org, tool }: { org: string; tool: HttpToolConfig }) {
           <p>
             <span class={`ad-badge ad-b-${result.status === "ok" ? "delivered" : "failed"}`}>{result.status}</span> in {result.durationMs} ms — what the model would read:
           </p>
-          <pre class="ad-code">
+          <pre class="ad-code" tabIndex={0} aria-label="What the model would read">
             <code>{JSON.stringify(result.result, null, 2)}</code>
           </pre>
         </div>
@@ -756,7 +759,7 @@ function Versions({ org, agent, reload }: { org: string; agent: AgentOut; reload
               <p class="ad-sub" role="status">
                 {changed ? `${changed} changed line${changed === 1 ? "" : "s"}` : "No difference"}
               </p>
-              <pre class="ad-diff" aria-label={`Changes from v${from} to v${to}`}>
+              <pre class="ad-diff" tabIndex={0} aria-label={`Changes from v${from} to v${to}`}>
                 {lines.map((l, i) => (
                   <span key={i} class={`ad-diff-${l.kind}`}>
                     {l.kind === "added" ? "+ " : l.kind === "removed" ? "- " : "  "}

@@ -8,7 +8,18 @@ import { conversationTrace, getConversation, listConversations, listSites } from
 import type { PageProps } from "../routes";
 import { Link, setQuery } from "../router";
 import { TraceView } from "../trace";
-import { Await, Button, Empty, PageHeader, Section, SelectField, TextField, useLoad, when } from "../ui";
+import {
+  Await,
+  Button,
+  Empty,
+  PageHeader,
+  Section,
+  SelectField,
+  TableWrap,
+  TextField,
+  useLoad,
+  when,
+} from "../ui";
 
 const STATUSES = [
   { value: "", label: "Any status" },
@@ -56,6 +67,7 @@ export function ConversationsPage({ org, query }: PageProps) {
             </Empty>
           ) : (
             <>
+              <TableWrap label="Conversations">
               <table class="ad-table">
                 <caption class="ad-offscreen">Conversations</caption>
                 <thead>
@@ -84,6 +96,7 @@ export function ConversationsPage({ org, query }: PageProps) {
                   ))}
                 </tbody>
               </table>
+              </TableWrap>
               {conversations.length >= limit ? (
                 <Button busy={list.loading} onClick={() => setLimit(limit + 50)}>
                   Show more

@@ -37,6 +37,7 @@ import {
   PageHeader,
   plural,
   Section,
+  TableWrap,
   TabPanel,
   Tabs,
   TextArea,
@@ -185,6 +186,7 @@ export function CollectionPage({ org, params }: PageProps) {
                   <p>Add your help articles above: drop files, give a page's address, or paste text.</p>
                 </Empty>
               ) : (
+                <TableWrap label="Documents">
                 <table class="ad-table">
                   <caption class="ad-offscreen">Documents</caption>
                   <thead>
@@ -210,6 +212,7 @@ export function CollectionPage({ org, params }: PageProps) {
                     ))}
                   </tbody>
                 </table>
+                </TableWrap>
               )}
             </Section>
             <SearchBox org={org} collection={collection} />

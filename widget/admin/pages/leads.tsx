@@ -6,7 +6,17 @@ import { download } from "../api";
 import { leadsCsvPath, listLeads } from "../endpoints";
 import type { PageProps } from "../routes";
 import { Link } from "../router";
-import { Await, Button, Empty, ErrorNote, PageHeader, useAction, useLoad, when } from "../ui";
+import {
+  Await,
+  Button,
+  Empty,
+  ErrorNote,
+  PageHeader,
+  TableWrap,
+  useAction,
+  useLoad,
+  when,
+} from "../ui";
 
 export function LeadsPage({ org }: PageProps) {
   const leads = useLoad(() => listLeads(org), [org]);
@@ -26,6 +36,7 @@ export function LeadsPage({ org }: PageProps) {
               <p>Turn on the pre-chat form in a site's Behaviour tab, or give an agent the “capture a lead” tool.</p>
             </Empty>
           ) : (
+            <TableWrap label="Leads">
             <table class="ad-table">
               <caption class="ad-offscreen">Leads</caption>
               <thead>
@@ -51,6 +62,7 @@ export function LeadsPage({ org }: PageProps) {
                 ))}
               </tbody>
             </table>
+            </TableWrap>
           )
         }
       </Await>

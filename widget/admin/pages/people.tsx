@@ -7,7 +7,23 @@ import type { StaffRole } from "../../../shared/staff";
 import { createInvitation, deleteStaff, listInvitations, listStaff, revokeInvitation } from "../endpoints";
 import type { PageProps } from "../routes";
 import { useSession } from "../session";
-import { Await, Button, CopyButton, DangerButton, Empty, ErrorNote, notify, PageHeader, Section, SelectField, TextField, useAction, useLoad, when } from "../ui";
+import {
+  Await,
+  Button,
+  CopyButton,
+  DangerButton,
+  Empty,
+  ErrorNote,
+  notify,
+  PageHeader,
+  Section,
+  SelectField,
+  TableWrap,
+  TextField,
+  useAction,
+  useLoad,
+  when,
+} from "../ui";
 
 const ROLES: { value: StaffRole; label: string }[] = [
   { value: "agent", label: "Support agent — the inbox only" },
@@ -32,6 +48,7 @@ export function PeoplePage({ org }: PageProps) {
         {([{ staff }, { invitations }]) => (
           <>
             <Section title="Team">
+              <TableWrap label="Staff accounts">
               <table class="ad-table">
                 <caption class="ad-offscreen">Staff accounts</caption>
                 <thead>
@@ -74,6 +91,7 @@ export function PeoplePage({ org }: PageProps) {
                   ))}
                 </tbody>
               </table>
+              </TableWrap>
               <ErrorNote error={remove.error} />
             </Section>
             <Section title="Invite someone" description="They get a link to set their name and password. It works once and expires in 7 days.">
@@ -113,6 +131,7 @@ export function PeoplePage({ org }: PageProps) {
               {invitations.length === 0 ? (
                 <Empty title="No invitation yet" />
               ) : (
+                <TableWrap label="Invitations">
                 <table class="ad-table">
                   <caption class="ad-offscreen">Invitations</caption>
                   <thead>
@@ -155,6 +174,7 @@ export function PeoplePage({ org }: PageProps) {
                     ))}
                   </tbody>
                 </table>
+                </TableWrap>
               )}
               <ErrorNote error={revoke.error} />
             </Section>

@@ -5,7 +5,21 @@
 import { useState } from "preact/hooks";
 import { deleteSecret, listSecrets, putSecret } from "../endpoints";
 import type { PageProps } from "../routes";
-import { Await, Button, DangerButton, Empty, ErrorNote, notify, PageHeader, Section, TextField, useAction, useLoad, when } from "../ui";
+import {
+  Await,
+  Button,
+  DangerButton,
+  Empty,
+  ErrorNote,
+  notify,
+  PageHeader,
+  Section,
+  TableWrap,
+  TextField,
+  useAction,
+  useLoad,
+  when,
+} from "../ui";
 
 export function SecretsPage({ org }: PageProps) {
   const secrets = useLoad(() => listSecrets(org), [org]);
@@ -31,6 +45,7 @@ export function SecretsPage({ org }: PageProps) {
               <p>Add one below, then pick it in an agent's model (API key) or an HTTP tool's secret headers.</p>
             </Empty>
           ) : (
+            <TableWrap label="Secrets">
             <table class="ad-table">
               <caption class="ad-offscreen">Secrets</caption>
               <thead>
@@ -70,6 +85,7 @@ export function SecretsPage({ org }: PageProps) {
                 ))}
               </tbody>
             </table>
+            </TableWrap>
           )
         }
       </Await>

@@ -15,9 +15,12 @@ import {
   createAgent,
   createCollection,
   createSite,
+  deleteAgent,
+  deleteCollection,
   deleteSite,
   getSite,
   listAgents,
+  listCollections,
   listSites,
   listWebhookDeliveries,
   publicSiteConfig,
@@ -39,6 +42,7 @@ import {
   PageHeader,
   Section,
   SelectField,
+  TableWrap,
   TabPanel,
   Tabs,
   TextArea,
@@ -122,10 +126,14 @@ export function NewSitePage({ org }: PageProps) {
               e.preventDefault();
               const ok = await action.run(async () => {
                 let entryAgent = agent;
+                // What this form made, undone if the site cannot be created (a taken key, say).
+                const undo: (() => Promise<unknown>)[] = [];
                 if (agent === "__new") {
                   // A fresh org gets a working assistant: an agent that reads the site's own collection.
                   const collection = `${siteKey}-help`.slice(0, 64);
+                  const existing = (await listCollections(org)).collections.some((c) => c.id === collection);
                   await createCollection(org, collection, `${name} help`);
+                  if (!existing) undo.push(() => deleteCollection(org, collection));
                   entryAgent = `${siteKey}-assistant`.slice(0, 64);
                   try {
                     await createAgent(org, {
@@ -136,11 +144,17 @@ export function NewSitePage({ org }: PageProps) {
                       tools: ["search_knowledge", "handoff_to_human", "capture_lead"],
                       knowledge: [collection],
                     });
+                    undo.unshift(() => deleteAgent(org, entryAgent));
                   } catch (error) {
                     if (!(error instanceof ApiFailure && error.status === 409)) throw error;
                   }
                 }
-                await createSite(org, { key: siteKey, name, entryAgent, allowedOrigins: origin.trim() ? [origin.trim().replace(/\/+$/, "")] : [], theme: { title: name.slice(0, 80) } });
+                try {
+                  await createSite(org, { key: siteKey, name, entryAgent, allowedOrigins: origin.trim() ? [origin.trim().replace(/\/+$/, "")] : [], theme: { title: name.slice(0, 80) } });
+                } catch (error) {
+                  for (const step of undo) await step().catch(() => {});
+                  throw error;
+                }
               });
               if (ok) {
                 notify("Site created");
@@ -601,7 +615,7 @@ function EmbedTab({ d, f }: { d: Draft; f: Errors }) {
         />
       </Section>
       <Section title="The snippet" description="Paste it before </body> on every page that should have the chat (save your origins first).">
-        <pre class="ad-code" id="ad-snippet">
+        <pre class="ad-code" id="ad-snippet" tabIndex={0} aria-label="The snippet">
           <code>{snippet}</code>
         </pre>
         <CopyButton text={snippet} label="Copy snippet" />
@@ -609,7 +623,7 @@ function EmbedTab({ d, f }: { d: Draft; f: Errors }) {
       <Section title="Identity verification" description="Sign who your logged-in visitors are, so nobody can claim another customer's conversations.">
         <SecretControl label="Identity secret" value={s.identitySecret} onValue={(v) => d.set("identitySecret", v)} error={f.identitySecret} hint="At least 16 characters. Your backend signs with it; it never leaves your server." />
         <p class="ad-sub">Your backend computes the signature and passes it to the widget:</p>
-        <pre class="ad-code">
+        <pre class="ad-code" tabIndex={0} aria-label="Signing identities on your backend">
           <code>{`Switchboard("identify", { userId, name, email, signature });
 
 // signature = hex(HMAC-SHA256(userId + "\\n" + (email ?? ""), IDENTITY_SECRET))
@@ -678,6 +692,7 @@ function WebhookTab({ org, d, f }: { org: string; d: Draft; f: Errors }) {
               list.length === 0 ? (
                 <p class="ad-hint">No delivery yet: send a test event.</p>
               ) : (
+                <TableWrap label="Webhook deliveries">
                 <table class="ad-table">
                   <caption class="ad-offscreen">Webhook deliveries</caption>
                   <thead>
@@ -703,6 +718,7 @@ function WebhookTab({ org, d, f }: { org: string; d: Draft; f: Errors }) {
                     ))}
                   </tbody>
                 </table>
+                </TableWrap>
               )
             }
           </Await>
