@@ -4,6 +4,7 @@
  * with the insights pages.)
  */
 import { useState } from "preact/hooks";
+import { markdown } from "../../app/markdown";
 import { conversationTrace, getConversation, listConversations, listSites } from "../endpoints";
 import type { PageProps } from "../routes";
 import { Link, setQuery } from "../router";
@@ -144,7 +145,7 @@ export function ConversationPage({ org, params }: PageProps) {
                       <span class="ad-msg-author">
                         {m.role === "user" ? "Visitor" : (m.author ?? m.role)} · {when(m.createdAt)}
                       </span>
-                      <p>{m.text}</p>
+                      <div class="ad-msg-text">{m.role === "user" ? <p>{m.text}</p> : markdown(m.text, location.origin)}</div>
                       {m.sources?.length ? <p class="ad-msg-sources">Sources: {m.sources.map((s) => s.title).join(", ")}</p> : null}
                     </div>
                   ))}
@@ -153,7 +154,7 @@ export function ConversationPage({ org, params }: PageProps) {
                       <span class="ad-msg-author">
                         Note by {n.author} · {when(n.createdAt)}
                       </span>
-                      <p>{n.text}</p>
+                      <div class="ad-msg-text">{markdown(n.text, location.origin)}</div>
                     </div>
                   ))}
                 </div>

@@ -268,7 +268,7 @@ function SearchBox({ org, collection }: { org: string; collection: string }) {
             {results.results.map((r) => (
               <li key={r.ref}>
                 <p class="ad-hit-title">
-                  <Link href={`/admin/orgs/${org}/knowledge/${collection}/${r.ref}`}>{r.title}</Link> <span class="ad-sub">score {r.score.toFixed(2)} (BM25, lower is better)</span>
+                  <Link href={`/admin/orgs/${org}/knowledge/${collection}/${r.ref}`}>{r.title}</Link> <span class="ad-sub">match {(-r.score).toFixed(2)} (BM25; higher matches better)</span>
                 </p>
                 <p class="ad-hit-text">{r.text.length > 400 ? `${r.text.slice(0, 400)}…` : r.text}</p>
               </li>

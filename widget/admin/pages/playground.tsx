@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { TraceNode } from "../../../shared/trace";
+import { markdown } from "../../app/markdown";
 import { conversationTrace, listAgentDrafts, listSites, startPlayground } from "../endpoints";
 import type { PageProps } from "../routes";
 import { Link, setQuery } from "../router";
@@ -127,7 +128,7 @@ function Chat({ org, siteKey }: { org: string; siteKey: string }) {
           {lines.map((l) => (
             <div key={l.id} class={`ad-msg ad-msg-${l.role}`} data-role={l.role}>
               {l.author && l.role !== "user" ? <span class="ad-msg-author">{l.author}</span> : null}
-              <p>{l.text}</p>
+              <div class="ad-msg-text">{l.role === "user" ? <p>{l.text}</p> : markdown(l.text, location.origin)}</div>
               {l.sources?.length ? (
                 <p class="ad-msg-sources">
                   Sources:{" "}

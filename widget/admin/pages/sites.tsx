@@ -295,6 +295,7 @@ type Errors = Record<string, string>;
 function Preview({ site, pub }: { site: SiteOut; pub: PublicSiteConfig | null }) {
   const frame = useRef<HTMLIFrameElement>(null);
   const [locale, setLocale] = useState("");
+  const [screen, setScreen] = useState<"phone" | "desktop">("phone");
   const config: PublicSiteConfig = {
     key: site.key,
     name: site.name,
@@ -321,7 +322,17 @@ function Preview({ site, pub }: { site: SiteOut; pub: PublicSiteConfig | null })
         <h2>Preview</h2>
         <SelectField label="As a visitor in" value={locale} onValue={setLocale} options={locales.map((l) => ({ value: l, label: l || `the site's locale (${site.locale})` }))} />
       </div>
-      <iframe ref={frame} class="ad-preview-frame" src={`/admin/preview/${site.key}`} title={`Preview of the ${site.name} widget`} />
+      <fieldset class="ad-group ad-inline ad-seg">
+        <legend class="ad-offscreen">Screen</legend>
+        {(["phone", "desktop"] as const).map((s) => (
+          <label key={s} class="ad-radio">
+            <input type="radio" name="ad-screen" value={s} checked={screen === s} onChange={() => setScreen(s)} /> {s === "phone" ? "Phone" : "Desktop (scaled)"}
+          </label>
+        ))}
+      </fieldset>
+      <div class={`ad-stage ad-stage-${screen}`}>
+        <iframe ref={frame} class="ad-preview-frame" src={`/admin/preview/${site.key}`} title={`Preview of the ${site.name} widget`} />
+      </div>
       <p class="ad-hint">The real widget with your unsaved changes. Messages you send here are real conversations.</p>
     </div>
   );
