@@ -176,7 +176,7 @@ export function NewAgentPage({ org }: PageProps) {
   const [knowledge, setKnowledge] = useState<string[]>([]);
   const action = useAction();
   const f = action.error?.fields ?? {};
-  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v, ...(k === "name" && !form.id ? {} : {}) });
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
   const id = form.id || form.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
   return (
     <>
@@ -280,6 +280,7 @@ export function AgentPage({ org, params, query }: PageProps) {
           <TabPanel id={tab}>
             {tab === "settings" ? (
               <AgentForm
+                key={`${agent.version}:${draft?.updatedAt ?? ""}`}
                 org={org}
                 agent={agent}
                 draft={draft?.config ?? null}
