@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, type HostPages, hostPages, launchChromium, SHADOW } from "./helpers/browser";
 import { agent, ScriptedModel } from "./helpers/model-server";
-import { STAFF_PASSWORD, startSwitchboard, type Switchboard } from "./helpers/switchboard";
+import { ADMIN_TOKEN, STAFF_PASSWORD, startSwitchboard, type Switchboard } from "./helpers/switchboard";
 
 const model = new ScriptedModel();
 let sb: Switchboard;
@@ -447,6 +447,39 @@ describe("the same flows at phone width (390×844)", () => {
     // Only its own org: the demo's pages are not found.
     await phone.goto(`${sb.url}/admin/orgs/demo/sites`);
     await expect.poll(() => heading(phone).textContent(), { timeout: 15_000 }).toBe("Not found");
+    await context.close();
+  });
+});
+
+describe("a platform operator", () => {
+  it("signs in with ADMIN_TOKEN, kept in this tab only, and switches between orgs by keyboard", { timeout: 120_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const op = await context.newPage();
+    await op.goto(`${sb.url}/admin`);
+    await op.getByText("Platform operator? Use an admin token").click();
+    await op.getByLabel("Admin token").fill("not-the-token-at-all");
+    await op.getByRole("button", { name: "Use token" }).click();
+    await expect.poll(() => op.locator(".ad-error").textContent()).toContain("not valid");
+    await op.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await op.getByRole("button", { name: "Use token" }).click();
+    await expect.poll(() => heading(op).textContent(), { timeout: 15_000 }).toBe("Home");
+    expect(await op.evaluate(() => ({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookie: document.cookie }))).toEqual({
+      session: ["switchboard.adminToken"],
+      local: [],
+      cookie: "",
+    });
+    // Every org is there (the demo's and the one signed up at phone width): the org picker, by keyboard.
+    const picker = op.getByLabel("Org", { exact: true });
+    expect(await picker.locator("option").count()).toBeGreaterThan(1);
+    await picker.focus();
+    await op.keyboard.press("End");
+    await expect.poll(() => op.url()).not.toBe(`${sb.url}/admin/orgs/demo`);
+    await expect.poll(() => heading(op).textContent()).toBe("Home");
+    await axe(op, "operator: another org");
+    // Signing out forgets the token.
+    await op.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => heading(op).textContent()).toBe("Sign in");
+    expect(await op.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
     await context.close();
   });
 });

@@ -36,16 +36,15 @@ export function Shell({ org, title, children }: { org: string | null; title: str
         </Link>
         {org ? (
           session.orgs.length > 1 ? (
-            <label class="ad-org">
-              <span class="ad-offscreen">Org</span>
-              <select value={org} onChange={(e) => navigate(`/admin/orgs/${(e.target as HTMLSelectElement).value}`)}>
+            <span class="ad-org">
+              <select aria-label="Org" value={org} onChange={(e) => navigate(`/admin/orgs/${(e.target as HTMLSelectElement).value}`)}>
                 {session.orgs.map((o) => (
                   <option key={o.id} value={o.id}>
                     {o.name}
                   </option>
                 ))}
               </select>
-            </label>
+            </span>
           ) : (
             <span class="ad-org">{orgName}</span>
           )
