@@ -420,6 +420,10 @@ describe("the same flows at phone width (390×844)", () => {
     await expect.poll(() => phone.locator(".ad-savebar").textContent()).toContain("All changes saved");
     expect(await fits()).toBe(true);
     await axe(phone, "phone: site");
+    // The snippet and the signing one-liners scroll inside their boxes, not the page.
+    await phone.getByRole("tab", { name: "Embed" }).click();
+    await expect.poll(() => phone.locator("#ad-snippet").textContent()).toContain('data-site-key="bolt-bikes"');
+    expect(await fits()).toBe(true);
 
     // The menu folds away at this width.
     await phone.getByRole("button", { name: "Menu" }).click();

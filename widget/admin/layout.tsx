@@ -59,7 +59,17 @@ export function Shell({ org, title, children }: { org: string | null; title: str
       </header>
       <div class="ad-body">
         {org ? (
-          <nav id="ad-nav" class={menu ? "ad-nav ad-open" : "ad-nav"} aria-label="Console">
+          <nav
+            id="ad-nav"
+            class={menu ? "ad-nav ad-open" : "ad-nav"}
+            aria-label="Console"
+            onKeyDown={(e) => {
+              if (e.key === "Escape" && menu) {
+                setMenu(false);
+                document.querySelector<HTMLButtonElement>(".ad-menu-btn")?.focus();
+              }
+            }}
+          >
             <ul>
               {NAV.filter((n) => !n.secrets || session.canSecrets).map((n) => {
                 const href = `/admin/orgs/${org}${n.path}`;
