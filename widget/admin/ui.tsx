@@ -460,5 +460,40 @@ export function TabPanel({ id, children }: { id: string; children: ComponentChil
   );
 }
 
+/** A JSON value edited as text: the value changes only while the text parses. */
+export function JsonField({ label, value, onValue, error, hint, rows = 3 }: { label: string; value: unknown; onValue: (v: Record<string, unknown> | undefined) => void; error?: string | undefined; hint?: string; rows?: number }) {
+  const [text, setText] = useState(JSON.stringify(value, null, 2));
+  const [bad, setBad] = useState<string | null>(null);
+  useEffect(() => {
+    try {
+      if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(value)) setText(JSON.stringify(value, null, 2));
+    } catch {
+      // keep what the user is typing
+    }
+  }, [JSON.stringify(value)]);
+  return (
+    <TextArea
+      label={label}
+      rows={rows}
+      class="ad-mono"
+      spellcheck={false}
+      value={text}
+      onValue={(t) => {
+        setText(t);
+        try {
+          const parsed = t.trim() ? JSON.parse(t) : {};
+          if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("a JSON object");
+          setBad(null);
+          onValue(parsed as Record<string, unknown>);
+        } catch {
+          setBad("not a JSON object yet: the last valid value is kept");
+        }
+      }}
+      error={bad ?? error}
+      {...(hint ? { hint } : {})}
+    />
+  );
+}
+
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—");
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;

@@ -5,11 +5,9 @@
  * rollback. The server's messages land on the field they name; a graph error (a cycle, an
  * unknown agent, a chain too deep) on the team section.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { AgentOut, SecretInfo } from "../../../shared/admin";
 import type { AgentConfig, AgentConfigInput, BuiltinTool, HttpToolConfig, ModelFamily } from "../../../shared/config";
-import { ApiFailure } from "../api";
-import { jsonDiff } from "../diff";
 import { setIn } from "../draft";
 import {
   createAgent,
@@ -19,16 +17,15 @@ import {
   getAgentDraft,
   listAgentDrafts,
   listAgents,
-  listAgentVersions,
   listCollections,
   listSecrets,
   listSites,
   publishAgentDraft,
-  rollbackAgent,
   saveAgentDraft,
-  tryHttpTool,
 } from "../endpoints";
 import { AgentGraph } from "../graph";
+import { HttpTools } from "./agent-tools";
+import { Versions } from "./agent-versions";
 import type { PageProps } from "../routes";
 import { Link, navigate, setQuery } from "../router";
 import { useSession } from "../session";
@@ -40,7 +37,7 @@ import {
   DangerButton,
   Empty,
   ErrorNote,
-  Field,
+  JsonField,
   notify,
   PageHeader,
   Section,
@@ -591,189 +588,3 @@ function AgentForm({
     </form>
   );
 }
-
-/** A JSON value edited as text: the value changes only while the text parses. */
-function JsonField({ label, value, onValue, error, hint, rows = 3 }: { label: string; value: unknown; onValue: (v: Record<string, unknown> | undefined) => void; error?: string | undefined; hint?: string; rows?: number }) {
-  const [text, setText] = useState(JSON.stringify(value, null, 2));
-  const [bad, setBad] = useState<string | null>(null);
-  useEffect(() => {
-    try {
-      if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(value)) setText(JSON.stringify(value, null, 2));
-    } catch {
-      // keep what the user is typing
-    }
-  }, [JSON.stringify(value)]);
-  return (
-    <TextArea
-      label={label}
-      rows={rows}
-      class="ad-mono"
-      spellcheck={false}
-      value={text}
-      onValue={(t) => {
-        setText(t);
-        try {
-          const parsed = t.trim() ? JSON.parse(t) : {};
-          if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("a JSON object");
-          setBad(null);
-          onValue(parsed as Record<string, unknown>);
-        } catch {
-          setBad("not a JSON object yet: the last valid value is kept");
-        }
-      }}
-      error={bad ?? error}
-      {...(hint ? { hint } : {})}
-    />
-  );
-}
-
-const NEW_TOOL: HttpToolConfig = {
-  name: "lookup",
-  description: "Looks something up in our system.",
-  parameters: { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
-  url: "https://api.example.com/items/{id}",
-  method: "GET",
-  headers: {},
-  secretHeaders: {},
-  timeoutMs: 10000,
-  maxResponseBytes: 32000,
-};
-
-function HttpTools({ org, tools, onTools, f, secrets }: { org: string; tools: HttpToolConfig[]; onTools: (t: HttpToolConfig[]) => void; f: Record<string, string>; secrets: string[] | null }) {
-  const setTool = (i: number, patch: Partial<HttpToolConfig>) => onTools(tools.map((t, j) => (j === i ? { ...t, ...patch } : t)));
-  return (
-    <fieldset class="ad-group">
-      <legend>HTTP tools</legend>
-      <p class="ad-hint">Endpoints of yours the agent may call: it fills the arguments, your server answers, secrets stay on the server.</p>
-      {tools.map((t, i) => (
-        <details class="ad-tool" key={i} open={tools.length === 1}>
-          <summary>
-            {t.method} {t.name} <span class="ad-sub">{t.url}</span>
-          </summary>
-          <div class="ad-row">
-            <TextField label="Tool name" value={t.name} onValue={(v) => setTool(i, { name: v })} error={f[`httpTools.${i}.name`]} />
-            <SelectField label="Method" value={t.method} onValue={(v) => setTool(i, { method: v })} options={["GET", "POST"] as const} />
-          </div>
-          <TextField label="URL" value={t.url} onValue={(v) => setTool(i, { url: v })} error={f[`httpTools.${i}.url`]} hint="{name} fills a path segment from an argument; the rest go in the query (GET) or the body (POST)." />
-          <TextArea label="Description (what the model reads)" rows={2} value={t.description} onValue={(v) => setTool(i, { description: v })} error={f[`httpTools.${i}.description`]} />
-          <JsonField label="Arguments (JSON Schema)" rows={5} value={t.parameters} onValue={(v) => setTool(i, { parameters: v ?? {} })} error={f[`httpTools.${i}.parameters`]} />
-          <JsonField label="Headers (JSON)" value={t.headers} onValue={(v) => setTool(i, { headers: (v ?? {}) as Record<string, string> })} error={f[`httpTools.${i}.headers`]} />
-          <JsonField
-            label="Secret headers (header → org secret name)"
-            value={t.secretHeaders}
-            onValue={(v) => setTool(i, { secretHeaders: (v ?? {}) as Record<string, string> })}
-            error={f[`httpTools.${i}.secretHeaders`]}
-            {...(secrets ? { hint: `Your secrets: ${secrets.join(", ") || "none yet"}` } : {})}
-          />
-          <div class="ad-row">
-            <TextField label="Timeout (ms)" type="number" min={100} max={60000} value={String(t.timeoutMs)} onValue={(v) => setTool(i, { timeoutMs: Number(v) })} error={f[`httpTools.${i}.timeoutMs`]} />
-            <TextField label="Max response bytes" type="number" min={256} max={1000000} value={String(t.maxResponseBytes)} onValue={(v) => setTool(i, { maxResponseBytes: Number(v) })} error={f[`httpTools.${i}.maxResponseBytes`]} />
-          </div>
-          <TryIt org={org} tool={t} />
-          <Button small kind="danger" onClick={() => onTools(tools.filter((_, j) => j !== i))}>
-            Remove {t.name}
-          </Button>
-        </details>
-      ))}
-      <Button small onClick={() => onTools([...tools, { ...NEW_TOOL, name: tools.length ? `lookup_${tools.length + 1}` : "lookup" }])}>
-        Add an HTTP tool
-      </Button>
-    </fieldset>
-  );
-}
-
-function TryIt({ org, tool }: { org: string; tool: HttpToolConfig }) {
-  const [args, setArgs] = useState<Record<string, unknown>>({});
-  const [result, setResult] = useState<{ status: string; result: unknown; durationMs: number } | null>(null);
-  const action = useAction();
-  return (
-    <div class="ad-try">
-      <JsonField label={`Try ${tool.name} with arguments (JSON)`} value={args} onValue={(v) => setArgs(v ?? {})} />
-      <Button small busy={action.busy} busyLabel="Calling…" onClick={() => void action.run(async () => setResult(await tryHttpTool(org, tool, args)))}>
-        Try it
-      </Button>
-      <ErrorNote error={action.error} />
-      {result ? (
-        <div class="ad-try-result" role="status">
-          <p>
-            <span class={`ad-badge ad-b-${result.status === "ok" ? "delivered" : "failed"}`}>{result.status}</span> in {result.durationMs} ms — what the model would read:
-          </p>
-          <pre class="ad-code" tabIndex={0} aria-label="What the model would read">
-            <code>{JSON.stringify(result.result, null, 2)}</code>
-          </pre>
-        </div>
-      ) : null}
-    </div>
-  );
-}
-
-// ---- versions -----------------------------------------------------------------------------
-
-function Versions({ org, agent, reload }: { org: string; agent: AgentOut; reload: () => void }) {
-  const versions = useLoad(() => listAgentVersions(org, agent.id), [org, agent.id, agent.version]);
-  const [from, setFrom] = useState(Math.max(1, agent.version - 1));
-  const [to, setTo] = useState(agent.version);
-  const rollback = useAction();
-  return (
-    <Await load={versions}>
-      {({ versions: list }) => {
-        const byVersion = new Map(list.map((v) => [v.version, v]));
-        const a = byVersion.get(from);
-        const b = byVersion.get(to);
-        const strip = (v: AgentOut | undefined) => (v ? editable(v) : {});
-        const lines = jsonDiff(strip(a), strip(b));
-        const changed = lines.filter((l) => l.kind !== "same").length;
-        const options = list.map((v) => ({ value: String(v.version), label: `v${v.version} · ${when(v.updatedAt)}${v.version === agent.version ? " (current)" : ""}` }));
-        return (
-          <>
-            <Section title="History">
-              <ul class="ad-versions">
-                {[...list].reverse().map((v) => (
-                  <li key={v.version}>
-                    <span>
-                      v{v.version} · {when(v.updatedAt)} {v.version === agent.version ? <span class="ad-badge">current</span> : null}
-                    </span>
-                    {v.version !== agent.version ? (
-                      <Button
-                        small
-                        busy={rollback.busy}
-                        onClick={async () => {
-                          if (await rollback.run(() => rollbackAgent(org, agent.id, v.version))) {
-                            notify(`Rolled back: v${v.version} is current again (as v${agent.version + 1})`);
-                            reload();
-                          }
-                        }}
-                      >
-                        Roll back to v{v.version}
-                      </Button>
-                    ) : null}
-                  </li>
-                ))}
-              </ul>
-              <ErrorNote error={rollback.error} />
-            </Section>
-            <Section title="Compare">
-              <div class="ad-row">
-                <SelectField label="From" value={String(from)} onValue={(v) => setFrom(Number(v))} options={options} />
-                <SelectField label="To" value={String(to)} onValue={(v) => setTo(Number(v))} options={options} />
-              </div>
-              <p class="ad-sub" role="status">
-                {changed ? `${changed} changed line${changed === 1 ? "" : "s"}` : "No difference"}
-              </p>
-              <pre class="ad-diff" tabIndex={0} aria-label={`Changes from v${from} to v${to}`}>
-                {lines.map((l, i) => (
-                  <span key={i} class={`ad-diff-${l.kind}`}>
-                    {l.kind === "added" ? "+ " : l.kind === "removed" ? "- " : "  "}
-                    {l.text}
-                    {"\n"}
-                  </span>
-                ))}
-              </pre>
-            </Section>
-          </>
-        );
-      }}
-    </Await>
-  );
-}
-
