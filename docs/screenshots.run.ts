@@ -123,3 +123,48 @@ it("staff inbox", async () => {
   await visitor.close();
   await page.close();
 });
+
+async function consoleSignIn(page: Page) {
+  await page.goto(`${sb.url}/admin`);
+  await page.getByLabel("Email").fill("alex@lumen.example");
+  await page.getByLabel("Password").fill(STAFF_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForSelector(".ad-checklist");
+}
+
+it("console: a site with the live preview", async () => {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  await consoleSignIn(page);
+  await page.goto(`${sb.url}/admin/orgs/demo/sites/demo`);
+  await page.getByLabel("Colour", { exact: true }).fill("#0f766e");
+  await page.getByLabel("Title", { exact: true }).fill("Lumen Notes help");
+  await page.frameLocator("iframe.ad-preview-frame").locator(`${SHADOW} .sb-title`).filter({ hasText: "Lumen Notes help" }).waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ROOT, "docs", "console-site.png") });
+  await page.close();
+});
+
+it("console: agents and the playground", async () => {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  await consoleSignIn(page);
+  await page.goto(`${sb.url}/admin/orgs/demo/agents`);
+  await page.waitForSelector(".ad-graph svg");
+  await page.screenshot({ path: join(ROOT, "docs", "console-agents.png") });
+  await page.goto(`${sb.url}/admin/orgs/demo/playground`);
+  await page.getByLabel("Message").fill("I was charged twice on invoice INV-1001");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('.ad-msg[data-role="assistant"]');
+  await page.waitForSelector('.ad-tree [data-kind="delegation"]');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ROOT, "docs", "console-playground.png") });
+  await page.close();
+});
+
+it("console: the first-run checklist at phone width", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await consoleSignIn(page);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ROOT, "docs", "console-mobile.png") });
+  await context.close();
+});

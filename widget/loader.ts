@@ -172,6 +172,13 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
         if (args[0] === "ready" && ready) setTimeout(() => fn(undefined));
         return;
       }
+      case "preview":
+        // The console's live preview (widget/admin): draw an unsaved config.
+        config = args[0] as PublicSiteConfig;
+        theme(config);
+        if (app) return app.preview?.(config);
+        waiting.push([name, ...args]);
+        return void load();
       case "sendMessage":
       case "identify":
       case "reset":

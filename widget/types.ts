@@ -31,4 +31,6 @@ export interface AppController {
   send(text: string): void;
   identify(identity: Identity): void;
   reset(): void;
+  /** Draws the panel with another config (the console's live preview of unsaved changes). */
+  preview?(config: PublicSiteConfig): void;
 }

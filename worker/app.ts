@@ -13,6 +13,7 @@ import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
 import { attachmentsApi } from "./routes/attachments-api";
 import { pages, serveAsset } from "./routes/pages";
+import { publicAccounts } from "./routes/public-accounts";
 import { publicApi } from "./routes/public-api";
 import { staffApi } from "./routes/staff-api";
 
@@ -40,6 +41,7 @@ app.use("/api/*", async (c, next) => {
 
 publicApi(api);
 attachmentsApi(api);
+publicAccounts(api);
 staffApi(api);
 adminApi(api);
 demoBillingApi(api);

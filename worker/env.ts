@@ -64,6 +64,8 @@ export interface Env {
   ALLOW_PRIVATE_URLS?: string;
   /** The deployment's own host names, besides the request's (no site may claim them). */
   PLATFORM_HOSTS?: string;
+  /** `1`: anyone may sign a new org up from the console (`npm start` turns it on; off unless set). */
+  OPEN_SIGNUP?: string;
 }
 
 /** The Hono app's environment (routes and the auth helpers they call share it). */

@@ -36,16 +36,27 @@ function App({ chat, options, t, locale }: { chat: ChatClient; options: MountOpt
 
 export function mount(options: MountOptions): AppController {
   adopt(APP_CSS, options.shadow);
-  const locale = pickLocale(options.config.locale, navigator.languages ?? [navigator.language]);
+  const languages = () => navigator.languages ?? [navigator.language];
+  let locale = pickLocale(options.config.locale, languages());
   const chat = new ChatClient({ ...options, locale });
   // A locale other than English is a chunk of its own: the panel draws once it is here
-  // (commands given meanwhile act on the chat client at once).
-  void loadStrings(locale).then((t) => {
-    options.setLabels?.(t);
-    render(<App chat={chat} options={options} t={t} locale={locale} />, options.container);
-  });
+  // (commands given meanwhile act on the chat client at once). Only the latest draw counts.
+  let drawn = 0;
+  const draw = () => {
+    const mine = ++drawn;
+    void loadStrings(locale).then((t) => {
+      if (mine !== drawn) return;
+      options.setLabels?.(t);
+      render(<App chat={chat} options={options} t={t} locale={locale} />, options.container);
+    });
+  };
+  draw();
   if (options.mode === "widget") followKeyboard(options.container);
   return {
+    preview: (config) => {
+      options.config = config;
+      draw();
+    },
     setOpen: (open) => chat.setOpen(open),
     send: (text) => void chat.send(text),
     identify: (identity) => chat.identify(identity),

@@ -34,6 +34,8 @@ export interface ConversationMeta {
   teamId?: string;
   /** Staff's labels on it. */
   labels?: string[];
+  /** Started from the console's playground: agents are read draft first, and no facts are recorded. */
+  drafts?: boolean;
   /** Who the visitor is, when the site identified them. */
   identity?: { userId: string; name?: string; email?: string; verified: boolean };
   /** Visitor messages staff have not read (while waiting or human). */

@@ -11,11 +11,12 @@
  * under the same reply id, so the reply the visitor saw streaming is replaced, never stored
  * half. A reply stored just before the crash is recognised and not produced twice.
  */
-import { type AgentConfig, DEFAULT_CONVERSATION_TOKEN_LIMIT, DEFAULT_HISTORY_TOKEN_LIMIT } from "../../shared/config";
+import { type AgentConfig, DEFAULT_CONVERSATION_TOKEN_LIMIT, DEFAULT_HISTORY_TOKEN_LIMIT, type SiteConfig } from "../../shared/config";
 import type { StoredMessage } from "../../shared/protocol";
 import { getAgent } from "../config/store";
 import { RunCancelled, runController, sleep } from "../engine/abort";
 import { runAgent } from "../engine/run-agent";
+import { withTone } from "../engine/tone";
 import type { ConversationPort, RunResult } from "../engine/types";
 import { turnFact, type TurnEnd } from "../facts/turn-fact";
 import { randomId } from "../ids";
@@ -141,8 +142,10 @@ export class Turns {
     try {
       if (attempts > MAX_TURN_ATTEMPTS) throw new Error(`the turn failed ${attempts - 1} times`);
       const site = await this.status.ownSite();
-      agent = await getAgent(this.c.env, meta.orgId, meta.activeAgent);
-      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await getAgent(this.c.env, meta.orgId, site.entryAgent);
+      // A playground conversation (the console's) runs agent drafts first.
+      const lookup = { drafts: meta.drafts === true };
+      agent = await getAgent(this.c.env, meta.orgId, meta.activeAgent, lookup);
+      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await getAgent(this.c.env, meta.orgId, site.entryAgent, lookup);
       if (!agent) {
         end = "error";
         error = "agent_not_found";
@@ -156,9 +159,9 @@ export class Turns {
       for (let hop = 0; hop <= MAX_TRANSFERS; hop++) {
         // Stopped, or a person took over, while this turn was still getting ready.
         if (!stillOurs()) break;
-        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop);
+        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop, site?.tone);
         if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
-        const next = await getAgent(this.c.env, meta.orgId, result.transferTo);
+        const next = await getAgent(this.c.env, meta.orgId, result.transferTo, lookup);
         if (!next) break;
         this.c.meta.update({ activeAgent: next.id });
         agent = next;
@@ -189,7 +192,7 @@ export class Turns {
     }
   }
 
-  private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number): Promise<RunResult> {
+  private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number, tone?: SiteConfig["tone"]): Promise<RunResult> {
     const meta = this.c.requireMeta();
     const deadline = Date.now() + agent.timeoutMs;
     const control = runController(deadline);
@@ -208,8 +211,10 @@ export class Turns {
           turnId: turn.id,
           runId: hop === 0 ? `run_${turn.id}` : `run_${turn.id}_${hop}`,
           parentSpanId: turnSpanId,
-          agent,
+          // The agent speaking to the visitor speaks in the site's tone.
+          agent: withTone(agent, tone),
           chain: [agent.id],
+          ...(meta.drafts ? { drafts: true } : {}),
           ...(meta.identity?.verified ? { visitor: { userId: meta.identity.userId, ...(meta.identity.email ? { email: meta.identity.email } : {}) } } : {}),
           deadline,
           signal: control.signal,
@@ -293,6 +298,8 @@ export class Turns {
 
   /** One fact record for the turn, after `done`: never on the visitor's path. */
   private emitFact(turn: Turn, how: { end: TurnEnd; result: RunResult | null; agent: AgentConfig | null; error: string | null; question: string }): void {
+    // A playground conversation tries drafts: it is no visitor's, and insights must not count it.
+    if (this.c.meta.get()?.drafts) return;
     try {
       this.c.ctx.waitUntil(this.c.env.FACTS.send(this.fact(turn, how)).catch((e: unknown) => console.error("fact not queued", e)));
     } catch (error) {

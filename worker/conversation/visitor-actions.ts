@@ -36,6 +36,7 @@ export class VisitorActions {
       ...(request.locale ? { locale: request.locale } : {}),
       ...(request.pageUrl ? { pageUrl: request.pageUrl } : {}),
       ...(request.identity ? { identity: request.identity } : {}),
+      ...(request.drafts ? { drafts: true } : {}),
       status: "bot",
       activeAgent: request.entryAgent,
       answeredSeq: 0,

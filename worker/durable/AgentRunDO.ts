@@ -71,7 +71,7 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
       orgId: request.orgId,
       turnId: request.turnId,
     });
-    const agent = await getAgent(this.env, request.orgId, request.agentId);
+    const agent = await getAgent(this.env, request.orgId, request.agentId, { drafts: request.drafts });
     if (!agent) {
       return { status: "error", code: "not_found", message: `no agent "${request.agentId}"`, text: "", sources: [], replies: [], failedDelegations: 0 };
     }
@@ -112,6 +112,7 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
           budget: orgBudget(this.env, request.orgId, agent.team, conversation),
           conversation: port,
           isRoot: false,
+          ...(request.drafts ? { drafts: true } : {}),
           children: this.children,
         },
         [{ role: "user", content }],

@@ -24,6 +24,8 @@ export interface InitRequest {
   locale?: string;
   pageUrl?: string;
   identity?: CheckedIdentity;
+  /** A playground conversation (the console's): its turns run agent drafts first. */
+  drafts?: boolean;
 }
 
 /** What a staff action answers: the worker turns a refusal into a 4xx. */
@@ -162,6 +164,8 @@ export interface IndexQuery {
   label?: string;
   /** Words in the messages, the visitor's name or email, the handoff summary (full-text). */
   text?: string;
+  /** Only conversations created at or after this ISO time (a date range in the console). */
+  createdAfter?: string;
   /** `queue`: waiting, then human, then the rest, oldest first; `queue-recent`: the same, newest first; `newest`: by creation. */
   order: "queue" | "queue-recent" | "newest";
   limit: number;
@@ -225,7 +229,8 @@ export interface OrgRpc extends Rpc.DurableObjectBranded, BudgetLedger {
 export interface WebhookEvent {
   /** Unique per event: the idempotency key receivers see in `x-switchboard-delivery`. */
   id: string;
-  type: "conversation.handoff" | "message.human" | "conversation.resolved";
+  /** `webhook.test`: the console's "send test event". */
+  type: "conversation.handoff" | "message.human" | "conversation.resolved" | "webhook.test";
   url: string;
   secret: string;
   payload: Record<string, unknown>;
@@ -233,7 +238,8 @@ export interface WebhookEvent {
 
 export interface WebhookRpc extends Rpc.DurableObjectBranded {
   enqueue(event: WebhookEvent): Promise<void>;
-  deliveries(): Promise<{ id: string; type: string; attempts: number; status: string; lastError: string | null }[]>;
+  /** Deliveries, newest first (at most `limit`). */
+  deliveries(limit?: number): Promise<{ id: string; type: string; attempts: number; status: string; lastError: string | null; createdAt: string | null }[]>;
 }
 
 // ---- RateLimiterDO: one per key (an IP address) --------------------------------------------

@@ -74,4 +74,6 @@ export interface ChildRunRequest {
   /** The chain so far, ending with the parent. */
   chain: string[];
   visitor?: { userId: string; email?: string };
+  /** A playground conversation's run: agents are read draft first. */
+  drafts?: boolean;
 }

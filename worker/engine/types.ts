@@ -37,6 +37,8 @@ export interface RunContext {
   visitor?: { userId: string; email?: string };
   /** The conversation's own run: it streams text to visitors and may transfer. */
   isRoot: boolean;
+  /** A playground conversation: agents (this one's delegates too) are read draft first. */
+  drafts?: boolean;
   onText?: (text: string) => void;
   /** Cancels every child run started by this run (set by the engine). */
   children: Set<() => Promise<void>>;

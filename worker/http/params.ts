@@ -27,6 +27,7 @@ export const Ids = {
   staff: prefixed("st_"),
   token: prefixed("tok_"),
   attachment: prefixed("att_"),
+  invitation: prefixed("inv_"),
   conversation: z.string().regex(CONVERSATION_ID, "a conversation id (c_ and 22 characters)"),
   secretName: z
     .string()

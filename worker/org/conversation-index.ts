@@ -261,6 +261,10 @@ function filters(query: IndexQuery, teamSites: string[]): { where: string[]; par
     where.push("created_at < ?");
     params.push(query.createdBefore);
   }
+  if (query.createdAfter) {
+    where.push("created_at >= ?");
+    params.push(query.createdAfter);
+  }
   return { where, params };
 }
 

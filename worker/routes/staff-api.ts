@@ -52,7 +52,7 @@ const Ok = z.object({ ok: z.boolean() });
 const TraceNodes = z.array(z.record(z.string(), z.unknown()));
 
 /** A sign-in must come from our own pages (or from no browser at all): no login CSRF. */
-function checkLoginOrigin(c: Context<AppEnv>): void {
+export function checkLoginOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header("origin");
   const site = c.req.header("sec-fetch-site");
   if ((origin !== undefined && !sameOrigin(c)) || site === "cross-site" || site === "same-site") throw forbidden("sign in from Switchboard's own pages");

@@ -68,7 +68,7 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       if (ctx.signal.aborted) return first;
 
       // The failed specialist's configured fallback gets the same task once.
-      const failed = await getAgent(ctx.env, ctx.orgId, args.agent);
+      const failed = await getAgent(ctx.env, ctx.orgId, args.agent, { drafts: ctx.drafts });
       const fallback = failed?.fallbackAgent;
       if (!fallback) return first;
       ctx.log.event("delegation", `fallback:${fallback}`, "ok", {
@@ -106,7 +106,7 @@ async function attempt(
   if (ctx.chain.length > depth) {
     return refuse(ctx, toolSpanId, "depth_exceeded", `the chain ${[...ctx.chain, target].join(" → ")} would exceed ${depth} hops`);
   }
-  const config = await getAgent(ctx.env, ctx.orgId, target);
+  const config = await getAgent(ctx.env, ctx.orgId, target, { drafts: ctx.drafts });
   if (!config) return refuse(ctx, toolSpanId, "unknown_agent", `no agent "${target}" exists`);
   // The budget rule every step obeys: the child starts only if its first model call fits.
   const content = delegatedPrompt(args);
@@ -142,6 +142,7 @@ async function attempt(
     deadline: ctx.deadline,
     chain: ctx.chain,
     ...(ctx.visitor ? { visitor: ctx.visitor } : {}),
+    ...(ctx.drafts ? { drafts: true } : {}),
   };
 
   let result: RunResult;
