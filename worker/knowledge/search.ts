@@ -34,6 +34,14 @@ export interface Passage extends KnowledgePassage {
 /** What a search can use: D1 always, the embedding endpoint and Vectorize when the org has them. */
 export type SearchEnv = Env;
 
+/**
+ * The vector ranking's weight in the fusion (BM25's is 1). At half weight a chunk both lists
+ * rank well still rises, and a chunk only the vectors find still enters, but the vectors alone
+ * do not push BM25's clear first hit down: on the demo's eval sets (scripted embeddings) equal
+ * weights lost first places BM25 had right, half weight kept them and found more (BENCHMARKS.md).
+ */
+export const VECTOR_WEIGHT = 0.5;
+
 /** A question is embedded within this long, or searched by words alone. */
 const QUERY_EMBED_TIMEOUT_MS = 4000;
 
@@ -71,7 +79,7 @@ export async function searchKnowledge(env: SearchEnv, orgId: string, collections
   if (collections.length === 0) return [];
   const [words, meaning] = await Promise.all([bm25Chunks(env.DB, orgId, collections, query, limit * 3), vectorChunks(env, orgId, collections, query, limit * 3)]);
   const ranked = meaning.length
-    ? reciprocalRankFusion([words, meaning], (h) => String(h.chunkId)).map((f) => f.item)
+    ? reciprocalRankFusion([words, meaning], (h) => String(h.chunkId), { weights: [1, VECTOR_WEIGHT] }).map((f) => f.item)
     : words;
   // One passage per document: several chunks of one article are one source to a visitor.
   const seen = new Set<string>();
