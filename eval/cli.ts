@@ -139,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
       const table = comparisonTable(rows);
       console.log(`\n${table}\n`);
       if (values["no-write"] ? false : values.write || (!values.url && !patch)) {
-        writeBenchmarks(embeddingsBlock(rows, scripted ? "the scripted embeddings server (test/helpers/hashed-embeddings.ts: hashed words and letter trigrams)" : `${embeddings.model} at ${embeddings.baseURL}`, model), true);
+        writeBenchmarks(embeddingsBlock(rows, scripted ? "the scripted embeddings server, test/helpers/hashed-embeddings.ts: hashed words and letter trigrams" : `${embeddings.model} at ${embeddings.baseURL}`, model), true);
         console.log("Comparison written to BENCHMARKS.md.");
       }
       return rows.some((r) => r.lost.length || r.with.wrong > r.without.wrong) && values.check ? 1 : 0;
