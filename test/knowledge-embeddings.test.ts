@@ -58,6 +58,14 @@ describe("the embedding index", () => {
     const refused = await errorOf(await api("PUT", "/embeddings", { baseURL: endpoint.baseURL, model: "m", apiKeySecret: "EMBEDDINGS_KEY" }));
     expect(refused).toMatchObject({ status: 422, code: "embeddings_failed" });
     expect(refused.message).toContain("refused the key (401)");
+    // Naming a secret sends it to the endpoint: a token that may not manage secrets may not name one.
+    const issued = (await (await sb.admin("/api/admin/tokens", { method: "POST", body: JSON.stringify({ name: "kb", orgId: ORG, scopes: ["knowledge:write"] }) })).json()) as { token: string };
+    const named = await sb.fetch(`/api/admin/orgs/${ORG}/embeddings`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${issued.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ baseURL: "https://attacker.example/v1", model: "m", apiKeySecret: "EMBEDDINGS_KEY" }),
+    });
+    expect(await errorOf(named)).toMatchObject({ status: 403, code: "forbidden" });
     expect(await (await api("GET", "/embeddings")).json()).toMatchObject({ embeddings: null, index: "exact", chunks: { embedded: 0 } });
     expect(await vectorCount()).toBe(0);
   });

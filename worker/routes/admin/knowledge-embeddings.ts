@@ -7,8 +7,9 @@
  */
 import { z } from "zod";
 import { EmbeddingsSettings, IngestJob } from "../../../shared/knowledge";
+import { scopeAllows } from "../../auth/admin";
 import { orgSecret } from "../../config/secrets";
-import { ApiError } from "../../http/errors";
+import { ApiError, forbidden } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { EmbeddingsError } from "../../knowledge/embeddings";
 import { deleteEmbeddingSettings, embeddingSettings, embeddingsClient, putEmbeddingSettings } from "../../knowledge/embedding-settings";
@@ -63,7 +64,11 @@ export function knowledgeEmbeddingsAdmin(api: ApiRoutes): void {
       errors: [422],
     },
     async (c, { body, reply }) => {
-      const { orgId } = await orgAccess(c, "knowledge", "write");
+      const { orgId, admin } = await orgAccess(c, "knowledge", "write");
+      // Naming a secret sends it to the URL given: only for who may manage the org's secrets.
+      if (body.apiKeySecret && !scopeAllows(admin.scopes, "secrets", "write")) {
+        throw forbidden("naming an org secret as the embeddings key needs the secrets:write scope");
+      }
       try {
         checkOutboundUrl(c.env, body.baseURL);
       } catch (error) {

@@ -148,7 +148,14 @@ export function knowledgeAdmin(api: ApiRoutes): void {
         .all<{ id: string; r2_key: string | null }>();
       for (const d of docs.results) await removeDocument(c.env, orgId, d.id);
       await releaseOriginals(c.env, orgId, docs.results.map((d) => d.r2_key));
-      await c.env.DB.prepare("DELETE FROM knowledge_collections WHERE org_id = ? AND id = ?").bind(orgId, params.collection).run();
+      await c.env.DB.batch([
+        c.env.DB.prepare("DELETE FROM knowledge_collections WHERE org_id = ? AND id = ?").bind(orgId, params.collection),
+        // Uploads still waiting for the queue would bring documents back into a deleted collection.
+        c.env.DB.prepare(
+          `UPDATE ingest_jobs SET status = 'failed', error_code = 'collection_deleted', error_message = 'the collection was deleted', finished_at = ?1, updated_at = ?1
+           WHERE org_id = ?2 AND collection_id = ?3 AND status IN ('queued', 'running')`,
+        ).bind(new Date().toISOString(), orgId, params.collection),
+      ]);
       return reply({ deleted: true, documents: count + docs.results.length });
     },
   );
