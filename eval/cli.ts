@@ -12,12 +12,16 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import build from "../test/global-setup";
 import { ADMIN_TOKEN, LOCAL_ORIGIN, startSwitchboard } from "../test/helpers/switchboard";
+import { startEmbeddingsServer } from "../test/helpers/embeddings-server";
 import { SwitchboardClient, siteOrigin, type Target } from "./client";
+import { comparisonTable, compareEmbeddings, type Comparison, type EmbeddingsTarget } from "./embeddings";
 import { parseQuestionSet, type QuestionSet } from "./format";
 import { failures, meetsTargets, type Result, runEval, type Summary, summarize, summaryTable, targetLine } from "./run";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DEMO_SET = join(ROOT, "eval", "demo-set.json");
+/** Asked beside the demo set when measuring the embedding index (`--embeddings`). */
+const TYPOS_SET = join(ROOT, "eval", "typos-set.json");
 /** Environment a model needs, passed to the workerd the eval starts. */
 const MODEL_ENV = /^(?:OPENAI|ANTHROPIC|GOOGLE|GEMINI|XAI|DEEPSEEK|QWEN|DASHSCOPE|GLM|ZHIPU|OLLAMA|MODEL|SECRET)_|^MAX_DELEGATION_DEPTH$/;
 
@@ -36,11 +40,20 @@ const USAGE = `npm run eval -- [options]
   --json FILE         write every question's answer and score as JSON
   --write / --no-write  write the scores into BENCHMARKS.md (default: only for the demo set on
                       the built-in demo)
-  --check             exit with 1 when a target is missed (for CI)`;
+  --check             exit with 1 when a target is missed (for CI)
+  --embeddings [scripted|URL]
+                      measure the embedding index instead: ask the set (default: the demo set
+                      and eval/typos-set.json) with BM25 alone, turn the org's embeddings on,
+                      ask again, and compare. "scripted" (the default) is the test suite's
+                      hashed embeddings server; a URL is any OpenAI-compatible /v1 endpoint
+  --embeddings-model NAME   the endpoint's model (default text-embedding-3-small)
+  --embeddings-secret NAME  the org secret holding the endpoint's key`;
 
 export async function main(argv: string[]): Promise<number> {
+  // A bare `--embeddings` means the scripted server.
+  const args = argv.flatMap((a, i) => (a === "--embeddings" && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--")) ? [a, "scripted"] : [a]));
   const { values } = parseArgs({
-    args: argv,
+    args,
     options: {
       set: { type: "string" },
       url: { type: "string" },
@@ -55,6 +68,9 @@ export async function main(argv: string[]): Promise<number> {
       write: { type: "boolean" },
       "no-write": { type: "boolean" },
       check: { type: "boolean" },
+      embeddings: { type: "string" },
+      "embeddings-model": { type: "string" },
+      "embeddings-secret": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -71,7 +87,13 @@ export async function main(argv: string[]): Promise<number> {
   if (values.model && values.url) throw new Error("--model changes agents: use it with the eval's own workerd, not --url");
   const patch = values.model ? (JSON.parse(values.model) as Record<string, unknown>) : null;
 
-  let close = async () => {};
+  const embeddingsMode = values.embeddings;
+  let scripted: Awaited<ReturnType<typeof startEmbeddingsServer>> | null = null;
+  if (embeddingsMode === "scripted") scripted = await startEmbeddingsServer();
+
+  let close = async () => {
+    await scripted?.close();
+  };
   let target: Target;
   let where: string;
   if (values.url) {
@@ -83,8 +105,11 @@ export async function main(argv: string[]): Promise<number> {
     target = { url, token, site, org, origin };
     where = url;
   } else {
-    const started = await startOwn();
-    close = started.close;
+    const started = await startOwn(scripted ? [scripted.baseURL] : []);
+    close = async () => {
+      await started.close();
+      await scripted?.close();
+    };
     target = { url: started.url, token: started.token, site, org, origin: started.origin };
     where = "its own workerd with the seeded demo";
   }
@@ -100,6 +125,25 @@ export async function main(argv: string[]): Promise<number> {
       .catch(() => "?");
     const model = patch ? JSON.stringify(patch) : provider;
     const grader = values.grader ? modelGrader(values.grader) : undefined;
+    if (embeddingsMode) {
+      const embeddings: EmbeddingsTarget = scripted
+        ? { baseURL: scripted.baseURL, model: "hashed-trigrams" }
+        : { baseURL: embeddingsMode, model: values["embeddings-model"] ?? "text-embedding-3-small", ...(values["embeddings-secret"] ? { apiKeySecret: values["embeddings-secret"] } : {}) };
+      const sets = [{ path: setPath, set }, ...(values.set ? [] : [{ path: TYPOS_SET, set: parseQuestionSet(JSON.parse(readFileSync(TYPOS_SET, "utf8"))) }])];
+      const rows = await compareEmbeddings(
+        client,
+        sets.map((s) => ({ name: `\`${relative(s.path)}\``, set: s.set })),
+        embeddings,
+        { concurrency, log: (line) => console.log(line) },
+      );
+      const table = comparisonTable(rows);
+      console.log(`\n${table}\n`);
+      if (values["no-write"] ? false : values.write || (!values.url && !patch)) {
+        writeBenchmarks(embeddingsBlock(rows, scripted ? "the scripted embeddings server, test/helpers/hashed-embeddings.ts: hashed words and letter trigrams" : `${embeddings.model} at ${embeddings.baseURL}`, model), true);
+        console.log("Comparison written to BENCHMARKS.md.");
+      }
+      return rows.some((r) => r.lost.length || r.with.wrong > r.without.wrong) && values.check ? 1 : 0;
+    }
     const ask = async (path: string, questions: QuestionSet) => {
       console.log(`Asking ${questions.questions.length} questions (${relative(path)}) to site "${site}" on ${where}; provider: ${model}`);
       const results = await runEval(client, questions, {
@@ -143,11 +187,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function startOwn(): Promise<{ url: string; token: string; origin: string; close: () => Promise<void> }> {
+async function startOwn(allowPrivate: string[] = []): Promise<{ url: string; token: string; origin: string; close: () => Promise<void> }> {
   // The same build and workerd the test suite uses: the worker bundle as `wrangler deploy` makes it.
   build();
   const vars = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => MODEL_ENV.test(e[0]) && typeof e[1] === "string"));
-  const sb = await startSwitchboard({ seed: true, vars });
+  const sb = await startSwitchboard({ seed: true, vars, allowPrivate });
   return { url: sb.url, token: ADMIN_TOKEN, origin: LOCAL_ORIGIN, close: () => sb.close() };
 }
 
@@ -191,6 +235,22 @@ const relative = (path: string) => (path.startsWith(ROOT) ? path.slice(ROOT.leng
 
 export const EVAL_START = "<!-- eval:start -->";
 export const EVAL_END = "<!-- eval:end -->";
+/** The embedding comparison, kept inside the eval block (which `npm run bench` preserves). */
+export const EMBEDDINGS_START = "<!-- eval-embeddings:start -->";
+export const EMBEDDINGS_END = "<!-- eval-embeddings:end -->";
+
+function embeddingsBlock(rows: Comparison[], endpoint: string, provider: string): string {
+  const date = new Date().toISOString().slice(0, 10);
+  return [
+    EMBEDDINGS_START,
+    "### With the embedding index (`npm run eval -- --embeddings`)",
+    "",
+    `Measured on ${date}: each set asked with BM25 alone, then with the org's embedding index on (${endpoint}), fused with BM25 by reciprocal rank fusion; provider: ${provider}. *Gained*: right only with embeddings; *lost*: right only without.`,
+    "",
+    comparisonTable(rows),
+    EMBEDDINGS_END,
+  ].join("\n");
+}
 
 function evalBlock(set: QuestionSet, setPath: string, model: string, table: string, heldOut: { path: string; summary: Summary }[]): string {
   const date = new Date().toISOString().slice(0, 10);
@@ -208,8 +268,12 @@ function evalBlock(set: QuestionSet, setPath: string, model: string, table: stri
   ].join("\n");
 }
 
-/** Replaces the eval block of BENCHMARKS.md (or appends one); the rest of the file is `npm run bench`'s. */
-function writeBenchmarks(block: string): void {
+/**
+ * Replaces the eval block of BENCHMARKS.md (or appends one); the rest of the file is `npm run
+ * bench`'s. The embedding comparison inside it is kept when the main table is rewritten, and
+ * is what `embeddingsOnly` replaces.
+ */
+function writeBenchmarks(block: string, embeddingsOnly = false): void {
   const path = join(ROOT, "BENCHMARKS.md");
   let current = "";
   try {
@@ -219,6 +283,24 @@ function writeBenchmarks(block: string): void {
   }
   const start = current.indexOf(EVAL_START);
   const end = current.indexOf(EVAL_END);
-  const next = start >= 0 && end > start ? `${current.slice(0, start)}${block}${current.slice(end + EVAL_END.length)}` : `${current.trimEnd()}\n\n${block}\n`;
-  writeFileSync(path, next);
+  const existing = start >= 0 && end > start ? current.slice(start, end + EVAL_END.length) : null;
+  const inner = (text: string | null) => {
+    const a = text?.indexOf(EMBEDDINGS_START) ?? -1;
+    const b = text?.indexOf(EMBEDDINGS_END) ?? -1;
+    return text && a >= 0 && b > a ? text.slice(a, b + EMBEDDINGS_END.length) : null;
+  };
+  let next: string;
+  if (embeddingsOnly) {
+    const old = inner(existing);
+    next = existing
+      ? old
+        ? existing.replace(old, block)
+        : existing.replace(EVAL_END, `\n${block}\n${EVAL_END}`)
+      : `${EVAL_START}\n${block}\n${EVAL_END}`;
+  } else {
+    const kept = inner(existing);
+    next = kept ? block.replace(EVAL_END, `\n${kept}\n${EVAL_END}`) : block;
+  }
+  const out = existing ? current.replace(existing, next) : `${current.trimEnd()}\n\n${next}\n`;
+  writeFileSync(path, out);
 }

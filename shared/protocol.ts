@@ -37,7 +37,10 @@ export const MessageText = z
 export const Source = z.object({
   id: z.string(),
   title: z.string(),
+  /** Opens the document where the passage is, when it can (`…#page=4`, `…#t=93`). */
   url: z.string().optional(),
+  /** Where in the document: "page 4", "1:33" (a PDF page, a moment of a video). */
+  cite: z.string().optional(),
 });
 export type Source = z.infer<typeof Source>;
 

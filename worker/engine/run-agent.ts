@@ -258,7 +258,7 @@ async function callModel(
   const turn: ModelTurn = { text: "", calls: [], tokensIn: 0, tokensOut: 0 };
   // Text of a later model turn is a new paragraph of the same visible reply.
   let separator = continuing ? "\n\n" : "";
-  const knowledge = knowledgeProbe(ctx.env.DB, ctx.orgId);
+  const knowledge = knowledgeProbe(ctx.env, ctx.orgId);
   for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal, knowledge })) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (chunk.type === "text") {

@@ -23,6 +23,8 @@ export const Ids = {
   agent: Slug,
   collection: Slug,
   document: prefixed("doc_"),
+  ingestJob: prefixed("job_"),
+  source: prefixed("src_"),
   budgetRule: prefixed("rule_"),
   staff: prefixed("st_"),
   token: prefixed("tok_"),

@@ -30,7 +30,7 @@ export function knowledgeInspectAdmin(api: ApiRoutes): void {
       const { orgId } = await orgAccess(c, "knowledge", "read");
       const exists = await c.env.DB.prepare("SELECT 1 AS x FROM knowledge_collections WHERE org_id = ? AND id = ?").bind(orgId, params.collection).first();
       if (!exists) throw notFound("collection");
-      const passages = await searchKnowledge(c.env.DB, orgId, [params.collection], query.q, query.limit);
+      const passages = await searchKnowledge(c.env, orgId, [params.collection], query.q, query.limit);
       return reply({ query: query.q, results: passages.map((p) => ({ ref: p.ref, title: p.title, url: p.url ?? null, text: p.text, score: p.score })) });
     },
   );
