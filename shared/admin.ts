@@ -88,6 +88,8 @@ export const SitePatch = z
     identitySecret: z.string().max(256).nullable().optional(),
     customDomains: loose(SiteConfig.shape.customDomains),
     leadForm: loose(SiteConfig.shape.leadForm),
+    conversationTokenLimit: loose(SiteConfig.shape.conversationTokenLimit),
+    historyTokenLimit: loose(SiteConfig.shape.historyTokenLimit),
     webhook: z.object({ url: z.url().optional(), secret: z.string().max(256).optional() }).strict().nullable().optional(),
   })
   .strict();
