@@ -11,6 +11,7 @@ import { corsHeaders, PREFLIGHT_HEADERS } from "./http/origins";
 import { securityHeaders } from "./http/security-headers";
 import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
+import { csatApi } from "./routes/csat";
 import { pages, serveAsset } from "./routes/pages";
 import { publicApi } from "./routes/public-api";
 import { staffApi } from "./routes/staff-api";
@@ -38,6 +39,7 @@ app.use("/api/*", async (c, next) => {
 });
 
 publicApi(api);
+csatApi(api);
 staffApi(api);
 adminApi(api);
 demoBillingApi(api);

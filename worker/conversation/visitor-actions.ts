@@ -8,6 +8,7 @@ import type { HandoffRequest, InitRequest, LeadRequest } from "../durable/rpc";
 import { dayOf, type FeedbackFact } from "../facts/schema";
 import { errorResponse } from "../http/errors";
 import { randomId } from "../ids";
+import { readIntentWithModel, scoreCapturedLead } from "../insights/lead-intent";
 import type { Delivery } from "./delivery";
 import { STORAGE_VERSION } from "./meta";
 import type { StatusMachine } from "./handoff";
@@ -98,11 +99,15 @@ export class VisitorActions {
   async captureLead(lead: LeadRequest): Promise<{ id: string }> {
     const meta = this.c.requireMeta();
     const id = randomId("lead_", 12);
+    // Scored here, where the transcript is (insights/lead-score.ts); a model's reading follows in the background.
+    const captured = { identity: meta.identity, name: lead.name, email: lead.email, note: lead.note, pageUrl: meta.pageUrl, visitorText: this.c.transcript.recent(this.c.transcript.lastSeq(), 60).filter((m) => m.role === "user").map((m) => m.text) };
+    const scored = scoreCapturedLead(captured);
     await this.c.env.DB.prepare(
-      "INSERT INTO leads (id, org_id, site_key, conversation_id, name, email, note, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO leads (id, org_id, site_key, conversation_id, name, email, note, source, score, score_reasons, intent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-      .bind(id, meta.orgId, meta.siteKey, meta.conversationId, lead.name ?? null, lead.email, lead.note ?? null, lead.source ?? `agent:${lead.agentId}`)
+      .bind(id, meta.orgId, meta.siteKey, meta.conversationId, lead.name ?? null, lead.email, lead.note ?? null, lead.source ?? `agent:${lead.agentId}`, scored.score, JSON.stringify(scored.reasons), scored.intent)
       .run();
+    this.c.ctx.waitUntil(readIntentWithModel(this.c.env, meta.orgId, id, captured, scored.signals).catch((e: unknown) => console.error("lead intent not read", e)));
     return { id };
   }
 

@@ -37,7 +37,7 @@ export const searchKnowledgeTool: ToolHandler = {
     span.end("ok", { data: { results: passages.map((p) => p.ref), scores: passages.map((p) => p.score) } });
     return toolOk(
       { results: passages.map((p) => ({ ref: p.ref, title: p.title, url: p.url, text: p.text })) },
-      { sources: passages.map(passageSource) },
+      { sources: passages.map(passageSource), evidence: passages.map((p) => p.text) },
     );
   },
 };
