@@ -23,7 +23,7 @@ ALTER TABLE turn_facts ADD COLUMN usage TEXT NOT NULL DEFAULT '[]';       -- [{a
 ALTER TABLE turn_facts ADD COLUMN lang TEXT;
 CREATE INDEX turn_facts_topic ON turn_facts(org_id, site_key, topic_id, day);
 CREATE INDEX turn_facts_signature ON turn_facts(org_id, site_key, signature);
-CREATE INDEX turn_facts_quality ON turn_facts(org_id, site_key, quality) WHERE quality IS NOT NULL;
+CREATE INDEX turn_facts_quality ON turn_facts(org_id, quality) WHERE quality IS NOT NULL;
 
 -- The topic list of a site. `auto` topics come from the offline grouping (their terms are
 -- their first question's), `owner` topics from the owner (terms from their keywords),
@@ -79,7 +79,6 @@ CREATE TABLE insights_topic_days (
   handoff_after INTEGER NOT NULL,
   up INTEGER NOT NULL,
   down INTEGER NOT NULL,
-  example_turn TEXT,
   PRIMARY KEY (org_id, site_key, topic_id, day)
 );
 
@@ -117,6 +116,7 @@ CREATE TABLE insights_usage_days (
   agent_id TEXT NOT NULL,
   model TEXT NOT NULL,
   turns INTEGER NOT NULL DEFAULT 0,
+  conversations INTEGER NOT NULL DEFAULT 0,
   calls INTEGER NOT NULL DEFAULT 0,
   tokens_in INTEGER NOT NULL DEFAULT 0,
   tokens_out INTEGER NOT NULL DEFAULT 0,
@@ -271,3 +271,12 @@ CREATE TABLE insights_digests (
   sent_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   PRIMARY KEY (site_key, week)
 );
+
+-- Sites whose facts were stored before this migration: the hourly job (insights/rebuild.ts)
+-- gives their turns signatures and topics and builds their rollups, then removes the row.
+CREATE TABLE insights_backfill (
+  org_id TEXT NOT NULL,
+  site_key TEXT NOT NULL,
+  PRIMARY KEY (org_id, site_key)
+);
+INSERT OR IGNORE INTO insights_backfill (org_id, site_key) SELECT DISTINCT org_id, site_key FROM turn_facts;

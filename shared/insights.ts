@@ -176,6 +176,7 @@ export const RegroupResponse = z.object({
   /** With a model configured: what it placed and named (null: grouped offline only). */
   model: z.object({ name: z.string(), placed: z.number().int(), named: z.number().int() }).nullable(),
 });
+export type RegroupResponse = z.infer<typeof RegroupResponse>;
 
 // ---- content gaps ---------------------------------------------------------------------------
 
@@ -239,6 +240,7 @@ export const GapTurn = z.object({
   /** What staff answered in that conversation after this question, when they did. */
   staffReply: z.object({ text: z.string(), at: z.string() }).nullable(),
 });
+export type GapsResponse = z.infer<typeof GapsResponse>;
 
 export const GapDetail = z.object({
   period: Period,
@@ -337,6 +339,9 @@ export const SourceRow = z.object({
   /** Days since it was last fetched (or, never fetched, since it last changed). */
   ageDays: z.number().int().nullable(),
 });
+export type GapDraftResponse = z.infer<typeof GapDraftResponse>;
+export type EvalCasesResponse = z.infer<typeof EvalCasesResponse>;
+export type SourceRow = z.infer<typeof SourceRow>;
 export const SourcesResponse = z.object({
   period: Period,
   site: z.string().nullable(),
@@ -344,6 +349,7 @@ export const SourcesResponse = z.object({
   totals: z.object({ documents: z.number().int(), used: z.number().int(), neverUsed: z.number().int(), stale: z.number().int() }),
   documents: z.array(SourceRow),
 });
+export type SourcesResponse = z.infer<typeof SourcesResponse>;
 
 // ---- outcomes and quality -------------------------------------------------------------------
 
@@ -407,6 +413,7 @@ export const AgentQuality = z.object({
   firstDeltaMs: z.number().nullable(),
   turnMs: z.number().nullable(),
 });
+export type AgentQuality = z.infer<typeof AgentQuality>;
 
 export const DelegationRow = z.object({
   agentId: z.string(),
@@ -420,6 +427,7 @@ export const DelegationRow = z.object({
   fallbacks: z.number().int(),
   failureRate: Rate,
 });
+export type DelegationRow = z.infer<typeof DelegationRow>;
 
 export const QualityResponse = z.object({
   period: Period,
@@ -429,6 +437,7 @@ export const QualityResponse = z.object({
   delegations: z.array(DelegationRow),
   series: z.array(z.object({ day: Day, answers: z.number().int(), quality: z.number().nullable() })),
 });
+export type QualityResponse = z.infer<typeof QualityResponse>;
 
 export const CostRow = z.object({
   model: z.string(),
@@ -445,6 +454,7 @@ export const CostRow = z.object({
   conversations: z.number().int(),
   costPerConversation: z.number().nullable(),
 });
+export type CostRow = z.infer<typeof CostRow>;
 
 export const CostsResponse = z.object({
   period: Period,
@@ -460,6 +470,7 @@ export const CostsResponse = z.object({
   tokensPerConversation: z.number().nullable(),
   byModel: z.array(CostRow),
 });
+export type CostsResponse = z.infer<typeof CostsResponse>;
 
 export const AnswerRow = z.object({
   turnId: z.string(),
@@ -475,6 +486,7 @@ export const AnswerRow = z.object({
   withinBudget: z.boolean(),
   tokens: z.number().int(),
 });
+export type AnswerRow = z.infer<typeof AnswerRow>;
 export const AnswersQuery = PeriodQuery.extend({
   order: z.enum(["worst", "best"]).default("worst"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -500,6 +512,7 @@ export const ScoredLead = z.object({
   reasons: z.array(LeadReason),
   outcome: z.string().nullable(),
 });
+export type ScoredLead = z.infer<typeof ScoredLead>;
 export const LeadsQuery = PeriodQuery.extend({
   sort: z.enum(["score", "newest"]).default("score"),
   minScore: z.coerce.number().int().min(0).max(100).optional(),
@@ -528,4 +541,5 @@ export const DigestResponse = z.object({
   unusedDocuments: z.number().int(),
   leads: z.object({ count: z.number().int(), top: z.array(z.object({ id: z.string(), email: z.string(), score: z.number().int() })) }),
 });
+export type LeadsResponse = z.infer<typeof LeadsResponse>;
 export type DigestResponse = z.infer<typeof DigestResponse>;

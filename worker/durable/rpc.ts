@@ -146,7 +146,7 @@ export interface OrgRpc extends Rpc.DurableObjectBranded, BudgetLedger {
 export interface WebhookEvent {
   /** Unique per event: the idempotency key receivers see in `x-switchboard-delivery`. */
   id: string;
-  type: "conversation.handoff" | "message.human" | "conversation.resolved";
+  type: "conversation.handoff" | "message.human" | "conversation.resolved" | "insights.digest";
   url: string;
   secret: string;
   payload: Record<string, unknown>;

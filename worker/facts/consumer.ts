@@ -94,7 +94,12 @@ export async function consumeFacts(batch: MessageBatch<unknown>, env: Env): Prom
   if (signatures.size) statements.push(db.prepare(signatureCountsSql("keys")).bind(JSON.stringify([...signatures.values()])));
 
   // One transaction per batch; if it fails, the queue delivers the batch again.
-  if (statements.length) await db.batch(statements);
+  if (statements.length) {
+    await db.batch(statements).catch((error: unknown) => {
+      console.error("facts batch failed", error instanceof Error ? error.message : error);
+      throw error;
+    });
+  }
 }
 
 // ---- turns ------------------------------------------------------------------------------------

@@ -42,9 +42,9 @@ export function daysSql(scope: Scope): string {
 /** insights_usage_days: model calls and tokens per site, day, agent and model (from each turn's `usage`). */
 export function usageSql(scope: Scope): string {
   return `WITH k AS (${siteDays(scope)})
-    INSERT OR REPLACE INTO insights_usage_days (org_id, site_key, day, agent_id, model, turns, calls, tokens_in, tokens_out)
+    INSERT OR REPLACE INTO insights_usage_days (org_id, site_key, day, agent_id, model, turns, conversations, calls, tokens_in, tokens_out)
     SELECT t.org_id, t.site_key, t.day, json_extract(u.value, '$.agent'), json_extract(u.value, '$.model'),
-      COUNT(DISTINCT t.turn_id), SUM(json_extract(u.value, '$.calls')), SUM(json_extract(u.value, '$.tokensIn')), SUM(json_extract(u.value, '$.tokensOut'))
+      COUNT(DISTINCT t.turn_id), COUNT(DISTINCT t.conversation_id), SUM(json_extract(u.value, '$.calls')), SUM(json_extract(u.value, '$.tokensIn')), SUM(json_extract(u.value, '$.tokensOut'))
     FROM k JOIN turn_facts t ON t.org_id = k.o AND t.site_key = k.s AND t.day = k.d, json_each(t.usage) u
     GROUP BY t.org_id, t.site_key, t.day, json_extract(u.value, '$.agent'), json_extract(u.value, '$.model')`;
 }
@@ -85,21 +85,23 @@ export function documentsSql(scope: Scope): string {
  * conversations in `?1` (JSON [conversationId]) — a vote, a handoff after an answer or a
  * repeat changes how an earlier turn of the conversation counts.
  */
-export function topicDaysSql(scope: Scope): string {
+export function topicDaysSql(scope: Scope | "topics"): string {
   const keys =
     scope === "keys"
       ? "SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE conversation_id IN (SELECT value FROM json_each(?1)) AND topic_id IS NOT NULL"
-      : "SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND topic_id IS NOT NULL";
+      : scope === "topics"
+        ? // Every day of these topics of a site (`?3` = JSON [topicId]): after signatures moved between them.
+          "SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND topic_id IN (SELECT value FROM json_each(?3))"
+        : "SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND topic_id IS NOT NULL";
   return `WITH k AS (${keys})
     INSERT OR REPLACE INTO insights_topic_days (org_id, site_key, topic_id, day, questions, answered, abstained, handed_off, failed, resolved, gaps,
-      no_hit, weak, repeated, handoff_after, up, down, example_turn)
+      no_hit, weak, repeated, handoff_after, up, down)
     SELECT k.o, k.s, k.topic, k.d, COUNT(*),
       SUM(t.outcome = 'answered'), SUM(t.outcome = 'abstained'), SUM(t.outcome = 'handed_off'), SUM(t.outcome = 'failed'),
       SUM(t.outcome = 'answered' AND (t.flags & ${UNRESOLVED_FLAGS}) = 0 AND COALESCE(f.rating, 0) <> -1),
-      SUM((t.flags & ${GAP_FLAGS}) <> 0 OR f.rating = -1),
+      SUM((t.flags & ${GAP_FLAGS}) <> 0 OR COALESCE(f.rating, 0) = -1),
       SUM((t.flags & ${FLAG.noHit}) <> 0), SUM((t.flags & ${FLAG.weak}) <> 0), SUM((t.flags & ${FLAG.repeated}) <> 0),
-      SUM((t.flags & ${FLAG.handoffAfter}) <> 0), SUM(f.rating = 1), SUM(f.rating = -1),
-      (SELECT x.turn_id FROM turn_facts x WHERE x.org_id = k.o AND x.site_key = k.s AND x.topic_id = k.topic AND x.day = k.d ORDER BY x.ended_at DESC LIMIT 1)
+      SUM((t.flags & ${FLAG.handoffAfter}) <> 0), SUM(COALESCE(f.rating, 0) = 1), SUM(COALESCE(f.rating, 0) = -1)
     FROM k JOIN turn_facts t ON t.org_id = k.o AND t.site_key = k.s AND t.topic_id = k.topic AND t.day = k.d
       LEFT JOIN feedback f ON f.conversation_id = t.conversation_id AND f.message_id = t.reply_message_id
     GROUP BY k.o, k.s, k.topic, k.d`;

@@ -76,6 +76,13 @@ export function priceOf(model: string, overrides: Record<string, Price> = {}): P
   return null;
 }
 
+/** A model's price and whether it is the org's own, the list price, or unknown. */
+export function priceSourceOf(model: string, overrides: Record<string, Price>): { price: Price | null; priceSource: "org" | "list" | "unknown" } {
+  const own = Object.keys(overrides).some((k) => model.toLowerCase().startsWith(k.toLowerCase()));
+  const price = priceOf(model, overrides);
+  return { price, priceSource: price === null ? "unknown" : own ? "org" : "list" };
+}
+
 /** USD for these tokens, or null when the model's price is unknown. */
 export function costOf(model: string, tokensIn: number, tokensOut: number, overrides: Record<string, Price> = {}): number | null {
   const price = priceOf(model, overrides);

@@ -10,6 +10,8 @@ import type { ApiRoutes } from "../http/openapi";
 import { agentsAdmin } from "./admin/agents";
 import { budgetsAndStaffAdmin } from "./admin/budgets-staff";
 import { conversationsAndLeadsAdmin } from "./admin/conversations-leads";
+import { insightsAdmin } from "./admin/insights";
+import { insightsEditsAdmin } from "./admin/insights-edits";
 import { knowledgeAdmin } from "./admin/knowledge";
 import { orgsAndTokens } from "./admin/orgs-tokens";
 import { secretsAdmin } from "./admin/secrets";
@@ -23,6 +25,8 @@ export function adminApi(api: ApiRoutes): void {
   budgetsAndStaffAdmin(api);
   conversationsAndLeadsAdmin(api);
   secretsAdmin(api);
+  insightsAdmin(api);
+  insightsEditsAdmin(api);
 
   api.add(
     {

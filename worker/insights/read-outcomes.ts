@@ -1,0 +1,125 @@
+/**
+ * Outcomes per site and per agent (the conversation's own agent): answered by the bot
+ * (confirmed, or assumed after a quiet day), handed off, abandoned, failed — with the funnel,
+ * CSAT, first-response and resolution times, and a daily series. One row per conversation
+ * (conversation_facts) classified as of `asOf` (outcome.ts).
+ */
+import type { OutcomesResponse } from "../../shared/insights";
+import { outcomeSql } from "./outcome";
+import { daysOf, rate } from "./period";
+import type { Scope } from "./read-topics";
+import { bySite, rows } from "./sql";
+
+type Counts = OutcomesResponse["total"];
+
+const zero = (): Counts => ({ conversations: 0, answeredConfirmed: 0, answeredAssumed: 0, handedOff: 0, abandoned: 0, failed: 0, open: 0, botResolutionRate: null });
+
+function add(c: Counts, outcome: string, n: number): void {
+  c.conversations += n;
+  if (outcome === "answered_confirmed") c.answeredConfirmed += n;
+  else if (outcome === "answered_assumed") c.answeredAssumed += n;
+  else if (outcome === "handed_off") c.handedOff += n;
+  else if (outcome === "abandoned") c.abandoned += n;
+  else if (outcome === "failed") c.failed += n;
+  else c.open += n;
+}
+
+/** Bot resolution: confirmed or assumed answers, of the conversations whose outcome is known. */
+const finish = <C extends Counts>(c: C): C => ({ ...c, botResolutionRate: rate(c.answeredConfirmed + c.answeredAssumed, c.conversations - c.open) });
+
+export function durations(values: number[]): OutcomesResponse["firstResponse"] {
+  if (!values.length) return { n: 0, averageSec: null, p50Sec: null, p90Sec: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { n: sorted.length, averageSec: round(sorted.reduce((a, b) => a + b, 0) / sorted.length), p50Sec: round(at(0.5)), p90Sec: round(at(0.9)) };
+}
+
+export async function outcomeCounts(db: D1Database, s: Scope, asOf: number) {
+  return rows<{ agent_id: string | null; site_key: string; day: string; outcome: string; n: number; answered: number; no_handoff: number }>(
+    db,
+    `SELECT agent_id, site_key, day, outcome, COUNT(*) AS n, SUM(answered > 0) AS answered, SUM(answered > 0 AND handoff_at IS NULL) AS no_handoff
+     FROM (SELECT agent_id, site_key, day, answered, handoff_at, ${outcomeSql()} AS outcome
+           FROM conversation_facts WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to)
+     GROUP BY agent_id, site_key, day, outcome`,
+    { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to, asOf },
+  );
+}
+
+export async function outcomes(db: D1Database, s: Scope, asOf: number): Promise<OutcomesResponse> {
+  const params = { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to };
+  const [counts, ratings, comments, firstResponse, resolution] = await Promise.all([
+    outcomeCounts(db, s, asOf),
+    rows<{ rating: number; n: number }>(db, `SELECT rating, COUNT(*) AS n FROM csat WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to GROUP BY rating`, params),
+    rows<{ conversation_id: string; rating: number; comment: string; day: string }>(
+      db,
+      `SELECT conversation_id, rating, comment, day FROM csat WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND comment IS NOT NULL
+       ORDER BY at DESC LIMIT 10`,
+      params,
+    ),
+    rows<{ sec: number }>(
+      db,
+      `SELECT MAX(0, first_staff_reply_at - handoff_at) / 1000.0 AS sec FROM conversation_facts
+       WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND handoff_at IS NOT NULL AND first_staff_reply_at IS NOT NULL`,
+      params,
+    ),
+    rows<{ sec: number }>(
+      db,
+      `SELECT MAX(0, resolved_at - started_at) / 1000.0 AS sec FROM conversation_facts
+       WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND resolved_at IS NOT NULL`,
+      params,
+    ),
+  ]);
+  const total = zero();
+  const byAgent = new Map<string, Counts>();
+  const bySiteKey = new Map<string, Counts>();
+  const perDay = new Map<string, { conversations: number; handedOff: number }>();
+  let answered = 0;
+  let noHandoff = 0;
+  for (const r of counts) {
+    const n = Number(r.n);
+    add(total, r.outcome, n);
+    const agent = r.agent_id ?? "";
+    add(byAgent.get(agent) ?? byAgent.set(agent, zero()).get(agent)!, r.outcome, n);
+    add(bySiteKey.get(r.site_key) ?? bySiteKey.set(r.site_key, zero()).get(r.site_key)!, r.outcome, n);
+    const day = perDay.get(r.day) ?? { conversations: 0, handedOff: 0 };
+    day.conversations += n;
+    if (r.outcome === "handed_off") day.handedOff += n;
+    perDay.set(r.day, day);
+    answered += Number(r.answered);
+    noHandoff += Number(r.no_handoff);
+  }
+  const distribution = { "1": 0, "2": 0, "3": 0, "4": 0, "5": 0 };
+  let responses = 0;
+  let sum = 0;
+  for (const r of ratings) {
+    distribution[String(r.rating) as keyof typeof distribution] = Number(r.n);
+    responses += Number(r.n);
+    sum += r.rating * Number(r.n);
+  }
+  const totalDone = finish(total);
+  return {
+    period: s.period,
+    site: s.site,
+    asOf: new Date(asOf).toISOString(),
+    total: totalDone,
+    byAgent: [...byAgent].map(([agentId, c]) => ({ agentId, ...finish(c) })).sort((a, b) => b.conversations - a.conversations || (a.agentId < b.agentId ? -1 : 1)),
+    bySite: [...bySiteKey].map(([siteKey, c]) => ({ siteKey, ...finish(c) })).sort((a, b) => b.conversations - a.conversations || (a.siteKey < b.siteKey ? -1 : 1)),
+    funnel: [
+      { step: "conversations", count: totalDone.conversations },
+      { step: "answered by the bot", count: answered },
+      { step: "no handoff", count: noHandoff },
+      { step: "resolved by the bot", count: totalDone.answeredConfirmed + totalDone.answeredAssumed },
+    ],
+    csat: {
+      responses,
+      average: responses ? Math.round((sum / responses) * 100) / 100 : null,
+      satisfied: rate(distribution["4"] + distribution["5"], responses),
+      distribution,
+      recentComments: comments.map((c) => ({ conversationId: c.conversation_id, rating: c.rating, comment: c.comment, day: c.day })),
+    },
+    firstResponse: durations(firstResponse.map((r) => Number(r.sec))),
+    resolution: durations(resolution.map((r) => Number(r.sec))),
+    series: daysOf(s.period).map((day) => ({ day, conversations: perDay.get(day)?.conversations ?? 0, handedOff: perDay.get(day)?.handedOff ?? 0 })),
+  };
+}
