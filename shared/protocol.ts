@@ -207,6 +207,8 @@ export const CsatResponse = z.object({
   conversationId: z.string(),
   rating: z.number().int(),
   comment: z.string().nullable(),
+  /** This rating replaced an earlier one of the conversation. */
+  replaced: z.boolean(),
   /** Until when a new rating replaces this one (ISO time). */
   replaceableUntil: z.string(),
 });

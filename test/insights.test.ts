@@ -151,7 +151,7 @@ beforeAll(async () => {
   expect((await alex.post(`/api/staff/conversations/${c4.id}/claim`)).status).toBe(200);
   expect((await alex.post(`/api/staff/conversations/${c4.id}/reply`, { text: STAFF_ANSWER })).status).toBe(201);
   expect((await alex.post(`/api/staff/conversations/${c4.id}/resolve`)).status).toBe(200);
-  expect((await csat("c4", { rating: 5, comment: "quick help" })).status).toBe(201);
+  expect((await csat("c4", { rating: 5, comment: "quick help" })).status).toBe(200);
   // C5: the same gap; the agent hands off itself; nobody comes.
   script("Mars or the Moon", search("ship mars moon"), { toolCalls: [{ name: "handoff_to_human", arguments: { summary: "asks about shipping to Mars" } }] }, say("Passing you to a person."));
   await send(sb, await start("c5"), "Do you ship to Mars or the Moon?");
@@ -321,9 +321,10 @@ describe("outcomes and quality", () => {
     expect((await csat("c6", { rating: 0 })).status).toBe(400);
     expect((await csat("c6", { rating: 3, extra: 1 })).status).toBe(400);
     const first = await csat("c6", { rating: 2 });
-    expect(first.status).toBe(201);
-    expect(await first.json()).toMatchObject({ conversationId: driven.c6?.id, rating: 2, comment: null, replaceableUntil: expect.any(String) });
-    expect((await csat("c6", { rating: 4, comment: "better now" })).status).toBe(200);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ conversationId: driven.c6?.id, rating: 2, comment: null, replaced: false, replaceableUntil: expect.any(String) });
+    const second = await csat("c6", { rating: 4, comment: "better now" });
+    expect(await second.json()).toMatchObject({ rating: 4, comment: "better now", replaced: true });
     const row = await eventually(async () => {
       const r = await sb.db.prepare("SELECT rating, comment FROM csat WHERE conversation_id = ?").bind(driven.c6?.id).first<{ rating: number; comment: string }>();
       return r?.rating === 4 ? r : undefined;

@@ -48,7 +48,13 @@ export class Csat {
       day: dayOf(now),
     };
     sendFact(this.c, fact);
-    const answer: CsatResponse = { conversationId: meta.conversationId, rating: body.rating, comment, replaceableUntil: new Date(firstAt + CSAT_WINDOW_MS).toISOString() };
-    return Response.json(answer, { status: previous ? 200 : 201 });
+    const answer: CsatResponse = {
+      conversationId: meta.conversationId,
+      rating: body.rating,
+      comment,
+      replaced: !!previous,
+      replaceableUntil: new Date(firstAt + CSAT_WINDOW_MS).toISOString(),
+    };
+    return Response.json(answer);
   }
 }

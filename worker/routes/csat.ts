@@ -19,12 +19,11 @@ export function csatApi(api: ApiRoutes): void {
       params: { id: Ids.conversation },
       rateLimited: true,
       errors: [403, 409],
-      summary: "Rate the conversation 1–5 with an optional comment (once it is resolved or the bot has answered; 201 the first time, 200 when a rating is replaced)",
+      summary: "Rate the conversation 1–5 with an optional comment (once it is resolved or the bot has answered; a new rating replaces it for a while)",
       tag: "visitor",
       auth: "visitor",
       body: CsatBody,
       response: CsatResponse,
-      status: 201,
     },
     async (c, { body }) => {
       const conversation = await openConversation(c);
