@@ -65,10 +65,10 @@ export const LIST_PRICES: Record<string, Price> = {
 
 /** The price of a model: the org's override, else the list price; null when neither knows it. */
 export function priceOf(model: string, overrides: Record<string, Price> = {}): Price | null {
-  const exact = overrides[model] ?? LIST_PRICES[model];
-  if (exact) return exact;
   const name = model.toLowerCase();
+  // The org's own prices first (an entry of theirs for `gpt-4o` prices `gpt-4o-mini` too), then the list.
   for (const table of [overrides, LIST_PRICES]) {
+    if (table[model]) return table[model] ?? null;
     let best: string | null = null;
     for (const key of Object.keys(table)) if (name.startsWith(key.toLowerCase()) && (!best || key.length > best.length)) best = key;
     if (best) return table[best] ?? null;
