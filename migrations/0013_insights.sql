@@ -131,6 +131,9 @@ CREATE TABLE insights_document_days (
   day TEXT NOT NULL,
   retrieved INTEGER NOT NULL DEFAULT 0,
   cited INTEGER NOT NULL DEFAULT 0,
+  -- Votes on the answers that cited it (by the day of the answer).
+  up INTEGER NOT NULL DEFAULT 0,
+  down INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, site_key, document_id, day)
 );
 CREATE INDEX insights_document_days_day ON insights_document_days(org_id, site_key, day);
@@ -220,6 +223,29 @@ CREATE TABLE conversation_facts (
   csat INTEGER
 );
 CREATE INDEX conversation_facts_site_day ON conversation_facts(org_id, site_key, day);
+-- Conversations active lately (whose outcome still depends on the time), and the ones with a
+-- handoff or a resolution (response and resolution times).
+CREATE INDEX conversation_facts_last ON conversation_facts(org_id, site_key, last_at);
+CREATE INDEX conversation_facts_handoffs ON conversation_facts(org_id, site_key, day, handoff_at, first_staff_reply_at) WHERE handoff_at IS NOT NULL;
+CREATE INDEX conversation_facts_resolved ON conversation_facts(org_id, site_key, day, started_at, resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- Per site, start day, agent, time-independent outcome class and day of last activity:
+-- conversations, how many the bot answered, how many of those without a handoff. Outcomes
+-- read it for conversations quiet for over a day, and classify the recent ones exactly from
+-- conversation_facts (insights/read-outcomes.ts).
+CREATE TABLE insights_conversation_days (
+  org_id TEXT NOT NULL,
+  site_key TEXT NOT NULL,
+  day TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  class TEXT NOT NULL,                 -- handed_off | waiting | failed | confirmed | answered | unanswered
+  last_day TEXT NOT NULL,
+  conversations INTEGER NOT NULL,
+  with_turns INTEGER NOT NULL,
+  bot_answered INTEGER NOT NULL,
+  no_handoff INTEGER NOT NULL,
+  PRIMARY KEY (org_id, site_key, day, agent_id, class, last_day)
+);
 
 -- Knowledge drafts: a document that is not searchable until it is published (made from a
 -- content gap, with the staff's answer as its first text).

@@ -20,7 +20,7 @@ import { qualityScore, withinBudget } from "../insights/quality";
 import { getInsightsSettings } from "../insights/settings";
 import { signatureOf } from "../insights/signature";
 import { type NewSignature, placementStatements } from "../insights/topic-store";
-import { conversationsSql, daysSql, delegationsSql, documentsSql, signatureCountsSql, topicDaysSql, usageSql } from "./rollups";
+import { conversationDaysSql, conversationsSql, daysSql, delegationsSql, documentsSql, signatureCountsSql, topicDaysSql, usageSql } from "./rollups";
 import { type CsatFact, Fact, type FeedbackFact, type GradeFact, type StaffReplyFact, type StatusFact, type TurnFact } from "./schema";
 
 export async function consumeFacts(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -82,6 +82,8 @@ export async function consumeFacts(batch: MessageBatch<unknown>, env: Env): Prom
   if (touched.length) {
     statements.push(db.prepare(topicDaysSql("keys")).bind(JSON.stringify(touched.map((t) => t.c))));
     statements.push(db.prepare(conversationsSql("keys")).bind(JSON.stringify(touched)));
+    const keys = JSON.stringify(touched.map((t) => ({ c: t.c })));
+    for (const sql of conversationDaysSql("keys")) statements.push(db.prepare(sql).bind(keys));
   }
   if (siteDays.size) {
     const keys = JSON.stringify([...siteDays.values()]);
@@ -90,7 +92,9 @@ export async function consumeFacts(batch: MessageBatch<unknown>, env: Env): Prom
   // A grade changes its answer's quality, so its site's day is recomputed too.
   for (const g of graded) siteDays.set(`${g.orgId}/${g.siteKey}/${g.day}`, { o: g.orgId, s: g.siteKey, d: g.day });
   if (siteDays.size) statements.push(db.prepare(daysSql("keys")).bind(JSON.stringify([...siteDays.values()])));
-  if (documentDays.size) statements.push(db.prepare(documentsSql("keys")).bind(JSON.stringify([...documentDays.values()])));
+  if (documentDays.size || feedback.length) {
+    statements.push(db.prepare(documentsSql("keys")).bind(JSON.stringify([...documentDays.values()]), JSON.stringify(feedback.map((f) => f.messageId))));
+  }
   if (signatures.size) statements.push(db.prepare(signatureCountsSql("keys")).bind(JSON.stringify([...signatures.values()])));
 
   // One transaction per batch; if it fails, the queue delivers the batch again.

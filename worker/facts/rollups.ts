@@ -12,6 +12,7 @@
  * `scope: "site"` recomputes every key of one site instead (insights/rebuild.ts).
  */
 import { FLAG, GAP_FLAGS, UNRESOLVED_FLAGS } from "../insights/evidence";
+import { conversationClassSql } from "../insights/outcome";
 
 export type Scope = "keys" | "site";
 
@@ -67,16 +68,25 @@ export function delegationsSql(scope: Scope): string {
     FROM x GROUP BY o, s, d, agent`;
 }
 
-/** insights_document_days: per site, document and day, how often it was retrieved and cited. Keys: `?1` = JSON [{o, s, doc, d}]. */
+/**
+ * insights_document_days: per site, document and day, how often it was retrieved and cited,
+ * and the votes on the answers that cited it. Keys: `?1` = JSON [{o, s, doc, d}], and the
+ * documents of the answers voted on in `?2` (JSON [replyMessageId]).
+ */
 export function documentsSql(scope: Scope): string {
   const keys =
     scope === "keys"
-      ? "SELECT DISTINCT json_extract(value, '$.o') AS o, json_extract(value, '$.s') AS s, json_extract(value, '$.doc') AS doc, json_extract(value, '$.d') AS d FROM json_each(?1)"
+      ? `SELECT json_extract(value, '$.o') AS o, json_extract(value, '$.s') AS s, json_extract(value, '$.doc') AS doc, json_extract(value, '$.d') AS d FROM json_each(?1)
+         UNION SELECT td.org_id, td.site_key, td.document_id, td.day FROM turn_facts t JOIN turn_documents td ON td.turn_id = t.turn_id
+           WHERE t.reply_message_id IN (SELECT value FROM json_each(?2))`
       : "SELECT DISTINCT org_id AS o, site_key AS s, document_id AS doc, day AS d FROM turn_documents WHERE org_id = ?1 AND site_key = ?2";
   return `WITH k AS (${keys})
-    INSERT OR REPLACE INTO insights_document_days (org_id, site_key, document_id, day, retrieved, cited)
-    SELECT k.o, k.s, k.doc, k.d, SUM(td.score IS NOT NULL), SUM(td.cited)
+    INSERT OR REPLACE INTO insights_document_days (org_id, site_key, document_id, day, retrieved, cited, up, down)
+    SELECT k.o, k.s, k.doc, k.d, SUM(td.score IS NOT NULL), SUM(td.cited),
+      SUM(td.cited = 1 AND COALESCE(f.rating, 0) = 1), SUM(td.cited = 1 AND COALESCE(f.rating, 0) = -1)
     FROM k JOIN turn_documents td ON td.document_id = k.doc AND td.day = k.d AND td.org_id = k.o AND td.site_key = k.s
+      JOIN turn_facts t ON t.turn_id = td.turn_id
+      LEFT JOIN feedback f ON f.conversation_id = t.conversation_id AND f.message_id = t.reply_message_id
     GROUP BY k.o, k.s, k.doc, k.d`;
 }
 
@@ -160,4 +170,25 @@ export function conversationsSql(scope: Scope): string {
          AND f.message_id = (SELECT t.reply_message_id FROM turn_facts t WHERE t.conversation_id = k.c ORDER BY t.ended_at DESC LIMIT 1)),
       (SELECT rating FROM csat WHERE csat.conversation_id = k.c)
     FROM k LEFT JOIN tf ON tf.c = k.c LEFT JOIN ev ON ev.c = k.c LEFT JOIN sr ON sr.c = k.c LEFT JOIN fb ON fb.c = k.c`;
+}
+
+/**
+ * insights_conversation_days: conversations per site, start day, agent, outcome class and
+ * day of last activity (two statements: a class can change, so a key's rows are replaced).
+ * Keys: the start days of the conversations in `?1` (JSON [{c}]), or every day of a site.
+ */
+export function conversationDaysSql(scope: Scope): [string, string] {
+  const keys =
+    scope === "keys"
+      ? "SELECT DISTINCT org_id AS o, site_key AS s, day AS d FROM conversation_facts WHERE conversation_id IN (SELECT json_extract(value, '$.c') FROM json_each(?1))"
+      : "SELECT DISTINCT org_id AS o, site_key AS s, day AS d FROM conversation_facts WHERE org_id = ?1 AND site_key = ?2";
+  return [
+    `WITH k AS (${keys}) DELETE FROM insights_conversation_days WHERE (org_id, site_key, day) IN (SELECT o, s, d FROM k)`,
+    `WITH k AS (${keys})
+      INSERT INTO insights_conversation_days (org_id, site_key, day, agent_id, class, last_day, conversations, with_turns, bot_answered, no_handoff)
+      SELECT cf.org_id, cf.site_key, cf.day, COALESCE(cf.agent_id, ''), ${conversationClassSql("cf.")}, strftime('%Y-%m-%d', cf.last_at / 1000, 'unixepoch'),
+        COUNT(*), SUM(cf.turns > 0), SUM(cf.answered > 0), SUM(cf.answered > 0 AND cf.handoff_at IS NULL)
+      FROM k JOIN conversation_facts cf ON cf.org_id = k.o AND cf.site_key = k.s AND cf.day = k.d
+      GROUP BY 1, 2, 3, 4, 5, 6`,
+  ];
 }

@@ -33,7 +33,7 @@ export async function digest(env: Env, orgId: string, site: string | null, now =
     qualityReport(db, s),
     costs(db, s, settings),
     scoredLeads(db, s, { sort: "score", limit: 1000, asOf: now }),
-    rows<{ n: number }>(db, `SELECT COUNT(*) AS n FROM conversation_facts WHERE org_id = :org ${bySite(site)} AND day BETWEEN :from AND :to`, {
+    rows<{ n: number }>(db, `SELECT SUM(conversations) AS n FROM insights_conversation_days WHERE org_id = :org ${bySite(site)} AND day BETWEEN :from AND :to`, {
       org: orgId,
       site,
       from: period.previousFrom,

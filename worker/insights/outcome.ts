@@ -27,3 +27,34 @@ export const outcomeSql = (t = "") => `CASE
   END`;
 
 export type OutcomeName = "handed_off" | "open" | "abandoned" | "failed" | "answered_confirmed" | "answered_assumed";
+
+/**
+ * The part of the outcome that does not depend on the time (what the daily rollup keeps):
+ * `handed_off`, `waiting` (asked for a person, nobody came yet), `failed`, `confirmed`,
+ * `answered` (the bot answered last, not voted down: assumed once a day passes) and
+ * `unanswered` (the rest: abandoned once a day passes). `outcomeOfClass` finishes it.
+ */
+export const conversationClassSql = (t = "") => `CASE
+    WHEN ${t}handoff_at IS NOT NULL AND (${t}first_staff_reply_at IS NOT NULL OR ${t}claimed_at IS NOT NULL) THEN 'handed_off'
+    WHEN ${t}handoff_at IS NOT NULL THEN 'waiting'
+    WHEN ${t}last_outcome = 'failed' THEN 'failed'
+    WHEN ${t}last_outcome = 'answered' AND (COALESCE(${t}csat, 0) >= 4 OR (${t}up > 0 AND ${t}down = 0)) THEN 'confirmed'
+    WHEN ${t}last_outcome = 'answered' AND COALESCE(${t}last_reply_vote, 0) <> -1 THEN 'answered'
+    ELSE 'unanswered'
+  END`;
+
+/** A class of a conversation quiet for over a day, as its outcome. */
+export function outcomeOfClass(cls: string): OutcomeName {
+  switch (cls) {
+    case "handed_off":
+      return "handed_off";
+    case "failed":
+      return "failed";
+    case "confirmed":
+      return "answered_confirmed";
+    case "answered":
+      return "answered_assumed";
+    default:
+      return "abandoned";
+  }
+}

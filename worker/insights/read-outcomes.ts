@@ -5,7 +5,7 @@
  * (conversation_facts) classified as of `asOf` (outcome.ts).
  */
 import type { OutcomesResponse } from "../../shared/insights";
-import { outcomeSql } from "./outcome";
+import { DAY_MS, outcomeOfClass, outcomeSql } from "./outcome";
 import { daysOf, rate } from "./period";
 import type { Scope } from "./read-topics";
 import { bySite, rows } from "./sql";
@@ -35,15 +35,33 @@ export function durations(values: number[]): OutcomesResponse["firstResponse"] {
   return { n: sorted.length, averageSec: round(sorted.reduce((a, b) => a + b, 0) / sorted.length), p50Sec: round(at(0.5)), p90Sec: round(at(0.9)) };
 }
 
+/**
+ * Conversations by agent, site, start day and outcome as of `asOf`: those quiet since before
+ * the day `asOf − 24 h` falls in are settled, and come from the daily rollup; the rest are
+ * classified exactly from their rows (an index on the last activity finds them).
+ */
 export async function outcomeCounts(db: D1Database, s: Scope, asOf: number) {
-  return rows<{ agent_id: string | null; site_key: string; day: string; outcome: string; n: number; answered: number; no_handoff: number }>(
-    db,
-    `SELECT agent_id, site_key, day, outcome, COUNT(*) AS n, SUM(answered > 0) AS answered, SUM(answered > 0 AND handoff_at IS NULL) AS no_handoff
-     FROM (SELECT agent_id, site_key, day, answered, handoff_at, ${outcomeSql()} AS outcome
-           FROM conversation_facts WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to)
-     GROUP BY agent_id, site_key, day, outcome`,
-    { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to, asOf },
-  );
+  const cutoffDay = new Date(asOf - DAY_MS).toISOString().slice(0, 10);
+  const params = { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to, asOf, cutoffDay, cutoffMs: Date.parse(`${cutoffDay}T00:00:00Z`) };
+  type Row = { agent_id: string; site_key: string; day: string; outcome: string; n: number; answered: number; no_handoff: number };
+  const [settled, recent] = await Promise.all([
+    rows<Row & { class: string }>(
+      db,
+      `SELECT agent_id, site_key, day, class, SUM(conversations) AS n, SUM(bot_answered) AS answered, SUM(no_handoff) AS no_handoff
+       FROM insights_conversation_days WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND last_day < :cutoffDay
+       GROUP BY agent_id, site_key, day, class`,
+      params,
+    ),
+    rows<Row>(
+      db,
+      `SELECT agent_id, site_key, day, outcome, COUNT(*) AS n, SUM(answered > 0) AS answered, SUM(answered > 0 AND handoff_at IS NULL) AS no_handoff
+       FROM (SELECT COALESCE(agent_id, '') AS agent_id, site_key, day, answered, handoff_at, ${outcomeSql()} AS outcome
+             FROM conversation_facts WHERE org_id = :org ${bySite(s.site)} AND last_at >= :cutoffMs AND day BETWEEN :from AND :to)
+       GROUP BY agent_id, site_key, day, outcome`,
+      params,
+    ),
+  ]);
+  return [...settled.map((r) => ({ ...r, outcome: outcomeOfClass(r.class) })), ...recent];
 }
 
 export async function outcomes(db: D1Database, s: Scope, asOf: number): Promise<OutcomesResponse> {
@@ -79,7 +97,7 @@ export async function outcomes(db: D1Database, s: Scope, asOf: number): Promise<
   for (const r of counts) {
     const n = Number(r.n);
     add(total, r.outcome, n);
-    const agent = r.agent_id ?? "";
+    const agent = r.agent_id;
     add(byAgent.get(agent) ?? byAgent.set(agent, zero()).get(agent)!, r.outcome, n);
     add(bySiteKey.get(r.site_key) ?? bySiteKey.set(r.site_key, zero()).get(r.site_key)!, r.outcome, n);
     const day = perDay.get(r.day) ?? { conversations: 0, handedOff: 0 };

@@ -105,7 +105,7 @@ export async function costs(db: D1Database, s: Scope, settings: InsightsSettings
        FROM insights_usage_days WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to GROUP BY model, agent_id`,
       params,
     ),
-    rows<{ n: number }>(db, `SELECT COUNT(*) AS n FROM conversation_facts WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND turns > 0`, params),
+    rows<{ n: number }>(db, `SELECT SUM(with_turns) AS n FROM insights_conversation_days WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to`, params),
   ]);
   const byModel = new Map<string, CostRow>();
   for (const u of usage) {

@@ -46,16 +46,16 @@ export async function sources(env: Env, s: Scope, staleDays: number, now = Date.
   const db = env.DB;
   const collections = s.site ? await siteCollections(env, s.orgId, s.site) : null;
   const params = { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to, collections: JSON.stringify(collections ?? []) };
-  const [documents, usage, lastUsed, votes] = await Promise.all([
+  const [documents, usage, lastUsed] = await Promise.all([
     rows<DocRow>(
       db,
       `SELECT id, title, collection_id, url, fetched_at, changed_at, created_at FROM knowledge_documents WHERE org_id = :org
        ${collections ? "AND collection_id IN (SELECT value FROM json_each(:collections))" : ""} ORDER BY title, id`,
       params,
     ),
-    rows<{ document_id: string; retrieved: number; cited: number }>(
+    rows<{ document_id: string; retrieved: number; cited: number; up: number; down: number }>(
       db,
-      `SELECT document_id, SUM(retrieved) AS retrieved, SUM(cited) AS cited FROM insights_document_days
+      `SELECT document_id, SUM(retrieved) AS retrieved, SUM(cited) AS cited, SUM(up) AS up, SUM(down) AS down FROM insights_document_days
        WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to GROUP BY document_id`,
       params,
     ),
@@ -64,18 +64,9 @@ export async function sources(env: Env, s: Scope, staleDays: number, now = Date.
       `SELECT document_id, MAX(day) AS day FROM insights_document_days WHERE org_id = :org ${bySite(s.site)} GROUP BY document_id`,
       params,
     ),
-    rows<{ document_id: string; up: number; down: number }>(
-      db,
-      `SELECT td.document_id, SUM(f.rating = 1) AS up, SUM(f.rating = -1) AS down
-       FROM feedback f JOIN turn_facts t ON t.reply_message_id = f.message_id AND t.conversation_id = f.conversation_id
-         JOIN turn_documents td ON td.turn_id = t.turn_id AND td.cited = 1
-       WHERE f.org_id = :org ${bySite(s.site, "f.site_key")} AND f.day BETWEEN :from AND :to GROUP BY td.document_id`,
-      params,
-    ),
   ]);
   const used = new Map(usage.map((u) => [u.document_id, u]));
   const last = new Map(lastUsed.map((u) => [u.document_id, u.day]));
-  const vote = new Map(votes.map((v) => [v.document_id, v]));
   const list = documents.map((d) => {
     const u = used.get(d.id);
     const seen = d.fetched_at ?? d.changed_at ?? d.created_at;
@@ -88,7 +79,8 @@ export async function sources(env: Env, s: Scope, staleDays: number, now = Date.
       url: d.url,
       retrieved: Number(u?.retrieved ?? 0),
       cited: Number(u?.cited ?? 0),
-      feedback: { up: Number(vote.get(d.id)?.up ?? 0), down: Number(vote.get(d.id)?.down ?? 0) },
+      // Votes on answers citing it, by the day of the answer.
+      feedback: { up: Number(u?.up ?? 0), down: Number(u?.down ?? 0) },
       neverUsed: !u || (Number(u.retrieved) === 0 && Number(u.cited) === 0),
       lastUsed: last.get(d.id) ?? null,
       fetchedAt: d.fetched_at,

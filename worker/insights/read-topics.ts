@@ -78,7 +78,7 @@ async function examples(db: D1Database, s: Scope, topics: { id: string; site: st
       db
         .prepare(
           `SELECT turn_id, conversation_id, question, outcome, day FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND topic_id = ?3 AND day BETWEEN ?4 AND ?5
-           ORDER BY day DESC, ended_at DESC LIMIT ?6`,
+           ORDER BY day DESC LIMIT ?6`,
         )
         .bind(s.orgId, t.site, t.id, s.period.from, s.period.to, per),
     ),

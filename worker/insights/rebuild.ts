@@ -5,7 +5,7 @@
  * does this for the sites migration 0013 listed; `POST …/insights/rebuild` does it on demand.
  */
 import type { Env } from "../env";
-import { conversationsSql, daysSql, delegationsSql, documentsSql, signatureCountsSql, topicDaysSql, usageSql } from "../facts/rollups";
+import { conversationDaysSql, conversationsSql, daysSql, delegationsSql, documentsSql, signatureCountsSql, topicDaysSql, usageSql } from "../facts/rollups";
 import { flagsOf } from "./evidence";
 import { qualityScore, withinBudget } from "./quality";
 import { getInsightsSettings } from "./settings";
@@ -97,7 +97,7 @@ export async function rebuildRollups(env: Env, orgId: string, siteKey: string): 
     site("DELETE FROM insights_topic_days WHERE org_id = ?1 AND site_key = ?2"),
   ]);
   // One statement at a time: each reads the whole site once.
-  for (const sql of [daysSql("site"), usageSql("site"), delegationsSql("site"), documentsSql("site"), topicDaysSql("site"), signatureCountsSql("site"), conversationsSql("site")]) {
+  for (const sql of [daysSql("site"), usageSql("site"), delegationsSql("site"), documentsSql("site"), topicDaysSql("site"), signatureCountsSql("site"), conversationsSql("site"), ...conversationDaysSql("site")]) {
     await site(sql).run();
   }
 }
