@@ -190,47 +190,37 @@ it("a year of a busy site: generate, rebuild, and time every endpoint", { timeou
       SITE,
     );
   }
-  await sql(
+  // Everything around the turns, a chunk of turns at a time (rowid ranges: one statement never writes a whole year).
+  const bounds = await sb.db.prepare("SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM turn_facts WHERE org_id = ?").bind(ORG).first<{ lo: number; hi: number }>();
+  const around = [
     `INSERT INTO turn_documents (turn_id, document_id, org_id, site_key, day, score, cited)
-     SELECT turn_id, 'doc_b' || ((CAST(substr(turn_id, 4) AS INTEGER) * 7) % (?3 - 30)), org_id, site_key, day, best_score, cited
-     FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND retrieved = 1`,
-    ORG,
-    SITE,
-    DOCUMENTS,
-  );
-  // Votes on 6% of answers (a fifth of them down), handoffs (claimed, replied, resolved), ratings, leads.
-  await sql(
+     SELECT turn_id, 'doc_b' || ((CAST(substr(turn_id, 4) AS INTEGER) * 7) % (${DOCUMENTS} - 30)), org_id, site_key, day, best_score, cited
+     FROM turn_facts WHERE rowid BETWEEN ?1 AND ?2 AND retrieved = 1`,
+    // Votes on 6% of answers (a fifth of them down).
     `INSERT INTO feedback (conversation_id, message_id, org_id, site_key, rating, day, voted_at, created_at)
-     SELECT conversation_id, reply_message_id, org_id, site_key, CASE WHEN ended_at % 5 = 0 THEN -1 ELSE 1 END, day, ended_at + 30000, strftime('%Y-%m-%dT%H:%M:%fZ', (ended_at + 30000) / 1000.0, 'unixepoch')
-     FROM turn_facts WHERE org_id = ?1 AND outcome = 'answered' AND (CAST(substr(turn_id, 4) AS INTEGER) * 40503) % 100 < 6`,
-    ORG,
-  );
-  await sql(
+     SELECT conversation_id, reply_message_id, org_id, site_key, CASE WHEN ended_at % 5 = 0 THEN -1 ELSE 1 END, day, ended_at + 30000,
+       strftime('%Y-%m-%dT%H:%M:%fZ', (ended_at + 30000) / 1000.0, 'unixepoch')
+     FROM turn_facts WHERE rowid BETWEEN ?1 AND ?2 AND outcome = 'answered' AND (CAST(substr(turn_id, 4) AS INTEGER) * 40503) % 100 < 6`,
+    // Handoffs: waiting, claimed, resolved; a staff reply each.
     `INSERT INTO conversation_events (conversation_id, at, to_status, from_status, org_id, site_key, day, reason, staff_id)
      SELECT conversation_id, ended_at + s.o, s.st, s.fr, org_id, site_key, strftime('%Y-%m-%d', (ended_at + s.o) / 1000, 'unixepoch'), s.r, CASE WHEN s.st <> 'waiting' THEN 'st_a' END
      FROM turn_facts, (SELECT 1000 AS o, 'waiting' AS st, 'bot' AS fr, 'agent' AS r UNION ALL SELECT 90000, 'human', 'waiting', 'claim' UNION ALL SELECT 1800000, 'resolved', 'human', 'staff') s
-     WHERE org_id = ?1 AND outcome = 'handed_off'`,
-    ORG,
-  );
-  await sql(
+     WHERE turn_facts.rowid BETWEEN ?1 AND ?2 AND outcome = 'handed_off'`,
     `INSERT INTO staff_replies (message_id, conversation_id, org_id, site_key, staff_id, at, day, text)
      SELECT 'm_s' || turn_id, conversation_id, org_id, site_key, 'st_a', ended_at + 120000, day, 'A person answers: here is how it works for your account.'
-     FROM turn_facts WHERE org_id = ?1 AND outcome = 'handed_off'`,
-    ORG,
-  );
-  await sql(
+     FROM turn_facts WHERE rowid BETWEEN ?1 AND ?2 AND outcome = 'handed_off'`,
+    // Ratings on 8% of conversations, leads from 0.5% of turns.
     `INSERT OR IGNORE INTO csat (conversation_id, org_id, site_key, rating, comment, day, at)
      SELECT conversation_id, org_id, site_key, 1 + (ended_at % 5), CASE WHEN ended_at % 7 = 0 THEN 'thanks' END, day, ended_at + 60000
-     FROM turn_facts WHERE org_id = ?1 AND (CAST(substr(turn_id, 4) AS INTEGER) % 3) = 2 AND (CAST(substr(turn_id, 4) AS INTEGER) * 7919) % 100 < 8`,
-    ORG,
-  );
-  await sql(
+     FROM turn_facts WHERE rowid BETWEEN ?1 AND ?2 AND (CAST(substr(turn_id, 4) AS INTEGER) % 3) = 2 AND (CAST(substr(turn_id, 4) AS INTEGER) * 7919) % 100 < 8`,
     `INSERT INTO leads (id, org_id, site_key, conversation_id, name, email, source, created_at, score, score_reasons, intent)
      SELECT 'lead_b' || turn_id, org_id, site_key, conversation_id, 'Lead', 'lead' || substr(turn_id, 4) || '@example.com', 'agent:router',
        strftime('%Y-%m-%dT%H:%M:%fZ', ended_at / 1000.0, 'unixepoch'), 10 + (ended_at % 60), '[{"factor":"email","points":10,"detail":"left an email"}]', 'medium'
-     FROM turn_facts WHERE org_id = ?1 AND (CAST(substr(turn_id, 4) AS INTEGER) * 104729) % 1000 < 5`,
-    ORG,
-  );
+     FROM turn_facts WHERE rowid BETWEEN ?1 AND ?2 AND (CAST(substr(turn_id, 4) AS INTEGER) * 104729) % 1000 < 5`,
+  ];
+  for (let lo = bounds?.lo ?? 0; lo <= (bounds?.hi ?? -1); lo += CHUNK) {
+    for (const statement of around) await sql(statement, lo, lo + CHUNK - 1);
+  }
   await sql("DROP TABLE bench_templates");
   const generated = (performance.now() - t0) / 1000;
 

@@ -435,6 +435,27 @@ describe("a gap becomes a draft and an eval case", () => {
     expect(stdout).toContain("Asking 1 questions");
     const results = JSON.parse(readFileSync(out, "utf8")) as { q: string; outcome: string; sources: { title: string }[] }[];
     expect(results).toEqual([expect.objectContaining({ q: "Do you ship to Mars?", outcome: "right", sources: [expect.objectContaining({ title: "Do you ship to Mars?" })] })]);
+    // (The eval's own turn is a fact of the site too.)
+    await eventually(async () => (await sb.db.prepare("SELECT COUNT(*) AS n FROM turn_facts WHERE org_id = ?").bind(ORG).first<{ n: number }>())?.n === 11, "the eval's turn fact");
+  });
+});
+
+describe("rebuilding", () => {
+  it("recomputing a site's insights from its facts gives the same figures; turns without a signature get theirs", async () => {
+    const turns = (await sb.db.prepare("SELECT COUNT(*) AS n FROM turn_facts WHERE org_id = ?").bind(ORG).first<{ n: number }>())?.n;
+    const asOf = encodeURIComponent(asOfTomorrow());
+    const paths = [`${I}/topics?site=${ORG}`, `${I}/gaps?site=${ORG}`, `${I}/sources?site=${ORG}`, `${I}/outcomes?site=${ORG}&asOf=${asOf}`, `${I}/quality?site=${ORG}`, `${I}/costs?site=${ORG}`];
+    const before = await Promise.all(paths.map((p) => get<unknown>(p)));
+    // As a store from before insights would have them: no signatures, no topics, no rollups.
+    await sb.db.prepare("UPDATE turn_facts SET signature = NULL, topic_id = NULL WHERE org_id = ?").bind(ORG).run();
+    for (const table of ["insights_topic_days", "insights_days", "insights_document_days", "insights_conversation_days", "insights_usage_days"]) {
+      await sb.db.prepare(`DELETE FROM ${table} WHERE org_id = ?`).bind(ORG).run();
+    }
+    expect((await get<TopicsResponse>(`${I}/topics?site=${ORG}`)).totals.questions).toBe(0);
+    const res = await sb.admin(`${I}/rebuild`, { method: "POST", body: JSON.stringify({ site: ORG }) });
+    expect(await res.json()).toEqual({ site: ORG, backfilled: turns });
+    const after = await Promise.all(paths.map((p) => get<unknown>(p)));
+    expect(after).toEqual(before);
   });
 });
 

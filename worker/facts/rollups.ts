@@ -9,18 +9,23 @@
  *
  * Each statement takes its key set as one JSON parameter (D1 allows 100 bound parameters and
  * counts statements per invocation: one statement per table per batch, whatever its size).
- * `scope: "site"` recomputes every key of one site instead (insights/rebuild.ts).
+ * `scope: "days"` recomputes every key of some days of one site instead (`?1` = org, `?2` =
+ * site, `?3` = JSON [day]): insights/rebuild.ts goes through a site a week at a time, so no
+ * statement reads more than a week.
  */
 import { FLAG, GAP_FLAGS, UNRESOLVED_FLAGS } from "../insights/evidence";
 import { conversationClassSql } from "../insights/outcome";
 
-export type Scope = "keys" | "site";
+export type Scope = "keys" | "days";
 
-/** Site-days: `?1` = JSON [{o, s, d}] (keys) or `?1` = org, `?2` = site (site). */
+/** The days of a "days" scope. */
+const DAYS = "(SELECT value FROM json_each(?3))";
+
+/** Site-days: `?1` = JSON [{o, s, d}] (keys), or the days of a site. */
 function siteDays(scope: Scope): string {
   return scope === "keys"
     ? "SELECT DISTINCT json_extract(value, '$.o') AS o, json_extract(value, '$.s') AS s, json_extract(value, '$.d') AS d FROM json_each(?1)"
-    : "SELECT DISTINCT org_id AS o, site_key AS s, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2";
+    : "SELECT DISTINCT ?1 AS o, ?2 AS s, value AS d FROM json_each(?3)";
 }
 
 /** insights_days: per site, day and answering agent. */
@@ -79,7 +84,7 @@ export function documentsSql(scope: Scope): string {
       ? `SELECT json_extract(value, '$.o') AS o, json_extract(value, '$.s') AS s, json_extract(value, '$.doc') AS doc, json_extract(value, '$.d') AS d FROM json_each(?1)
          UNION SELECT td.org_id, td.site_key, td.document_id, td.day FROM turn_facts t JOIN turn_documents td ON td.turn_id = t.turn_id
            WHERE t.reply_message_id IN (SELECT value FROM json_each(?2))`
-      : "SELECT DISTINCT org_id AS o, site_key AS s, document_id AS doc, day AS d FROM turn_documents WHERE org_id = ?1 AND site_key = ?2";
+      : `SELECT DISTINCT org_id AS o, site_key AS s, document_id AS doc, day AS d FROM turn_documents WHERE org_id = ?1 AND day IN ${DAYS} AND site_key = ?2`;
   return `WITH k AS (${keys})
     INSERT OR REPLACE INTO insights_document_days (org_id, site_key, document_id, day, retrieved, cited, up, down)
     SELECT k.o, k.s, k.doc, k.d, SUM(td.score IS NOT NULL), SUM(td.cited),
@@ -102,7 +107,7 @@ export function topicDaysSql(scope: Scope | "topics"): string {
       : scope === "topics"
         ? // Every day of these topics of a site (`?3` = JSON [topicId]): after signatures moved between them.
           "SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND topic_id IN (SELECT value FROM json_each(?3))"
-        : "SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND topic_id IS NOT NULL";
+        : `SELECT DISTINCT org_id AS o, site_key AS s, topic_id AS topic, day AS d FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND day IN ${DAYS} AND topic_id IS NOT NULL`;
   return `WITH k AS (${keys})
     INSERT OR REPLACE INTO insights_topic_days (org_id, site_key, topic_id, day, questions, answered, abstained, handed_off, failed, resolved, gaps,
       no_hit, weak, repeated, handoff_after, up, down)
@@ -117,8 +122,8 @@ export function topicDaysSql(scope: Scope | "topics"): string {
     GROUP BY k.o, k.s, k.topic, k.d`;
 }
 
-/** insights_signatures.questions for the signatures in `?1` (JSON [{o, s, sig}]), or every signature of a site. */
-export function signatureCountsSql(scope: Scope): string {
+/** insights_signatures.questions for the signatures in `?1` (JSON [{o, s, sig}]), or (`"site"`) every signature of site `?2` of org `?1`. */
+export function signatureCountsSql(scope: "keys" | "site"): string {
   const where =
     scope === "keys"
       ? "WHERE (org_id, site_key, signature) IN (SELECT json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.sig') FROM json_each(?1))"
@@ -137,8 +142,8 @@ export function conversationsSql(scope: Scope): string {
   const keys =
     scope === "keys"
       ? "SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o, json_extract(value, '$.s') AS s, MIN(json_extract(value, '$.st')) AS st FROM json_each(?1) GROUP BY 1, 2, 3"
-      : `SELECT conversation_id AS c, org_id AS o, site_key AS s, MIN(ended_at - turn_ms) AS st FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 GROUP BY 1, 2, 3
-         UNION ALL SELECT conversation_id, org_id, site_key, MIN(at) FROM conversation_events e WHERE org_id = ?1 AND site_key = ?2
+      : `SELECT conversation_id AS c, org_id AS o, site_key AS s, MIN(ended_at - turn_ms) AS st FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 AND day IN ${DAYS} GROUP BY 1, 2, 3
+         UNION ALL SELECT conversation_id, org_id, site_key, MIN(at) FROM conversation_events e WHERE org_id = ?1 AND day IN ${DAYS} AND site_key = ?2
            AND NOT EXISTS (SELECT 1 FROM turn_facts t WHERE t.conversation_id = e.conversation_id) GROUP BY 1, 2, 3`;
   return `WITH k0 AS (${keys}),
     k AS (SELECT k0.c, k0.o, k0.s, MIN(k0.st, COALESCE(cf.started_at, k0.st)) AS st FROM k0 LEFT JOIN conversation_facts cf ON cf.conversation_id = k0.c),
@@ -181,7 +186,7 @@ export function conversationDaysSql(scope: Scope): [string, string] {
   const keys =
     scope === "keys"
       ? "SELECT DISTINCT org_id AS o, site_key AS s, day AS d FROM conversation_facts WHERE conversation_id IN (SELECT json_extract(value, '$.c') FROM json_each(?1))"
-      : "SELECT DISTINCT org_id AS o, site_key AS s, day AS d FROM conversation_facts WHERE org_id = ?1 AND site_key = ?2";
+      : "SELECT DISTINCT ?1 AS o, ?2 AS s, value AS d FROM json_each(?3)";
   return [
     `WITH k AS (${keys}) DELETE FROM insights_conversation_days WHERE (org_id, site_key, day) IN (SELECT o, s, d FROM k)`,
     `WITH k AS (${keys})

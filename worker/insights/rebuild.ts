@@ -6,7 +6,7 @@
  */
 import type { Env } from "../env";
 import { conversationDaysSql, conversationsSql, daysSql, delegationsSql, documentsSql, signatureCountsSql, topicDaysSql, usageSql } from "../facts/rollups";
-import { flagsOf } from "./evidence";
+import { FLAG, flagsOf } from "./evidence";
 import { qualityScore, withinBudget } from "./quality";
 import { getInsightsSettings } from "./settings";
 import { signatureOf } from "./signature";
@@ -25,6 +25,8 @@ interface OldTurn {
   tokens_in: number;
   tokens_out: number;
   day: string;
+  grounded: number | null;
+  grade: number | null;
   best: number | null;
 }
 
@@ -37,7 +39,7 @@ export async function backfillTurns(env: Env, orgId: string, siteKey: string, li
     const turns = (
       await db
         .prepare(
-          `SELECT t.turn_id, t.question, t.outcome, t.reason, t.queries, t.retrieved, t.cited, t.tokens_in, t.tokens_out, t.day,
+          `SELECT t.turn_id, t.question, t.outcome, t.reason, t.queries, t.retrieved, t.cited, t.tokens_in, t.tokens_out, t.day, t.grounded, t.grade,
              (SELECT MIN(score) FROM turn_documents d WHERE d.turn_id = t.turn_id) AS best
            FROM turn_facts t WHERE t.org_id = ?1 AND t.site_key = ?2 AND t.signature IS NULL LIMIT ?3`,
         )
@@ -58,8 +60,8 @@ export async function backfillTurns(env: Env, orgId: string, siteKey: string, li
         fl: flagsOf({ outcome: t.outcome, queries, documents: t.retrieved, bestScore: t.best, repeated: false }, settings.weakScore),
         bs: t.best,
         wb: budget ? 1 : 0,
-        // Stored before groundedness was measured: no quality score.
-        qu: qualityScore({ outcome: t.outcome, cited: t.cited, grounded: null, grade: null, withinBudget: budget }),
+        // A turn stored before groundedness was measured has none, and so no quality score.
+        qu: qualityScore({ outcome: t.outcome, cited: t.cited, grounded: t.grounded, grade: t.grade, withinBudget: budget }),
       };
     });
     const placements = await placementStatements(
@@ -72,7 +74,8 @@ export async function backfillTurns(env: Env, orgId: string, siteKey: string, li
       ...placements,
       db
         .prepare(
-          `UPDATE turn_facts SET signature = j.sg, flags = j.fl, best_score = j.bs, within_budget = j.wb, quality = j.qu,
+          // Evidence only later facts tell (a repeat, a handoff right after) is kept as it is.
+          `UPDATE turn_facts SET signature = j.sg, flags = (turn_facts.flags & ${FLAG.repeated | FLAG.handoffAfter | FLAG.repeatedNext}) | j.fl, best_score = j.bs, within_budget = j.wb, quality = j.qu,
              topic_id = (SELECT g.topic_id FROM insights_signatures g WHERE g.org_id = ?1 AND g.site_key = ?2 AND g.signature = j.sg)
            FROM (SELECT json_extract(value, '$.t') AS t, json_extract(value, '$.sg') AS sg, json_extract(value, '$.fl') AS fl, json_extract(value, '$.bs') AS bs,
                    json_extract(value, '$.wb') AS wb, json_extract(value, '$.qu') AS qu FROM json_each(?3)) j
@@ -85,7 +88,10 @@ export async function backfillTurns(env: Env, orgId: string, siteKey: string, li
   return done;
 }
 
-/** Recomputes every rollup of a site from its facts. */
+/** Days a rebuild recomputes at once: no statement reads more than this many days of a site. */
+const DAYS_AT_ONCE = 7;
+
+/** Recomputes every rollup of a site from its facts, a week at a time. */
 export async function rebuildRollups(env: Env, orgId: string, siteKey: string): Promise<void> {
   const db = env.DB;
   const site = (sql: string) => db.prepare(sql).bind(orgId, siteKey);
@@ -95,11 +101,24 @@ export async function rebuildRollups(env: Env, orgId: string, siteKey: string): 
     site("DELETE FROM insights_delegation_days WHERE org_id = ?1 AND site_key = ?2"),
     site("DELETE FROM insights_document_days WHERE org_id = ?1 AND site_key = ?2"),
     site("DELETE FROM insights_topic_days WHERE org_id = ?1 AND site_key = ?2"),
+    site("DELETE FROM insights_conversation_days WHERE org_id = ?1 AND site_key = ?2"),
   ]);
-  // One statement at a time: each reads the whole site once.
-  for (const sql of [daysSql("site"), usageSql("site"), delegationsSql("site"), documentsSql("site"), topicDaysSql("site"), signatureCountsSql("site"), conversationsSql("site"), ...conversationDaysSql("site")]) {
-    await site(sql).run();
+  const days = (
+    await db
+      .prepare(
+        `SELECT day FROM turn_facts WHERE org_id = ?1 AND site_key = ?2 GROUP BY day
+         UNION SELECT day FROM conversation_events WHERE org_id = ?1 AND site_key = ?2 GROUP BY day ORDER BY day`,
+      )
+      .bind(orgId, siteKey)
+      .all<{ day: string }>()
+  ).results.map((r) => r.day);
+  // Conversations first (their outcome rollup reads them), then everything else of those days.
+  const statements = [daysSql("days"), usageSql("days"), delegationsSql("days"), documentsSql("days"), topicDaysSql("days"), conversationsSql("days"), ...conversationDaysSql("days")];
+  for (let i = 0; i < days.length; i += DAYS_AT_ONCE) {
+    const chunk = JSON.stringify(days.slice(i, i + DAYS_AT_ONCE));
+    await db.batch(statements.map((sql) => db.prepare(sql).bind(orgId, siteKey, chunk)));
   }
+  await site(signatureCountsSql("site")).run();
 }
 
 export async function rebuildSite(env: Env, orgId: string, siteKey: string): Promise<{ backfilled: number }> {
