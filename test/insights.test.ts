@@ -8,6 +8,10 @@
  * --site-set` asks the stored case and finds it answered from the new document.
  */
 import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,7 +46,8 @@ import {
 } from "./helpers/switchboard";
 
 const run = promisify(execFile);
-const fx = useScriptedSwitchboard();
+// The digest's webhook receiver is a server on loopback, which tenant URLs reach only when opened.
+const fx = useScriptedSwitchboard({ allowPrivate: ["127.0.0.1"] });
 let sb: Switchboard;
 const ORG = "ins";
 const I = `/api/admin/orgs/${ORG}/insights`;
@@ -401,6 +406,50 @@ describe("the weekly digest", () => {
     expect(r.topGaps[0]?.sampleQuestion).toMatch(/Mars/);
     expect(r.leads).toMatchObject({ count: 1, top: [{ email: "buyer@example.com", score: 75 }] });
     expect(r.unusedDocuments).toBe(1);
+  });
+});
+
+describe("the weekly digest, by webhook", () => {
+  it("is sent through the site's webhook as insights.digest when the org's weekday and hour come, once that week", async () => {
+    const received: { event: string; signature: string; timestamp: string; body: string }[] = [];
+    const hooks = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        received.push({ event: String(req.headers["x-switchboard-event"]), signature: String(req.headers["x-switchboard-signature"]), timestamp: String(req.headers["x-switchboard-timestamp"]), body });
+        res.writeHead(204).end();
+      });
+    });
+    hooks.listen(0, "127.0.0.1");
+    await once(hooks, "listening");
+    const secret = "digest-webhook-secret-0123";
+    try {
+      const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
+      await sb.putSite({ key: ORG, orgId: ORG, name: ORG, allowedOrigins: [LOCAL_ORIGIN, "http://127.0.0.1:*"], entryAgent: "router", webhook: { url, secret } });
+      // The first Monday after today (the default weekday), 09:00 UTC (the default hour is 08:00): its week holds today.
+      const monday = new Date(`${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T09:00:00Z`);
+      while (monday.getUTCDay() !== 1) monday.setUTCDate(monday.getUTCDate() + 1);
+      const worker = await sb.mf.getWorker("switchboard");
+      const tuesday = new Date(monday.getTime() + 86_400_000);
+      await worker.scheduled({ scheduledTime: new Date(monday.getTime() - 2 * 3600_000), cron: "0 * * * *" }); // 07:00: not yet
+      await worker.scheduled({ scheduledTime: tuesday, cron: "0 * * * *" }); // not the weekday
+      expect(await sb.db.prepare("SELECT COUNT(*) AS n FROM insights_digests WHERE site_key = ?").bind(ORG).first()).toEqual({ n: 0 });
+      await worker.scheduled({ scheduledTime: monday, cron: "0 * * * *" });
+      await worker.scheduled({ scheduledTime: new Date(monday.getTime() + 3600_000), cron: "0 * * * *" }); // an hour later: already sent
+      expect(await sb.db.prepare("SELECT week FROM insights_digests WHERE site_key = ?").bind(ORG).all()).toMatchObject({ results: [{ week: monday.toISOString().slice(0, 10) }] });
+      const hook = await eventually(async () => received[0], "the digest webhook");
+      expect(hook.event).toBe("insights.digest");
+      expect(hook.signature).toBe(`sha256=${createHmac("sha256", secret).update(`${hook.timestamp}.${hook.body}`).digest("hex")}`);
+      const body = JSON.parse(hook.body) as { type: string; data: { siteKey: string; digest: DigestResponse } };
+      expect(body.type).toBe("insights.digest");
+      expect(body.data.siteKey).toBe(ORG);
+      // Last week as of that Monday: the seven days before it.
+      expect(body.data.digest).toMatchObject({ org: ORG, site: ORG, period: { to: new Date(monday.getTime() - 86_400_000).toISOString().slice(0, 10), days: 7 } });
+      expect(body.data.digest.conversations.count).toBeGreaterThan(0);
+    } finally {
+      await sb.putSite({ key: ORG, orgId: ORG, name: ORG, allowedOrigins: [LOCAL_ORIGIN, "http://127.0.0.1:*"], entryAgent: "router" });
+      hooks.close();
+    }
   });
 });
 
