@@ -8,7 +8,7 @@
 import type { DigestResponse } from "../../shared/insights";
 import { getSite } from "../config/store";
 import type { Env } from "../env";
-import { periodOf, trendOf } from "./period";
+import { periodMs, periodOf, trendOf } from "./period";
 import { gaps } from "./read-gaps";
 import { scoredLeads } from "./read-leads";
 import { outcomes } from "./read-outcomes";
@@ -25,19 +25,26 @@ export async function digest(env: Env, orgId: string, site: string | null, now =
   const period = periodOf({ to: new Date(now - DAY_MS).toISOString().slice(0, 10), days: 7 });
   const s: Scope = { orgId, site, period };
   const settings = await getInsightsSettings(env, orgId);
-  const [t, g, o, src, q, c, leads, [previous]] = await Promise.all([
+  const { start, end } = periodMs(period);
+  const [t, g, o, src, q, c, leads, [previous], [leadCount]] = await Promise.all([
     topics(db, s, 50),
     gaps(db, s, 3),
     outcomes(db, s, now),
     sources(env, s, settings.staleDays, now),
     qualityReport(db, s),
     costs(db, s, settings),
-    scoredLeads(db, s, { sort: "score", limit: 1000, asOf: now }),
+    scoredLeads(db, s, { sort: "score", limit: 3, asOf: now }),
     rows<{ n: number }>(db, `SELECT SUM(conversations) AS n FROM insights_conversation_days WHERE org_id = :org ${bySite(site)} AND day BETWEEN :from AND :to`, {
       org: orgId,
       site,
       from: period.previousFrom,
       to: period.previousTo,
+    }),
+    rows<{ n: number }>(db, `SELECT COUNT(*) AS n FROM leads WHERE org_id = :org ${bySite(site)} AND created_at >= :start AND created_at < :end`, {
+      org: orgId,
+      site,
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
     }),
   ]);
   const before = Number(previous?.n ?? 0);
@@ -61,7 +68,7 @@ export async function digest(env: Env, orgId: string, site: string | null, now =
     topGaps: g.gaps.map((x) => ({ id: x.id, name: x.name, gapQuestions: x.gapQuestions, sampleQuestion: x.sampleQuestions[0] ?? null })),
     staleDocuments: src.totals.stale,
     unusedDocuments: src.totals.neverUsed,
-    leads: { count: leads.length, top: leads.slice(0, 3).map((l) => ({ id: l.id, email: l.email, score: l.score })) },
+    leads: { count: Number(leadCount?.n ?? 0), top: leads.map((l) => ({ id: l.id, email: l.email, score: l.score })) },
   };
 }
 

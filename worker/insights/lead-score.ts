@@ -88,14 +88,27 @@ export function scoreLead(s: LeadSignals): { score: number; reasons: LeadReason[
   return { score: clamp(reasons.reduce((n, r) => n + r.points, 0)), reasons };
 }
 
-/** What a conversation's outcome adds to its lead, read with the lead. */
+/** What a conversation's outcome adds to its lead (read with the lead), and why. */
+export const OUTCOME_POINTS: Record<string, { points: number; detail: string }> = {
+  handed_off: { points: 10, detail: "a person answered them" },
+  answered_confirmed: { points: 5, detail: "the assistant answered them" },
+  answered_assumed: { points: 5, detail: "the assistant answered them" },
+  abandoned: { points: -10, detail: "left without an answer" },
+};
+export const CSAT_POINTS = 5;
+
 export function outcomeReason(outcome: string | null, csat: number | null): LeadReason[] {
   const out: LeadReason[] = [];
-  if (outcome === "handed_off") out.push({ factor: "outcome", points: 10, detail: "a person answered them" });
-  else if (outcome === "answered_confirmed" || outcome === "answered_assumed") out.push({ factor: "outcome", points: 5, detail: "the assistant answered them" });
-  else if (outcome === "abandoned") out.push({ factor: "outcome", points: -10, detail: "left without an answer" });
-  if (csat !== null && csat >= 4) out.push({ factor: "csat", points: 5, detail: `rated the conversation ${csat}/5` });
+  const o = outcome ? OUTCOME_POINTS[outcome] : undefined;
+  if (o) out.push({ factor: "outcome", ...o });
+  if (csat !== null && csat >= 4) out.push({ factor: "csat", points: CSAT_POINTS, detail: `rated the conversation ${csat}/5` });
   return out;
 }
+
+/** The same points in SQL, over columns `outcome` and `csat`. */
+export const outcomePointsSql = () =>
+  `(CASE outcome ${Object.entries(OUTCOME_POINTS)
+    .map(([k, v]) => `WHEN '${k}' THEN ${v.points}`)
+    .join(" ")} ELSE 0 END + CASE WHEN csat >= 4 THEN ${CSAT_POINTS} ELSE 0 END)`;
 
 export const clamp = (n: number) => Math.max(0, Math.min(100, Math.round(n)));

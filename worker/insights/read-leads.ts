@@ -3,7 +3,7 @@
  * (lead-score.ts), plus what its conversation's outcome has added since, sorted by score.
  */
 import type { LeadReason, ScoredLead } from "../../shared/insights";
-import { clamp, outcomeReason } from "./lead-score";
+import { clamp, outcomePointsSql, outcomeReason } from "./lead-score";
 import { outcomeSql } from "./outcome";
 import { periodMs } from "./period";
 import type { Scope } from "./read-topics";
@@ -24,19 +24,22 @@ interface LeadRow {
   csat: number | null;
 }
 
+/** Leads of the period, the best (or newest) first: the score with the outcome's points is computed in the database, so only `limit` rows come back. */
 export async function scoredLeads(db: D1Database, s: Scope, options: { sort: "score" | "newest"; minScore?: number | undefined; limit: number; asOf: number }): Promise<ScoredLead[]> {
   const { start, end } = periodMs(s.period);
-  const list = await rows<LeadRow>(
+  const list = await rows<LeadRow & { final: number }>(
     db,
-    `SELECT l.id, l.site_key, l.conversation_id, l.name, l.email, l.source, l.created_at, l.score, l.score_reasons, l.intent,
-       CASE WHEN cf.conversation_id IS NULL THEN NULL ELSE ${outcomeSql("cf.")} END AS outcome,
-       cf.csat AS csat
-     FROM leads l LEFT JOIN conversation_facts cf ON cf.conversation_id = l.conversation_id
-     WHERE l.org_id = :org ${bySite(s.site, "l.site_key")} AND l.created_at >= :start AND l.created_at < :end
-     ORDER BY ${options.sort === "newest" ? "l.created_at DESC" : "COALESCE(l.score, 0) DESC, l.created_at DESC"} LIMIT 5000`,
-    { org: s.orgId, site: s.site, start: new Date(start).toISOString(), end: new Date(end).toISOString(), asOf: options.asOf },
+    `SELECT * FROM (
+       SELECT *, MAX(0, MIN(100, COALESCE(score, 0) + ${outcomePointsSql()})) AS final FROM (
+         SELECT l.id, l.site_key, l.conversation_id, l.name, l.email, l.source, l.created_at, l.score, l.score_reasons, l.intent,
+           CASE WHEN cf.conversation_id IS NULL THEN NULL ELSE ${outcomeSql("cf.")} END AS outcome, cf.csat AS csat
+         FROM leads l LEFT JOIN conversation_facts cf ON cf.conversation_id = l.conversation_id
+         WHERE l.org_id = :org ${bySite(s.site, "l.site_key")} AND l.created_at >= :start AND l.created_at < :end))
+     WHERE final >= :minScore
+     ORDER BY ${options.sort === "newest" ? "created_at DESC" : "final DESC, created_at DESC"} LIMIT :limit`,
+    { org: s.orgId, site: s.site, start: new Date(start).toISOString(), end: new Date(end).toISOString(), asOf: options.asOf, minScore: options.minScore ?? 0, limit: options.limit },
   );
-  const scored: ScoredLead[] = list.map((l) => {
+  return list.map((l) => {
     const stored = l.score_reasons ? (JSON.parse(l.score_reasons) as LeadReason[]) : [];
     const later = outcomeReason(l.outcome, l.csat);
     return {
@@ -53,7 +56,4 @@ export async function scoredLeads(db: D1Database, s: Scope, options: { sort: "sc
       outcome: l.outcome,
     };
   });
-  const kept = options.minScore === undefined ? scored : scored.filter((l) => l.score >= (options.minScore as number));
-  if (options.sort === "score") kept.sort((a, b) => b.score - a.score || (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
-  return kept.slice(0, options.limit);
 }

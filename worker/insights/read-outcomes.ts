@@ -27,12 +27,20 @@ function add(c: Counts, outcome: string, n: number): void {
 /** Bot resolution: confirmed or assumed answers, of the conversations whose outcome is known. */
 const finish = <C extends Counts>(c: C): C => ({ ...c, botResolutionRate: rate(c.answeredConfirmed + c.answeredAssumed, c.conversations - c.open) });
 
-export function durations(values: number[]): OutcomesResponse["firstResponse"] {
-  if (!values.length) return { n: 0, averageSec: null, p50Sec: null, p90Sec: null };
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return { n: sorted.length, averageSec: round(sorted.reduce((a, b) => a + b, 0) / sorted.length), p50Sec: round(at(0.5)), p90Sec: round(at(0.9)) };
+/**
+ * Count, average, median and 90th percentile of a set of durations (`sql` selects them as
+ * `sec`), computed in the database: one row comes back, however many conversations there were.
+ * The p-th percentile is the value ranked ⌊p·n⌋ + 1 in ascending order.
+ */
+async function durationsOf(db: D1Database, sql: string, params: Record<string, unknown>): Promise<OutcomesResponse["firstResponse"]> {
+  const [r] = await rows<{ n: number; average: number | null; p50: number | null; p90: number | null }>(
+    db,
+    `WITH d AS (${sql}), o AS (SELECT sec, ROW_NUMBER() OVER (ORDER BY sec) AS r, COUNT(*) OVER () AS n FROM d)
+     SELECT COUNT(*) AS n, AVG(sec) AS average, MIN(CASE WHEN r > n * 0.5 THEN sec END) AS p50, MIN(CASE WHEN r > n * 0.9 THEN sec END) AS p90 FROM o`,
+    params,
+  );
+  const round = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 10) / 10);
+  return { n: Number(r?.n ?? 0), averageSec: round(r?.average), p50Sec: round(r?.p50), p90Sec: round(r?.p90) };
 }
 
 /**
@@ -75,13 +83,13 @@ export async function outcomes(db: D1Database, s: Scope, asOf: number): Promise<
        ORDER BY at DESC LIMIT 10`,
       params,
     ),
-    rows<{ sec: number }>(
+    durationsOf(
       db,
       `SELECT MAX(0, first_staff_reply_at - handoff_at) / 1000.0 AS sec FROM conversation_facts
        WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND handoff_at IS NOT NULL AND first_staff_reply_at IS NOT NULL`,
       params,
     ),
-    rows<{ sec: number }>(
+    durationsOf(
       db,
       `SELECT MAX(0, resolved_at - started_at) / 1000.0 AS sec FROM conversation_facts
        WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND resolved_at IS NOT NULL`,
@@ -136,8 +144,8 @@ export async function outcomes(db: D1Database, s: Scope, asOf: number): Promise<
       distribution,
       recentComments: comments.map((c) => ({ conversationId: c.conversation_id, rating: c.rating, comment: c.comment, day: c.day })),
     },
-    firstResponse: durations(firstResponse.map((r) => Number(r.sec))),
-    resolution: durations(resolution.map((r) => Number(r.sec))),
+    firstResponse,
+    resolution,
     series: daysOf(s.period).map((day) => ({ day, conversations: perDay.get(day)?.conversations ?? 0, handedOff: perDay.get(day)?.handedOff ?? 0 })),
   };
 }
