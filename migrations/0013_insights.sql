@@ -80,7 +80,7 @@ CREATE TABLE insights_topic_days (
   up INTEGER NOT NULL,
   down INTEGER NOT NULL,
   PRIMARY KEY (org_id, site_key, topic_id, day)
-);
+) WITHOUT ROWID;
 
 -- Per site, day and answering agent: turns, outcomes, answer quality, latency.
 CREATE TABLE insights_days (
@@ -106,7 +106,7 @@ CREATE TABLE insights_days (
   first_delta_n INTEGER NOT NULL DEFAULT 0,
   turn_ms_sum INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, site_key, day, agent_id)
-);
+) WITHOUT ROWID;
 
 -- Per site, day, agent and model: calls and tokens (cost is computed when read, from the price table).
 CREATE TABLE insights_usage_days (
@@ -121,7 +121,7 @@ CREATE TABLE insights_usage_days (
   tokens_in INTEGER NOT NULL DEFAULT 0,
   tokens_out INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, site_key, day, agent_id, model)
-);
+) WITHOUT ROWID;
 
 -- Per site, day and knowledge document: how often it was retrieved and cited.
 CREATE TABLE insights_document_days (
@@ -135,7 +135,7 @@ CREATE TABLE insights_document_days (
   up INTEGER NOT NULL DEFAULT 0,
   down INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, site_key, document_id, day)
-);
+) WITHOUT ROWID;
 CREATE INDEX insights_document_days_day ON insights_document_days(org_id, site_key, day);
 
 -- Per site, day and specialist: delegations and how they ended.
@@ -152,7 +152,7 @@ CREATE TABLE insights_delegation_days (
   refused INTEGER NOT NULL DEFAULT 0,
   fallbacks INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, site_key, day, agent_id)
-);
+) WITHOUT ROWID;
 
 -- Status changes of a conversation (a `status` fact each): handoff, claim, resolve, back to bot.
 CREATE TABLE conversation_events (
@@ -223,11 +223,12 @@ CREATE TABLE conversation_facts (
   csat INTEGER
 );
 CREATE INDEX conversation_facts_site_day ON conversation_facts(org_id, site_key, day);
--- Conversations active lately (whose outcome still depends on the time), and the ones with a
--- handoff or a resolution (response and resolution times).
+-- Conversations active lately (whose outcome still depends on the time); and first-response and
+-- resolution times in order, so a percentile is a walk along an index, not a sort.
 CREATE INDEX conversation_facts_last ON conversation_facts(org_id, site_key, last_at);
-CREATE INDEX conversation_facts_handoffs ON conversation_facts(org_id, site_key, day, handoff_at, first_staff_reply_at) WHERE handoff_at IS NOT NULL;
-CREATE INDEX conversation_facts_resolved ON conversation_facts(org_id, site_key, day, started_at, resolved_at) WHERE resolved_at IS NOT NULL;
+CREATE INDEX conversation_facts_first_response ON conversation_facts(org_id, (first_staff_reply_at - handoff_at), day, site_key)
+  WHERE handoff_at IS NOT NULL AND first_staff_reply_at IS NOT NULL;
+CREATE INDEX conversation_facts_resolution ON conversation_facts(org_id, (resolved_at - started_at), day, site_key) WHERE resolved_at IS NOT NULL;
 
 -- Per site, start day, agent, time-independent outcome class and day of last activity:
 -- conversations, how many the bot answered, how many of those without a handoff. Outcomes
@@ -245,7 +246,7 @@ CREATE TABLE insights_conversation_days (
   bot_answered INTEGER NOT NULL,
   no_handoff INTEGER NOT NULL,
   PRIMARY KEY (org_id, site_key, day, agent_id, class, last_day)
-);
+) WITHOUT ROWID;
 
 -- Knowledge drafts: a document that is not searchable until it is published (made from a
 -- content gap, with the staff's answer as its first text).

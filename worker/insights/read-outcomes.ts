@@ -8,7 +8,7 @@ import type { OutcomesResponse } from "../../shared/insights";
 import { DAY_MS, outcomeOfClass, outcomeSql } from "./outcome";
 import { daysOf, rate } from "./period";
 import type { Scope } from "./read-topics";
-import { bySite, rows } from "./sql";
+import { bySite, rows, stmt } from "./sql";
 
 type Counts = OutcomesResponse["total"];
 
@@ -27,27 +27,30 @@ function add(c: Counts, outcome: string, n: number): void {
 /** Bot resolution: confirmed or assumed answers, of the conversations whose outcome is known. */
 const finish = <C extends Counts>(c: C): C => ({ ...c, botResolutionRate: rate(c.answeredConfirmed + c.answeredAssumed, c.conversations - c.open) });
 
-/**
- * Count, average, median and 90th percentile of a set of durations (`sql` selects them as
- * `sec`), computed in the database: one row comes back, however many conversations there were.
- * The p-th percentile is the value ranked ⌊p·n⌋ + 1 in ascending order.
- */
-async function durationsOf(db: D1Database, sql: string, params: Record<string, unknown>): Promise<OutcomesResponse["firstResponse"]> {
-  const [r] = await rows<{ n: number; average: number | null; p50: number | null; p90: number | null }>(
-    db,
-    `WITH d AS (${sql}), o AS (SELECT sec, ROW_NUMBER() OVER (ORDER BY sec) AS r, COUNT(*) OVER () AS n FROM d)
-     SELECT COUNT(*) AS n, AVG(sec) AS average, MIN(CASE WHEN r > n * 0.5 THEN sec END) AS p50, MIN(CASE WHEN r > n * 0.9 THEN sec END) AS p90 FROM o`,
-    params,
-  );
-  const round = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 10) / 10);
-  return { n: Number(r?.n ?? 0), averageSec: round(r?.average), p50Sec: round(r?.p50), p90Sec: round(r?.p90) };
-}
+/** A duration the outcomes report: its expression, the rows it exists for, and the index that keeps it in order. */
+const DURATIONS = {
+  firstResponse: { expr: "(first_staff_reply_at - handoff_at)", where: "handoff_at IS NOT NULL AND first_staff_reply_at IS NOT NULL", index: "conversation_facts_first_response" },
+  resolution: { expr: "(resolved_at - started_at)", where: "resolved_at IS NOT NULL", index: "conversation_facts_resolution" },
+};
 
 /**
- * Conversations by agent, site, start day and outcome as of `asOf`: those quiet since before
- * the day `asOf − 24 h` falls in are settled, and come from the daily rollup; the rest are
- * classified exactly from their rows (an index on the last activity finds them).
+ * Count, average, median and 90th percentile of a duration over the period's conversations,
+ * in the database: the index keeps the durations in order, so a percentile is the row at
+ * ⌊p·n⌋ along it (the p-th percentile is the value ranked ⌊p·n⌋ + 1), never a sort.
  */
+async function durationsOf(db: D1Database, s: Scope, which: keyof typeof DURATIONS): Promise<OutcomesResponse["firstResponse"]> {
+  const d = DURATIONS[which];
+  const from = `FROM conversation_facts INDEXED BY ${d.index} WHERE org_id = :org AND ${d.where} AND day BETWEEN :from AND :to ${bySite(s.site)}`;
+  const params = { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to };
+  const [count] = await rows<{ n: number; total: number | null }>(db, `SELECT COUNT(*) AS n, TOTAL(MAX(0, ${d.expr})) AS total ${from}`, params);
+  const n = Number(count?.n ?? 0);
+  if (!n) return { n: 0, averageSec: null, p50Sec: null, p90Sec: null };
+  const at = (p: number) => stmt(db, `SELECT MAX(0, ${d.expr}) AS ms ${from} ORDER BY ${d.expr} LIMIT 1 OFFSET :k`, { ...params, k: Math.floor(p * n) });
+  const [p50, p90] = await db.batch<{ ms: number }>([at(0.5), at(0.9)]);
+  const sec = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 100) / 10);
+  return { n, averageSec: sec(Number(count?.total ?? 0) / n), p50Sec: sec(p50?.results[0]?.ms), p90Sec: sec(p90?.results[0]?.ms) };
+}
+
 export async function outcomeCounts(db: D1Database, s: Scope, asOf: number) {
   const cutoffDay = new Date(asOf - DAY_MS).toISOString().slice(0, 10);
   const params = { org: s.orgId, site: s.site, from: s.period.from, to: s.period.to, asOf, cutoffDay, cutoffMs: Date.parse(`${cutoffDay}T00:00:00Z`) };
@@ -64,7 +67,8 @@ export async function outcomeCounts(db: D1Database, s: Scope, asOf: number) {
       db,
       `SELECT agent_id, site_key, day, outcome, COUNT(*) AS n, SUM(answered > 0) AS answered, SUM(answered > 0 AND handoff_at IS NULL) AS no_handoff
        FROM (SELECT COALESCE(agent_id, '') AS agent_id, site_key, day, answered, handoff_at, ${outcomeSql()} AS outcome
-             FROM conversation_facts WHERE org_id = :org ${bySite(s.site)} AND last_at >= :cutoffMs AND day BETWEEN :from AND :to)
+             FROM conversation_facts ${s.site ? "INDEXED BY conversation_facts_last" : ""}
+             WHERE org_id = :org ${bySite(s.site)} AND last_at >= :cutoffMs AND day BETWEEN :from AND :to)
        GROUP BY agent_id, site_key, day, outcome`,
       params,
     ),
@@ -83,18 +87,8 @@ export async function outcomes(db: D1Database, s: Scope, asOf: number): Promise<
        ORDER BY at DESC LIMIT 10`,
       params,
     ),
-    durationsOf(
-      db,
-      `SELECT MAX(0, first_staff_reply_at - handoff_at) / 1000.0 AS sec FROM conversation_facts
-       WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND handoff_at IS NOT NULL AND first_staff_reply_at IS NOT NULL`,
-      params,
-    ),
-    durationsOf(
-      db,
-      `SELECT MAX(0, resolved_at - started_at) / 1000.0 AS sec FROM conversation_facts
-       WHERE org_id = :org ${bySite(s.site)} AND day BETWEEN :from AND :to AND resolved_at IS NOT NULL`,
-      params,
-    ),
+    durationsOf(db, s, "firstResponse"),
+    durationsOf(db, s, "resolution"),
   ]);
   const total = zero();
   const byAgent = new Map<string, Counts>();
