@@ -459,7 +459,8 @@ export type CostRow = z.infer<typeof CostRow>;
 export const CostsResponse = z.object({
   period: Period,
   site: z.string().nullable(),
-  pricesChecked: z.string(),
+  /** When the list prices are from; the org's own prices override them. */
+  pricesAsOf: z.string(),
   conversations: z.number().int(),
   tokensIn: z.number().int(),
   tokensOut: z.number().int(),

@@ -1,6 +1,7 @@
 /**
  * What model tokens cost: list prices in US dollars per million tokens (input / output), as
- * each provider published them on its pricing page, last checked 2025-08-15. Cached-input
+ * each provider published them on its pricing page in late 2025 — the same figures as README
+ * "Model families", not re-checked since: prices change, and an org overrides any of them. Cached-input
  * discounts, batch prices and long-context surcharges are left out: this is the standard
  * rate of a chat call. An org can override any entry (and add its own models, a negotiated
  * rate, a self-hosted model's cost) in its insights settings (`prices`); a model found in
@@ -9,7 +10,8 @@
  * Entries match a model name by prefix, longest first: `gpt-4o-mini-2024-07-18` is
  * `gpt-4o-mini`, `claude-sonnet-4-5-20250929` is `claude-sonnet-4-5`.
  */
-export const PRICES_CHECKED = "2025-08-15";
+/** When the list prices below are from. */
+export const PRICES_AS_OF = "late 2025";
 
 export interface Price {
   /** USD per million input tokens. */
@@ -45,18 +47,22 @@ export const LIST_PRICES: Record<string, Price> = {
   "gemini-2.0-flash-lite": { input: 0.075, output: 0.3 },
   "gemini-2.0-flash": { input: 0.1, output: 0.4 },
   // xAI
+  "grok-4-fast": { input: 0.2, output: 0.5 },
   "grok-4": { input: 3, output: 15 },
   "grok-3-mini": { input: 0.3, output: 0.5 },
   "grok-3": { input: 3, output: 15 },
   // DeepSeek
-  "deepseek-chat": { input: 0.27, output: 1.1 },
-  "deepseek-reasoner": { input: 0.55, output: 2.19 },
+  // V3.2: one price for both.
+  "deepseek-chat": { input: 0.28, output: 0.42 },
+  "deepseek-reasoner": { input: 0.28, output: 0.42 },
   // Qwen (Alibaba Cloud Model Studio, international)
+  "qwen3-max": { input: 1.2, output: 6 },
   "qwen-max": { input: 1.6, output: 6.4 },
   "qwen-plus": { input: 0.4, output: 1.2 },
   "qwen-turbo": { input: 0.05, output: 0.2 },
   "qwen-flash": { input: 0.05, output: 0.4 },
   // GLM (Z.ai)
+  "glm-4.6": { input: 0.6, output: 2.2 },
   "glm-4.5-air": { input: 0.2, output: 1.1 },
   "glm-4.5": { input: 0.6, output: 2.2 },
   // The offline provider costs nothing.

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { InsightsSettings } from "../../shared/insights";
 import type { AgentQuality, AnswerRow, CostRow, CostsResponse, QualityResponse } from "../../shared/insights";
 import { daysOf, rate } from "./period";
-import { costOf, PRICES_CHECKED, priceSourceOf } from "./prices";
+import { costOf, PRICES_AS_OF, priceSourceOf } from "./prices";
 import type { Scope } from "./read-topics";
 import { bySite, rows } from "./sql";
 
@@ -145,7 +145,7 @@ export async function costs(db: D1Database, s: Scope, settings: InsightsSettings
   return {
     period: s.period,
     site: s.site,
-    pricesChecked: PRICES_CHECKED,
+    pricesAsOf: PRICES_AS_OF,
     conversations: n,
     tokensIn,
     tokensOut,
