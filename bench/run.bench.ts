@@ -52,7 +52,8 @@ afterAll(async () => {
     }
     lines.push(`| ${r.metric} | ${r.value} |`);
   }
-  // The answer-quality block belongs to `npm run eval`: keep it as it is.
+  // Blocks between `<!-- name:start -->` and `<!-- name:end -->` belong to others (`npm run eval`,
+  // bench/insights.bench.ts): keep them as they are.
   const previous = (() => {
     try {
       return readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8");
@@ -60,8 +61,8 @@ afterAll(async () => {
       return "";
     }
   })();
-  const evalBlock = previous.match(/<!-- eval:start -->[\s\S]*?<!-- eval:end -->/)?.[0];
-  writeFileSync(join(ROOT, "BENCHMARKS.md"), `${lines.join("\n")}\n${evalBlock ? `\n${evalBlock}\n` : ""}`);
+  const blocks = [...previous.matchAll(/<!-- ([a-z-]+):start -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+  writeFileSync(join(ROOT, "BENCHMARKS.md"), `${lines.join("\n")}\n${blocks.map((b) => `\n${b}\n`).join("")}`);
 });
 
 it("widget weight", async () => {

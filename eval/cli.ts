@@ -15,7 +15,7 @@ import { ADMIN_TOKEN, LOCAL_ORIGIN, startSwitchboard } from "../test/helpers/swi
 import { startEmbeddingsServer } from "../test/helpers/embeddings-server";
 import { SwitchboardClient, siteOrigin, type Target } from "./client";
 import { comparisonTable, compareEmbeddings, type Comparison, type EmbeddingsTarget } from "./embeddings";
-import { parseQuestionSet, type QuestionSet } from "./format";
+import { parseQuestionSet, type QuestionSet, siteQuestionSet } from "./format";
 import { failures, meetsTargets, type Result, runEval, type Summary, summarize, summaryTable, targetLine } from "./run";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -27,6 +27,8 @@ const MODEL_ENV = /^(?:OPENAI|ANTHROPIC|GOOGLE|GEMINI|XAI|DEEPSEEK|QWEN|DASHSCOP
 
 const USAGE = `npm run eval -- [options]
   --set FILE          question set (JSON, see eval/format.ts; default eval/demo-set.json)
+  --site-set          ask the site's own stored eval set instead (its eval cases, read through
+                      the admin API: what content gaps turned into drafts added; needs insights:read)
   --url URL           a running Switchboard (default: start one in workerd with the seeded demo)
   --token TOKEN       admin token for --url (needs conversations:read, agents:read, sites:read)
   --site KEY          the site to ask (default: the set's "site", else "demo")
@@ -56,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     args,
     options: {
       set: { type: "string" },
+      "site-set": { type: "boolean" },
       url: { type: "string" },
       token: { type: "string" },
       site: { type: "string" },
@@ -78,10 +81,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const setPath = resolve(values.set ?? DEMO_SET);
-  const set = parseQuestionSet(JSON.parse(readFileSync(setPath, "utf8")));
-  const site = values.site ?? set.site ?? "demo";
-  const org = values.org ?? set.org ?? site;
+  if (values.set && values["site-set"]) throw new Error("give --set or --site-set, not both");
+  const setPath = values["site-set"] ? "(the site's stored eval set)" : resolve(values.set ?? DEMO_SET);
+  let set = values["site-set"] ? null : parseQuestionSet(JSON.parse(readFileSync(setPath, "utf8")));
+  const site = values.site ?? set?.site ?? "demo";
+  const org = values.org ?? set?.org ?? site;
   const concurrency = Number(values.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new Error("--concurrency must be 1–32");
   if (values.model && values.url) throw new Error("--model changes agents: use it with the eval's own workerd, not --url");
@@ -116,6 +120,12 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     const client = new SwitchboardClient(target);
+    if (!set) {
+      const cases = await client.evalCases();
+      if (!cases) throw new Error(`cannot read the eval cases of site ${site} of org ${org} (the token needs insights:read)`);
+      set = siteQuestionSet(site, org, cases);
+    }
+    const questions = set;
     if (patch) {
       for (const agent of (await client.agents()) ?? []) await client.putAgent({ ...agent, model: { ...agent.model, ...patch } });
     }
@@ -158,15 +168,15 @@ export async function main(argv: string[]): Promise<number> {
       if (notes.length) console.log(`\nNot right (${notes.length}):\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
       return results;
     };
-    const results = await ask(setPath, set);
+    const results = await ask(setPath, questions);
     const summary = summarize(results);
     const table = summaryTable(summary);
     console.log(`\n${table}\n`);
     if (values.json) writeFileSync(resolve(values.json), JSON.stringify(results.map(resultJson), null, 2));
-    const builtIn = !values.url && !values.set && !patch;
+    const builtIn = !values.url && !values.set && !values["site-set"] && !patch;
     // The demo's held-out sets, asked too when the demo set is: how it does on questions it was not tuned on.
     const heldOut: { path: string; summary: Summary }[] = [];
-    if (!values.set) {
+    if (!values.set && !values["site-set"]) {
       for (const file of readdirSync(join(ROOT, "eval")).filter((f) => /^holdout.*\.json$/.test(f)).sort()) {
         const path = join(ROOT, "eval", file);
         heldOut.push({ path, summary: summarize(await ask(path, parseQuestionSet(JSON.parse(readFileSync(path, "utf8"))))) });
@@ -174,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     if (values["no-write"] ? false : values.write || builtIn) {
-      writeBenchmarks(evalBlock(set, setPath, model, table, heldOut));
+      writeBenchmarks(evalBlock(questions, setPath, model, table, heldOut));
       console.log("Scores written to BENCHMARKS.md.");
     }
     if (values.check && !meetsTargets(summary)) {

@@ -211,6 +211,34 @@ export const FeedbackBody = z.object({
 });
 export type FeedbackBody = z.infer<typeof FeedbackBody>;
 
+/**
+ * The visitor's satisfaction with the conversation (`POST /api/conversations/:id/csat`): a
+ * rating from 1 (very unhappy) to 5 (very happy) and an optional comment. Accepted once the
+ * conversation is resolved or the bot has answered; one per conversation, which the visitor
+ * may change within CSAT_WINDOW_MS of the first rating.
+ */
+export const CsatBody = z
+  .object({
+    rating: z.number().int().min(1).max(5),
+    comment: z.string().trim().max(1000).optional(),
+  })
+  .strict();
+export type CsatBody = z.infer<typeof CsatBody>;
+
+export const CsatResponse = z.object({
+  conversationId: z.string(),
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  /** This rating replaced an earlier one of the conversation. */
+  replaced: z.boolean(),
+  /** Until when a new rating replaces this one (ISO time). */
+  replaceableUntil: z.string(),
+});
+export type CsatResponse = z.infer<typeof CsatResponse>;
+
+/** How long after the first rating the visitor may still change it. */
+export const CSAT_WINDOW_MS = 30 * 60_000;
+
 export const StartConversationBody = z
   .object({
     /** The widget's anonymous visitor id, so one browser's conversations can be grouped. */
@@ -232,10 +260,6 @@ export const LeadBody = z
   })
   .strict();
 export type LeadBody = z.infer<typeof LeadBody>;
-
-/** The visitor's answer to "how was this conversation?" once it is resolved. */
-export const CsatBody = z.object({ rating: z.number().int().min(1).max(5), comment: z.string().max(1000).optional() });
-export type CsatBody = z.infer<typeof CsatBody>;
 
 /** A link to an attachment's bytes, valid until `expiresAt`. */
 export const AttachmentLink = z.object({ url: z.string(), expiresAt: z.string() });

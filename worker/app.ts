@@ -12,6 +12,7 @@ import { securityHeaders } from "./http/security-headers";
 import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
 import { attachmentsApi } from "./routes/attachments-api";
+import { csatApi } from "./routes/csat";
 import { pages, serveAsset } from "./routes/pages";
 import { publicAccounts } from "./routes/public-accounts";
 import { publicApi } from "./routes/public-api";
@@ -42,6 +43,7 @@ app.use("/api/*", async (c, next) => {
 publicApi(api);
 attachmentsApi(api);
 publicAccounts(api);
+csatApi(api);
 staffApi(api);
 adminApi(api);
 demoBillingApi(api);

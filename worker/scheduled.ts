@@ -6,6 +6,8 @@
  */
 import type { Env } from "./env";
 import { refreshDueSources } from "./knowledge/refresh";
+import { digestJob } from "./insights/digest";
+import { backfillJob } from "./insights/rebuild";
 
 export type ScheduledJob = (env: Env, now: Date) => Promise<void>;
 
@@ -13,6 +15,9 @@ export type ScheduledJob = (env: Env, now: Date) => Promise<void>;
 const JOBS: { name: string; run: ScheduledJob }[] = [
   // URL-based knowledge sources whose refresh interval has passed (knowledge/refresh.ts).
   { name: "knowledge-refresh", run: async (env, now) => void (await refreshDueSources(env, now)) },
+  // Insights: each site's weekly digest through its webhook; facts stored before insights existed.
+  { name: "insights-digest", run: (env, now) => digestJob(env, now) },
+  { name: "insights-backfill", run: (env) => backfillJob(env) },
 ];
 
 export async function runScheduled(env: Env, now = new Date()): Promise<void> {

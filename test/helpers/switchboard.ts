@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Miniflare } from "miniflare";
+import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
 import type { ServerEvent } from "../../shared/protocol";
@@ -148,6 +148,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     // SB_LOG=1 shows workerd's own output (the worker's console) in the test's output.
     ...(process.env.SB_LOG
       ? {
+          log: new Log(LogLevel.DEBUG),
           handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
             out.on("data", (d) => console.log(String(d)));
             err.on("data", (d) => console.error(String(d)));

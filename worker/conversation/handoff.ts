@@ -13,6 +13,7 @@ import { randomId } from "../ids";
 import { staffedNow } from "./business-hours";
 import type { Delivery } from "./delivery";
 import { storeLead } from "./leads";
+import { sendFact, statusFact } from "./facts-out";
 import type { ConversationMeta } from "./meta";
 import { notice } from "./replies";
 import type { ConversationState } from "./state";
@@ -93,6 +94,7 @@ export class StatusMachine {
       { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}), ...(details.by ? { by: details.by.name } : {}) } },
     );
     await log.flush();
+    sendFact(this.c, statusFact(this.c, from, status, details.reason, details.by ?? null));
     this.c.clients.broadcast({ type: "status", data: this.statusData(this.c.requireMeta()) });
     await this.delivery.publishSummary();
     if (status === "waiting") {

@@ -15,6 +15,7 @@ import type { ConversationDetail, Note, StaffMember } from "../../shared/staff";
 import type { ReassignTarget, StaffResult, SystemAssignment, TakeoverContext } from "../durable/rpc";
 import { randomId } from "../ids";
 import type { Delivery } from "./delivery";
+import { sendFact, staffReplyFact } from "./facts-out";
 import type { StatusDetails, StatusMachine } from "./handoff";
 import { REPLIES } from "./replies";
 import type { ConversationState } from "./state";
@@ -82,6 +83,7 @@ export class StaffActions {
       if (!claimed.ok) return claimed;
     }
     const message = this.delivery.append({ id: randomId("m_"), role: "human", text, author: staff.name, ...(attachments?.length ? { attachments } : {}) });
+    sendFact(this.c, staffReplyFact(this.c, staff, message));
     this.c.meta.update({ unread: 0 });
     await this.delivery.publishSummary();
     await this.delivery.webhook("message.human", { message, staff: { id: staff.id, name: staff.name } });

@@ -20,6 +20,7 @@ import { withTone } from "../engine/tone";
 import type { ConversationPort, RunResult } from "../engine/types";
 import { turnFact, type TurnEnd } from "../facts/turn-fact";
 import { randomId } from "../ids";
+import { answerSignals, gradeAnswer } from "../insights/turn-end";
 import type { SpanLog } from "../log/spans";
 import { orgBudget } from "../org/budget-client";
 import { providerFor } from "../providers/select";
@@ -134,6 +135,8 @@ export class Turns {
       .userMessages(meta.answeredSeq, upTo)
       .map((m) => m.text)
       .join("\n");
+    // The visitor's question before this one (insights: is this the same question again?).
+    const previousQuestion = this.c.transcript.recent(meta.answeredSeq, 8).filter((m) => m.role === "user").pop()?.text ?? null;
     let end: TurnEnd = "complete";
     let result: RunResult | null = null;
     let agent: AgentConfig | null = null;
@@ -188,7 +191,7 @@ export class Turns {
       await log.flush().catch((e) => console.error("span flush failed", e));
       this.c.clients.broadcast({ type: "done", data: { turnId, reason: end, upTo } });
       settle();
-      this.emitFact(turn, { end, result, agent, error, question });
+      this.emitFact(turn, { end, result, agent, error, question, previous: previousQuestion });
     }
   }
 
@@ -296,21 +299,30 @@ export class Turns {
     this.c.meta.update({ answeredSeq: Math.max(turn.upTo, this.c.requireMeta().answeredSeq) });
   }
 
-  /** One fact record for the turn, after `done`: never on the visitor's path. */
-  private emitFact(turn: Turn, how: { end: TurnEnd; result: RunResult | null; agent: AgentConfig | null; error: string | null; question: string }): void {
+  /** One fact record for the turn, after `done`: never on the visitor's path (then, where the org has one, a model's grade of the answer). */
+  private emitFact(turn: Turn, how: FactInput): void {
     // A playground conversation tries drafts: it is no visitor's, and insights must not count it.
     if (this.c.meta.get()?.drafts) return;
     try {
-      this.c.ctx.waitUntil(this.c.env.FACTS.send(this.fact(turn, how)).catch((e: unknown) => console.error("fact not queued", e)));
+      const fact = this.fact(turn, how);
+      const reply = this.c.transcript.byId(turn.messageId)?.text ?? "";
+      const evidence = how.result?.status === "ok" ? (how.result.evidence ?? []) : [];
+      this.c.ctx.waitUntil(
+        this.c.env.FACTS.send(fact)
+          .then(() => gradeAnswer(this.c.env, fact, reply, evidence))
+          .catch((e: unknown) => console.error("fact not queued", e)),
+      );
     } catch (error) {
       console.error("fact not built", error);
     }
   }
 
-  private fact(turn: Turn, how: { end: TurnEnd; result: RunResult | null; agent: AgentConfig | null; error: string | null; question: string }) {
+  private fact(turn: Turn, how: FactInput) {
     const meta = this.c.requireMeta();
     const reply = this.c.transcript.byId(turn.messageId);
     const family = how.agent ? turn.family : null;
+    const evidence = how.result?.status === "ok" ? (how.result.evidence ?? []) : [];
+    const signals = answerSignals(how.question, how.previous, reply?.role === "assistant" ? reply.text : "", evidence);
     return turnFact(
       {
         turnId: turn.id,
@@ -330,10 +342,21 @@ export class Turns {
         error: how.error,
         model: how.agent ? (family === "offline" ? "offline" : how.agent.model.name) : null,
         family,
+        ...signals,
+        conversationStartedAt: Date.parse(meta.createdAt),
       },
       this.c.spans.ofTurn(turn.id),
     );
   }
+}
+
+interface FactInput {
+  end: TurnEnd;
+  result: RunResult | null;
+  agent: AgentConfig | null;
+  error: string | null;
+  question: string;
+  previous: string | null;
 }
 
 function join(...parts: string[]): string {

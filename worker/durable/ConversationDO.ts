@@ -10,9 +10,10 @@
  * object, spans stay here, budgets are the org's object's, facts go on a queue.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ActivityData, Attachment } from "../../shared/protocol";
+import type { ActivityData, Attachment, CsatBody } from "../../shared/protocol";
 import type { Note, StaffMember } from "../../shared/staff";
 import type { CheckedIdentity } from "../auth/identity";
+import { Csat } from "../conversation/csat";
 import { Delivery } from "../conversation/delivery";
 import { StatusMachine } from "../conversation/handoff";
 import { moveLegacySpans } from "../conversation/legacy";
@@ -53,6 +54,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   private readonly visitor: VisitorActions;
   private readonly transport: Transport;
   private readonly ceiling: TokenCeiling;
+  private readonly csat: Csat;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,6 +73,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
     this.staff = new StaffActions(this.c, this.delivery, this.status, this.turns);
     this.visitor = new VisitorActions(this.c, this.delivery, this.status, this.turns);
     this.transport = new Transport(this.c, this.visitor, this.status, this.turns);
+    this.csat = new Csat(this.c);
     // Keep-alive pings are answered without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     // Back after a restart with a turn unfinished: resume it now, not on a timer.
@@ -189,6 +192,7 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   override async fetch(request: Request): Promise<Response> {
     // Another org's conversation answers exactly like one that does not exist.
     if (!this.c.owns(request.headers.get(ORG_HEADER))) return errorResponse(404, "not_found", "conversation not found");
+    if (request.method === "POST" && new URL(request.url).pathname === "/csat") return this.csat.submit((await request.json()) as CsatBody);
     return this.transport.fetch(request);
   }
 

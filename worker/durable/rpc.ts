@@ -229,8 +229,8 @@ export interface OrgRpc extends Rpc.DurableObjectBranded, BudgetLedger {
 export interface WebhookEvent {
   /** Unique per event: the idempotency key receivers see in `x-switchboard-delivery`. */
   id: string;
-  /** `webhook.test`: the console's "send test event". */
-  type: "conversation.handoff" | "message.human" | "conversation.resolved" | "webhook.test";
+  /** `webhook.test`: the console's "send test event"; `insights.digest`: the weekly digest. */
+  type: "conversation.handoff" | "message.human" | "conversation.resolved" | "webhook.test" | "insights.digest";
   url: string;
   secret: string;
   payload: Record<string, unknown>;

@@ -21,6 +21,9 @@ export interface RunOptions {
   outputSchema?: Record<string, unknown>;
 }
 
+/** Passages carried back for scoring a reply (each a chunk of at most ~900 characters). */
+const MAX_EVIDENCE = 16;
+
 interface ModelTurn {
   text: string;
   calls: ToolCall[];
@@ -44,6 +47,8 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
   const sources = new Map<string, Source>();
   const replies: DelegateReply[] = [];
   const texts: string[] = [];
+  /** What was retrieved for the reply: goes back with it, so the turn can score how well the reply rests on it. */
+  const evidence: string[] = [];
   let turns = 0;
   let toolCalls = 0;
   let failedDelegations = 0;
@@ -136,7 +141,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
             texts.length = 0;
             continue;
           }
-          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies, failedDelegations });
+          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies, failedDelegations, ...(evidence.length ? { evidence } : {}) });
         }
         const text = texts.join("\n\n");
         return finish({
@@ -147,6 +152,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
           failedDelegations,
           // The provider said it found nothing that answers (the turn's fact records it).
           ...(out.grounding?.abstained ? { abstained: true } : {}),
+          ...(evidence.length ? { evidence } : {}),
         });
       }
 
@@ -173,6 +179,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         messages.push({ role: "tool", tool_call_id: call.id, content: outcome.content });
         for (const s of outcome.sources ?? []) sources.set(s.id, s);
         if (outcome.reply) replies.push(outcome.reply);
+        for (const passage of outcome.evidence ?? []) if (evidence.length < MAX_EVIDENCE) evidence.push(passage);
         if (call.name === "delegate" && (outcome.status === "error" || outcome.status === "timeout")) failedDelegations++;
         transferTo ??= outcome.transferTo;
       });

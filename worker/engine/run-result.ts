@@ -35,6 +35,9 @@ export type RunResult =
        * rather than `answered` in its fact record (see facts/turn-fact.ts).
        */
       abstained?: boolean;
+      /** The passages retrieved for this reply (its own searches and its specialists'), for
+       * scoring how well the reply rests on them at the turn's end (insights/quality.ts). */
+      evidence?: string[];
     }
   | {
       status: "error";

@@ -55,6 +55,8 @@ export interface ToolOutcome {
   sources?: Source[];
   reply?: DelegateReply;
   transferTo?: string;
+  /** Passage texts the tool retrieved (or a specialist's reply rested on): see RunResult.evidence. */
+  evidence?: string[];
 }
 
 export interface ToolHandler {

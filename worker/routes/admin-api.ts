@@ -13,6 +13,8 @@ import { budgetsAndStaffAdmin } from "./admin/budgets-staff";
 import { conversationsAndLeadsAdmin } from "./admin/conversations-leads";
 import { inboxAdmin } from "./admin/inbox";
 import { invitationsAdmin } from "./admin/invitations";
+import { insightsAdmin } from "./admin/insights";
+import { insightsEditsAdmin } from "./admin/insights-edits";
 import { knowledgeAdmin } from "./admin/knowledge";
 import { knowledgeInspectAdmin } from "./admin/knowledge-inspect";
 import { orgsAndTokens } from "./admin/orgs-tokens";
@@ -34,6 +36,8 @@ export function adminApi(api: ApiRoutes): void {
   playgroundAdmin(api);
   knowledgeInspectAdmin(api);
   invitationsAdmin(api);
+  insightsAdmin(api);
+  insightsEditsAdmin(api);
 
   api.add(
     {

@@ -170,7 +170,7 @@ async function attempt(
   if (result.status === "ok") {
     return toolOk(
       { agent: target, status: "ok", reply: result.text, ...(result.structured !== undefined ? { structured: result.structured } : {}) },
-      { sources: result.sources, reply: { agentId: target, agentName: config.name, text: result.text } },
+      { sources: result.sources, reply: { agentId: target, agentName: config.name, text: result.text }, ...(result.evidence ? { evidence: result.evidence } : {}) },
     );
   }
   return {

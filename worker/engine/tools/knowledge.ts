@@ -48,7 +48,7 @@ export const searchKnowledgeTool: ToolHandler = {
           text: p.text,
         })),
       },
-      { sources: passages.map(passageSource) },
+      { sources: passages.map(passageSource), evidence: passages.map((p) => p.text) },
     );
   },
 };
