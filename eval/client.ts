@@ -4,6 +4,7 @@
  * agents' configs (for the leak check) and the cited pages (for the grounding check).
  */
 import type { TraceNode } from "../shared/trace";
+import { sseFrames } from "../shared/sse";
 
 export interface Target {
   url: string;
@@ -121,26 +122,9 @@ export async function siteOrigin(url: string, token: string, org: string, site: 
 
 async function readSse(res: Response): Promise<SseEvent[]> {
   const events: SseEvent[] = [];
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const type = frame.match(/^event: (.*)$/m)?.[1];
-      const data = frame.match(/^data: (.*)$/m)?.[1];
-      if (!type || data === undefined) continue;
-      events.push({ type, data: JSON.parse(data) });
-      if (type === "done") {
-        await reader.cancel();
-        return events;
-      }
-    }
+  for await (const frame of sseFrames(res.body as ReadableStream<Uint8Array>)) {
+    events.push({ type: frame.type, data: JSON.parse(frame.data) });
+    if (frame.type === "done") break;
   }
   return events;
 }

@@ -233,9 +233,11 @@ describe("counters under concurrency", () => {
     expect(c?.used).toBeLessThanOrEqual(1_500);
     const ended = (reason: string) => results.filter((r) => r.events.at(-1)?.type === "done" && (r.events.at(-1)?.data as { reason?: string }).reason === reason).length;
     expect(ended("budget")).toBeGreaterThan(0);
-    // Every conversation is counted once: refused, or charged once. (On a loaded machine a model
-    // connection can drop: that call is released, not charged, and the turn ends in "error".)
-    expect(ended("budget") + ledger.n + ended("error")).toBe(40);
+    // Every conversation is accounted for: refused, or charged once. On a loaded machine a model
+    // connection can drop and the turn ends in "error": its call is released, or charged an
+    // estimate if it had started streaming, so such a turn may or may not be in the ledger.
+    expect(ledger.n).toBeLessThanOrEqual(40 - ended("budget"));
+    expect(ended("budget") + ledger.n + ended("error")).toBeGreaterThanOrEqual(40);
   });
 });
 

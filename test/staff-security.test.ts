@@ -55,7 +55,9 @@ describe("sign-in", () => {
     const ghost = await attempt("ghost@desk.example");
     expect(real.status).toBe(429);
     expect(ghost.status).toBe(429);
-    expect(await real.json()).toEqual(await ghost.json());
+    // Alike but for the seconds left, which may tick between the two answers.
+    const seconds = (body: unknown) => JSON.stringify(body).replace(/\d+/g, "N");
+    expect(seconds(await real.json())).toBe(seconds(await ghost.json()));
     expect(Number(real.headers.get("retry-after"))).toBeGreaterThanOrEqual(25);
     expect(Number(real.headers.get("retry-after"))).toBeLessThanOrEqual(30);
     // While locked, even the right password is refused; other accounts are not affected.

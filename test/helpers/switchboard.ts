@@ -10,6 +10,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
 import type { ServerEvent } from "../../shared/protocol";
+import { sseFrames } from "../../shared/sse";
 import type { TraceNode } from "../../shared/trace";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -308,27 +309,10 @@ export async function startConversation(sb: Switchboard, siteKey = "demo", origi
 /** Reads an SSE response to its end (or until `until` says stop) as parsed events. */
 export async function readSse(res: Response, until?: (e: ServerEvent) => boolean): Promise<ServerEvent[]> {
   const events: ServerEvent[] = [];
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const type = frame.match(/^event: (.*)$/m)?.[1];
-      const data = frame.match(/^data: (.*)$/m)?.[1];
-      if (!type || data === undefined) continue;
-      const event = { type, data: JSON.parse(data) } as ServerEvent;
-      events.push(event);
-      if (until?.(event)) {
-        await reader.cancel();
-        return events;
-      }
-    }
+  for await (const frame of sseFrames(res.body as ReadableStream<Uint8Array>)) {
+    const event = { type: frame.type, data: JSON.parse(frame.data) } as ServerEvent;
+    events.push(event);
+    if (until?.(event)) break;
   }
   return events;
 }

@@ -3,6 +3,7 @@
  * visitor token and read the turn's Server-Sent Events as they come.
  */
 import type { StoredMessage } from "../../shared/protocol";
+import { sseFrames } from "../../shared/sse";
 
 export type TurnEvent =
   | { type: "message"; data: StoredMessage }
@@ -22,25 +23,11 @@ export async function sendAsVisitor(conversationId: string, token: string, text:
     const data = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
     throw new Error(data.error?.message ?? `the server answered ${res.status}`);
   }
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const type = frame.match(/^event: (.*)$/m)?.[1];
-      const data = frame.match(/^data: (.*)$/m)?.[1];
-      if (!type || data === undefined) continue;
-      try {
-        onEvent({ type, data: JSON.parse(data) } as TurnEvent);
-      } catch {
-        // a frame we cannot read is skipped
-      }
+  for await (const frame of sseFrames(res.body)) {
+    try {
+      onEvent({ type: frame.type, data: JSON.parse(frame.data) } as TurnEvent);
+    } catch {
+      // a frame we cannot read is skipped
     }
   }
 }
