@@ -79,7 +79,7 @@ export function InsightsFrame({
         </ul>
       </nav>
       {pickers ? (
-        <form class="ad-filters" aria-label="Site and period" onSubmit={(e) => e.preventDefault()}>
+        <form class="ad-filters" aria-label="Insights filters" onSubmit={(e) => e.preventDefault()}>
           {pickers === true ? (
             <SelectField
               label="Site"
