@@ -46,13 +46,11 @@ const words = (text: string) =>
     .map((w) => w.trim())
     .filter(Boolean);
 
-/** 👍 3 · 👎 1, said in words too. */
+/** "3 up · 1 down": thumbs on the answers (words, not emoji: they read out and print everywhere). */
 export function Votes({ up, down }: { up: number; down: number }) {
   return (
     <span class="ad-votes">
-      <span aria-hidden="true">👍</span>
-      <span class="ad-offscreen">thumbs up</span> {up} · <span aria-hidden="true">👎</span>
-      <span class="ad-offscreen">thumbs down</span> {down}
+      {up} up · {down} down
     </span>
   );
 }
