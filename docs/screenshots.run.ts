@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, SHADOW } from "../test/helpers/browser";
-import { ROOT, STAFF_PASSWORD, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
+import { eventually, ROOT, send, STAFF_PASSWORD, startConversation, startSwitchboard, type Switchboard } from "../test/helpers/switchboard";
 
 let sb: Switchboard;
 let browser: Browser;
@@ -167,4 +167,24 @@ it("console: the first-run checklist at phone width", async () => {
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(ROOT, "docs", "console-mobile.png") });
   await context.close();
+});
+
+it("console: insights (topics, and the outcomes funnel)", async () => {
+  // A few conversations on the demo site, a vote each way, then the pictures once the facts are in.
+  const asked = ["How do I export my notes?", "how can I export my notes to PDF", "I was charged twice on invoice INV-1001", "The app crashes when I log in", "Is my data encrypted?", "Do you ship parcels to Mars?"];
+  for (const [i, q] of asked.entries()) {
+    const conv = await startConversation(sb);
+    const { reply } = await send(sb, conv, q);
+    if (i < 2) await sb.fetch(`/api/conversations/${conv.id}/feedback`, { method: "POST", headers: { authorization: `Bearer ${conv.token}`, "content-type": "application/json" }, body: JSON.stringify({ messageId: reply?.id, rating: i === 0 ? 1 : -1 }) });
+  }
+  await eventually(async () => ((await (await sb.admin("/api/admin/orgs/demo/insights/topics?site=demo")).json()) as { totals: { questions: number } }).totals.questions >= asked.length, "the questions in the insights", 60_000);
+  const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+  await consoleSignIn(page);
+  await page.goto(`${sb.url}/admin/orgs/demo/insights?site=demo`);
+  await page.waitForSelector('table[data-table="topics"]');
+  await page.screenshot({ path: join(ROOT, "docs", "console-insights.png") });
+  await page.goto(`${sb.url}/admin/orgs/demo/insights/outcomes?site=demo&asOf=${encodeURIComponent(new Date(Date.now() + 25 * 3600_000).toISOString())}`);
+  await page.waitForSelector(".ad-funnel svg");
+  await page.screenshot({ path: join(ROOT, "docs", "console-outcomes.png") });
+  await page.close();
 });

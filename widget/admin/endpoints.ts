@@ -31,6 +31,29 @@ import type {
   WebhookDelivery,
 } from "../../shared/admin";
 import type { AgentConfigInput, HttpToolConfig, PublicSiteConfig, SiteConfigInput } from "../../shared/config";
+import type {
+  CostsResponse,
+  DigestResponse,
+  Draft,
+  DraftPatch,
+  EvalCasesResponse,
+  GapDetail,
+  GapDraftBody,
+  GapDraftResponse,
+  GapsResponse,
+  InsightsSettings,
+  InsightsSettingsInput,
+  LeadsResponse,
+  OutcomesResponse,
+  QualityResponse,
+  RegroupResponse,
+  SourcesResponse,
+  TopicCreate,
+  TopicDetail,
+  TopicPatch,
+  TopicRecord,
+  TopicsResponse,
+} from "../../shared/insights";
 import type { ConversationDetail, StaffMember, StaffRole } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
 import { del, get, patch, post, put, upload } from "./api";
@@ -130,6 +153,9 @@ export interface ConversationFilter {
   after?: string;
   before?: string;
   limit?: number;
+  /** Conversations where this agent ran a turn. */
+  agent?: string;
+  feedback?: "up" | "down" | "none";
 }
 export function listConversations(org: string, filter: ConversationFilter = {}) {
   const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => [k, String(v)]));
@@ -139,3 +165,51 @@ export const getConversation = (org: string, id: string) => get<ConversationDeta
 export const conversationTrace = (id: string) => get<{ conversationId: string; spans: number; roots: TraceNode[] }>(`/api/admin/conversations/${e(id)}/trace`);
 export const listLeads = (org: string) => get<{ leads: Lead[] }>(`${o(org)}/leads`);
 export const leadsCsvPath = (org: string) => `${o(org)}/leads.csv`;
+
+// ---- insights ---------------------------------------------------------------------------
+
+/** A site (omitted: all of the org's) and a period: the last `days`, or `from`–`to` (YYYY-MM-DD). */
+export interface InsightsQuery {
+  site?: string;
+  days?: number;
+  from?: string;
+  to?: string;
+  /** The time outcomes are judged at ("no further help asked within a day"; default now). */
+  asOf?: string;
+  limit?: number;
+}
+const qs = (q: object) => {
+  const p = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => [k, String(v)]));
+  return p.size ? `?${p}` : "";
+};
+const ins = (org: string) => `${o(org)}/insights`;
+/** The CSV twin of an insights table (`topics`, `gaps/top_…`, `sources` …), same query: for a download link. */
+export const insightsCsvPath = (org: string, table: string, q: InsightsQuery) => `${ins(org)}/${table}.csv${qs(q)}`;
+
+export const insightsTopics = (org: string, q: InsightsQuery) => get<TopicsResponse>(`${ins(org)}/topics${qs(q)}`);
+export const insightsTopic = (org: string, id: string, q: Omit<InsightsQuery, "site">) => get<TopicDetail>(`${ins(org)}/topics/${e(id)}${qs(q)}`);
+export const insightsTopicList = (org: string, site: string) => get<{ topics: TopicRecord[] }>(`${ins(org)}/topic-list${qs({ site })}`);
+export const createTopic = (org: string, body: z.input<typeof TopicCreate>) => post<TopicRecord>(`${ins(org)}/topics`, body);
+export const updateTopic = (org: string, id: string, body: z.input<typeof TopicPatch>) => patch<TopicRecord>(`${ins(org)}/topics/${e(id)}`, body);
+export const mergeTopic = (org: string, id: string, into: string) => post<TopicRecord>(`${ins(org)}/topics/${e(id)}/merge`, { into });
+export const deleteTopic = (org: string, id: string) => del<{ deleted: boolean }>(`${ins(org)}/topics/${e(id)}`);
+export const regroupTopics = (org: string, site: string) => post<RegroupResponse>(`${ins(org)}/topics/regroup`, { site });
+
+export const insightsGaps = (org: string, q: InsightsQuery) => get<Out<typeof GapsResponse>>(`${ins(org)}/gaps${qs(q)}`);
+export const insightsGap = (org: string, id: string, q: Omit<InsightsQuery, "site">) => get<GapDetail>(`${ins(org)}/gaps/${e(id)}${qs(q)}`);
+export const draftFromGap = (org: string, id: string, body: z.input<typeof GapDraftBody> = {}) => post<GapDraftResponse>(`${ins(org)}/gaps/${e(id)}/draft`, body);
+export const listDrafts = (org: string, q: { site?: string; status?: "draft" | "published" } = {}) => get<{ drafts: Draft[] }>(`${ins(org)}/drafts${qs(q)}`);
+export const getDraft = (org: string, id: string) => get<Draft>(`${ins(org)}/drafts/${e(id)}`);
+export const updateDraft = (org: string, id: string, body: z.input<typeof DraftPatch>) => patch<Draft>(`${ins(org)}/drafts/${e(id)}`, body);
+export const publishDraft = (org: string, id: string) => post<Draft>(`${ins(org)}/drafts/${e(id)}/publish`);
+export const deleteDraft = (org: string, id: string) => del<{ deleted: boolean }>(`${ins(org)}/drafts/${e(id)}`);
+export const listEvalCases = (org: string, site: string) => get<EvalCasesResponse>(`${o(org)}/sites/${e(site)}/eval-cases`);
+
+export const insightsSources = (org: string, q: InsightsQuery) => get<SourcesResponse>(`${ins(org)}/sources${qs(q)}`);
+export const insightsOutcomes = (org: string, q: InsightsQuery) => get<OutcomesResponse>(`${ins(org)}/outcomes${qs(q)}`);
+export const insightsQuality = (org: string, q: InsightsQuery) => get<QualityResponse>(`${ins(org)}/quality${qs(q)}`);
+export const insightsCosts = (org: string, q: InsightsQuery) => get<CostsResponse>(`${ins(org)}/costs${qs(q)}`);
+export const insightsLeads = (org: string, q: InsightsQuery & { sort?: "score" | "newest" }) => get<LeadsResponse>(`${ins(org)}/leads${qs(q)}`);
+export const insightsDigest = (org: string, q: { site?: string }) => get<DigestResponse>(`${ins(org)}/digest${qs(q)}`);
+export const getInsightsSettings = (org: string) => get<InsightsSettings>(`${ins(org)}/settings`);
+export const putInsightsSettings = (org: string, body: InsightsSettingsInput) => put<InsightsSettings>(`${ins(org)}/settings`, body);

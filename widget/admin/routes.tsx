@@ -8,6 +8,9 @@ import { AgentPage, AgentsPage, NewAgentPage } from "./pages/agents";
 import { BudgetsPage } from "./pages/budgets";
 import { ConversationPage, ConversationsPage } from "./pages/conversations";
 import { HomePage } from "./pages/home";
+import { InsightsTopicPage, InsightsTopicsPage } from "./pages/insights";
+import { InsightsDraftPage, InsightsGapPage, InsightsGapsPage } from "./pages/insights-gaps";
+import { InsightsDigestPage, InsightsOutcomesPage, InsightsSourcesPage } from "./pages/insights-reports";
 import { CollectionPage, DocumentPage, KnowledgePage } from "./pages/knowledge";
 import { LeadsPage } from "./pages/leads";
 import { PeoplePage } from "./pages/people";
@@ -45,6 +48,14 @@ export const ROUTES: RouteDef[] = [
   { pattern: `${ORG}/conversations`, title: "Conversations", page: ConversationsPage },
   { pattern: `${ORG}/conversations/:id`, title: "Conversation", page: ConversationPage },
   { pattern: `${ORG}/leads`, title: "Leads", page: LeadsPage },
+  { pattern: `${ORG}/insights`, title: "Insights", page: InsightsTopicsPage },
+  { pattern: `${ORG}/insights/topics/:topic`, title: "Topic", page: InsightsTopicPage },
+  { pattern: `${ORG}/insights/gaps`, title: "Content gaps", page: InsightsGapsPage },
+  { pattern: `${ORG}/insights/gaps/:topic`, title: "Content gap", page: InsightsGapPage },
+  { pattern: `${ORG}/insights/drafts/:draft`, title: "Knowledge draft", page: InsightsDraftPage },
+  { pattern: `${ORG}/insights/sources`, title: "Source usage", page: InsightsSourcesPage },
+  { pattern: `${ORG}/insights/outcomes`, title: "Outcomes & quality", page: InsightsOutcomesPage },
+  { pattern: `${ORG}/insights/digest`, title: "Weekly digest", page: InsightsDigestPage },
   { pattern: `${ORG}/budgets`, title: "Budgets", page: BudgetsPage },
   { pattern: `${ORG}/secrets`, title: "Secrets", page: SecretsPage },
   { pattern: `${ORG}/people`, title: "People", page: PeoplePage },
@@ -60,6 +71,7 @@ export const NAV: { label: string; path: string; secrets?: boolean }[] = [
   { label: "Knowledge", path: "/knowledge" },
   { label: "Conversations", path: "/conversations" },
   { label: "Leads", path: "/leads" },
+  { label: "Insights", path: "/insights" },
   { label: "Budgets", path: "/budgets" },
   { label: "Secrets", path: "/secrets", secrets: true },
   { label: "People", path: "/people" },

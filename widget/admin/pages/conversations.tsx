@@ -1,11 +1,11 @@
 /**
- * Conversations: filtered by site, status and date; one conversation's transcript, internal
- * notes and execution log. (Filters by agent and by feedback need the per-turn facts and come
- * with the insights pages.)
+ * Conversations: filtered by site, status, date, agent (one that ran a turn) and feedback (a
+ * thumbs-up, a thumbs-down, no vote: both read from the per-turn facts); one conversation's
+ * transcript, internal notes and execution log.
  */
 import { useState } from "preact/hooks";
 import { markdown } from "../../app/markdown";
-import { conversationTrace, getConversation, listConversations, listSites } from "../endpoints";
+import { type ConversationFilter, conversationTrace, getConversation, listAgents, listConversations, listSites } from "../endpoints";
 import type { PageProps } from "../routes";
 import { Link, setQuery } from "../router";
 import { TraceView } from "../trace";
@@ -30,6 +30,13 @@ const STATUSES = [
   { value: "resolved", label: "Resolved" },
 ];
 
+const FEEDBACK = [
+  { value: "", label: "Any feedback" },
+  { value: "up", label: "Thumbs up" },
+  { value: "down", label: "Thumbs down" },
+  { value: "none", label: "No vote" },
+];
+
 /** A date input's day as the start (or, with `end`, the end) of that day in the browser's time zone, in ISO. */
 const dayBound = (day: string, end = false) => (day ? new Date(`${day}T00:00:00`).getTime() + (end ? 86_400_000 : 0) : null);
 
@@ -38,8 +45,11 @@ export function ConversationsPage({ org, query }: PageProps) {
   const status = query.get("status") ?? "";
   const from = query.get("from") ?? "";
   const to = query.get("to") ?? "";
+  const agent = query.get("agent") ?? "";
+  const feedback = (query.get("feedback") ?? "") as NonNullable<ConversationFilter["feedback"]> | "";
   const [limit, setLimit] = useState(50);
   const sites = useLoad(() => listSites(org), [org]);
+  const agents = useLoad(() => listAgents(org), [org]);
   const list = useLoad(() => {
     const after = dayBound(from);
     const before = dayBound(to, true);
@@ -47,10 +57,13 @@ export function ConversationsPage({ org, query }: PageProps) {
       site,
       status,
       limit,
+      ...(agent ? { agent } : {}),
+      ...(feedback ? { feedback } : {}),
       ...(after !== null ? { after: new Date(after).toISOString() } : {}),
       ...(before !== null ? { before: new Date(before).toISOString() } : {}),
     });
-  }, [org, site, status, from, to, limit]);
+  }, [org, site, status, from, to, agent, feedback, limit]);
+  const filtered = Boolean(site || status || from || to || agent || feedback);
   return (
     <>
       <PageHeader title="Conversations" subtitle="Everything visitors said, newest first." />
@@ -59,12 +72,14 @@ export function ConversationsPage({ org, query }: PageProps) {
         <SelectField label="Status" value={status} onValue={(v) => setQuery({ status: v })} options={STATUSES} />
         <TextField label="From" type="date" value={from} onValue={(v) => setQuery({ from: v })} />
         <TextField label="To" type="date" value={to} onValue={(v) => setQuery({ to: v })} />
+        <SelectField label="Agent" value={agent} onValue={(v) => setQuery({ agent: v })} options={[{ value: "", label: "Any agent" }, ...(agents.data?.agents ?? []).map((a) => ({ value: a.id, label: a.name }))]} />
+        <SelectField label="Feedback" value={feedback} onValue={(v) => setQuery({ feedback: v })} options={FEEDBACK} />
       </form>
       <Await load={list}>
         {({ conversations }) =>
           conversations.length === 0 ? (
-            <Empty title={site || status || from || to ? "No conversation matches these filters" : "No conversation yet"}>
-              <p>{site || status || from || to ? "Widen the filters." : "Put the widget on your site, or try the playground: conversations show up here."}</p>
+            <Empty title={filtered ? "No conversation matches these filters" : "No conversation yet"}>
+              <p>{filtered ? `Widen the filters.${agent || feedback ? " Agent and feedback filters see a conversation a minute after its turns end." : ""}` : "Put the widget on your site, or try the playground: conversations show up here."}</p>
             </Empty>
           ) : (
             <>

@@ -19,6 +19,10 @@ const ListQuery = z.object({
   before: z.string().max(40).optional(),
   /** Created at or after this time (ISO 8601; with `before`, a date range). */
   after: z.string().max(40).optional(),
+  /** Only conversations where this agent ran a turn (from the turn facts). */
+  agent: Ids.agent.optional(),
+  /** Only conversations with a thumbs-up, a thumbs-down, or no vote at all (from the feedback facts). */
+  feedback: z.enum(["up", "down", "none"]).optional(),
 });
 
 const ConversationRow = z.object({
@@ -70,15 +74,18 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
     async (c, { query, reply }) => {
     const { orgId } = await orgAccess(c, "conversations", "read");
     // The org's index, in its inbox object.
-    const rows = await c.env.INBOX.get(c.env.INBOX.idFromName(orgId)).list({
-      orgId,
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.site ? { siteKey: query.site } : {}),
-      ...(query.before ? { createdBefore: query.before } : {}),
-      ...(query.after ? { createdAfter: query.after } : {}),
-      order: "newest",
-      limit: query.limit,
-    });
+    const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(orgId));
+    const page = (limit: number, before: string | undefined) =>
+      inbox.list({
+        orgId,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.site ? { siteKey: query.site } : {}),
+        ...(before ? { createdBefore: before } : {}),
+        ...(query.after ? { createdAfter: query.after } : {}),
+        order: "newest",
+        limit,
+      });
+    const rows = query.agent || query.feedback ? await byFacts(c.env.DB, orgId, query, page) : await page(query.limit, query.before);
     return reply({
       conversations: rows.map((r) => ({
         id: r.id,
@@ -187,6 +194,49 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
       });
     },
   );
+}
+
+/** How many conversations the agent and feedback filters read through at most (newest first). */
+export const FACT_FILTER_SCAN = 5_000;
+const SCAN_PAGE = 500;
+
+/**
+ * The agent and feedback filters: the index's pages (its other filters applied), newest first,
+ * each narrowed by the facts in D1 — the turns an agent ran (`turn_facts.agents`) and the votes
+ * (`feedback`) — until `limit` conversations match or FACT_FILTER_SCAN were read. A conversation
+ * shows up here once the FACTS queue has written its facts.
+ */
+async function byFacts<E extends { id: string; createdAt: string }>(
+  db: D1Database,
+  orgId: string,
+  query: { limit: number; before?: string | undefined; agent?: string | undefined; feedback?: "up" | "down" | "none" | undefined },
+  page: (limit: number, before: string | undefined) => Promise<E[]>,
+): Promise<E[]> {
+  const out: E[] = [];
+  let before = query.before;
+  for (let read = 0; read < FACT_FILTER_SCAN && out.length < query.limit; ) {
+    const rows = await page(SCAN_PAGE, before);
+    read += rows.length;
+    if (rows.length === 0) break;
+    const keep = await matchingFacts(db, orgId, rows.map((r) => r.id), query);
+    for (const r of rows) if (keep.has(r.id) && out.length < query.limit) out.push(r);
+    if (rows.length < SCAN_PAGE) break;
+    before = rows[rows.length - 1]?.createdAt;
+  }
+  return out;
+}
+
+/** Which of `ids` pass the agent and feedback filters (the ids go as one JSON value: D1 binds at most 100 parameters). */
+async function matchingFacts(db: D1Database, orgId: string, ids: string[], query: { agent?: string | undefined; feedback?: "up" | "down" | "none" | undefined }): Promise<Set<string>> {
+  const clauses: string[] = [];
+  if (query.agent) clauses.push("EXISTS (SELECT 1 FROM turn_facts t, json_each(t.agents) a WHERE t.conversation_id = ids.value AND t.org_id = ?1 AND a.value = ?3)");
+  if (query.feedback === "up" || query.feedback === "down") clauses.push(`EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = ids.value AND f.org_id = ?1 AND f.rating = ${query.feedback === "up" ? 1 : -1})`);
+  if (query.feedback === "none") clauses.push("NOT EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = ids.value AND f.org_id = ?1)");
+  const rows = await db
+    .prepare(`SELECT ids.value AS id FROM json_each(?2) ids WHERE ${clauses.join(" AND ")}`)
+    .bind(orgId, JSON.stringify(ids), ...(query.agent ? [query.agent] : []))
+    .all<{ id: string }>();
+  return new Set(rows.results.map((r) => r.id));
 }
 
 async function leadRows(db: D1Database, orgId: string, site: string | undefined, limit: number) {
