@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, embedPage, type HostPages, SHADOW } from "./helpers/browser";
 import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
 import { agent } from "./helpers/model-server";
-import { addStaff, setupOrg, STAFF_PASSWORD, staffLogin, type Switchboard, testAgent } from "./helpers/switchboard";
+import type { OutcomesResponse } from "../shared/insights";
+import { addStaff, eventually, setupOrg, STAFF_PASSWORD, staffLogin, type Switchboard, testAgent } from "./helpers/switchboard";
 
 const scripted = useScriptedSwitchboard();
 const chrome = useBrowser();
@@ -409,22 +410,30 @@ describe("how was this conversation?", () => {
     return conversationId;
   }
 
-  /** The CSAT endpoint is the insights engineer's (not on this branch): a stub records what the widget posts. */
-  async function stubCsat(page: Page) {
-    const posted: { url: string; body: unknown; auth: string | null }[] = [];
-    await page.route("**/api/conversations/*/csat", async (route) => {
-      const request = route.request();
-      posted.push({ url: request.url(), body: request.postDataJSON(), auth: await request.headerValue("authorization") });
-      await route.fulfill({ status: 201, contentType: "application/json", headers: { "access-control-allow-origin": "*" }, body: "{}" });
+  /** What the widget posts to the CSAT endpoint (watched, not intercepted: the real one answers). */
+  function watchCsat(page: Page) {
+    const posted: { url: string; body: unknown; auth: string | null; status: Promise<number | undefined> }[] = [];
+    page.on("request", (request) => {
+      if (request.method() !== "POST" || !/\/api\/conversations\/[^/]+\/csat$/.test(request.url())) return;
+      posted.push({
+        url: request.url(),
+        body: request.postDataJSON(),
+        auth: request.headers().authorization ?? null,
+        status: request.response().then((r) => r?.status()),
+      });
     });
     return posted;
   }
+
+  /** The rating as stored (D1, written from the conversation's fact on the FACTS queue). */
+  const storedCsat = (conversationId: string) =>
+    sb.db.prepare("SELECT rating, comment FROM csat WHERE conversation_id = ?").bind(conversationId).first<{ rating: number; comment: string | null }>();
 
   for (const [name, size] of SIZES) {
     it(`asks once, when resolved: 1 to 5 and an optional comment (${name})`, async () => {
       const context = await browser.newContext(size);
       const page = await context.newPage();
-      const posted = await stubCsat(page);
+      const posted = watchCsat(page);
       const conversationId = await resolvedConversation(page);
       await expect.poll(() => inWidget(page, ".sb-csat").isVisible(), { timeout: 10_000 }).toBe(true);
       await expect.poll(() => inView(page, ".sb-csat"), { timeout: 5_000 }).toBe(true);
@@ -437,6 +446,11 @@ describe("how was this conversation?", () => {
       expect(posted[0]?.url).toBe(`${sb.url}/api/conversations/${conversationId}/csat`);
       expect(posted[0]?.body).toEqual({ rating: 4, comment: "Quick and kind." });
       expect(posted[0]?.auth).toMatch(/^Bearer v1\.lumen\./);
+      expect(await posted[0]?.status).toBe(200);
+      // Stored, and counted where the owner reads it.
+      expect(await eventually(() => storedCsat(conversationId).then((r) => r ?? undefined), "the rating stored")).toEqual({ rating: 4, comment: "Quick and kind." });
+      const insights = (await (await sb.admin("/api/admin/orgs/lumen/insights/outcomes?site=lumen")).json()) as OutcomesResponse;
+      expect(insights.csat.recentComments).toContainEqual(expect.objectContaining({ conversationId, rating: 4, comment: "Quick and kind." }));
       await page.reload();
       await inWidget(page, ".sb-launcher").click();
       await expect.poll(() => inWidget(page, '.sb-msg[data-role="system"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
@@ -448,8 +462,8 @@ describe("how was this conversation?", () => {
   it("dismissed, it posts nothing and does not come back", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const posted = await stubCsat(page);
-    await resolvedConversation(page);
+    const posted = watchCsat(page);
+    const conversationId = await resolvedConversation(page);
     await expect.poll(() => inWidget(page, ".sb-csat").isVisible(), { timeout: 10_000 }).toBe(true);
     await inWidget(page, '.sb-csat button[aria-label="Dismiss"]').click();
     await expect.poll(() => inWidget(page, ".sb-csat").count()).toBe(0);
@@ -458,6 +472,7 @@ describe("how was this conversation?", () => {
     await expect.poll(() => inWidget(page, '.sb-msg[data-role="system"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await inWidget(page, ".sb-csat").count()).toBe(0);
     expect(posted).toEqual([]);
+    expect(await storedCsat(conversationId)).toBeNull();
     await context.close();
   });
 });

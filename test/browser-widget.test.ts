@@ -9,7 +9,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, embedPage, type HostPages, SHADOW } from "./helpers/browser";
 import { useBrowser, useScriptedSwitchboard } from "./helpers/fixtures";
 import { agent } from "./helpers/model-server";
+import { finished, knowledgeOrg, uploadJob } from "./helpers/knowledge";
 import { setupOrg, type Switchboard, testAgent } from "./helpers/switchboard";
+import { makePdf } from "./workers/content-fixtures";
 
 const scripted = useScriptedSwitchboard();
 const chrome = useBrowser();
@@ -231,6 +233,39 @@ describe("features", () => {
     await expect.poll(() => inWidget(page, ".sb-activity").first().textContent(), { timeout: 10_000 }).toBe("Checking with Billing…");
     await expect.poll(() => lastReply(page).textContent(), { timeout: 10_000 }).toContain("Billing checked it: all good.");
     expect(await inWidget(page, ".sb-activity").count()).toBe(0);
+    await context.close();
+  });
+
+  it("a source says where in the document: the PDF's page, the video's moment", async () => {
+    await knowledgeOrg(sb, "cites", ["manuals", "videos"]);
+    const pdf = await makePdf(
+      [
+        { heading: "Welcome", lines: ["The Lumen Scanner turns paper notes into searchable pages."] },
+        { heading: "Charging", lines: ["Charge the scanner with the USB-C cable for two hours."] },
+        { heading: "Pairing", lines: ["Open the app and hold the scanner near your phone to pair it."] },
+        { heading: "Replacing the lamp", lines: ["To replace the scanner lamp, remove the four screws on the back plate."] },
+      ],
+      { title: "Lumen Scanner manual" },
+    );
+    const cue = (at: number, line: string) => `00:${String(Math.floor(at / 60)).padStart(2, "0")}:${String(at % 60).padStart(2, "0")}.000 --> 00:0${Math.floor((at + 3) / 60)}:${String((at + 3) % 60).padStart(2, "0")}.000\n${line}`;
+    const talk = ["WEBVTT - Billing walkthrough", ...[0, 4, 8, 12].map((at) => cue(at, "We look at the editor toolbar and keyboard layout.")), cue(83, "Refunds for the annual plan are paid back within thirty days.")].join("\n\n");
+    for (const job of await Promise.all([
+      uploadJob(sb, "cites", "manuals", "scanner-manual.pdf", pdf, { url: "https://example.com/docs/scanner-manual.pdf", type: "application/pdf" }),
+      uploadJob(sb, "cites", "videos", "billing.vtt", talk, { url: "https://videos.example.com/watch/billing" }),
+    ])) {
+      expect((await finished(sb, "cites", job.id)).status).toBe("done");
+    }
+    host.page("/cites", embedPage(sb.url, "", "", "cites"));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openAndAsk(page, `${host.origin}/cites`, "How do I replace the scanner lamp?");
+    const source = () => lastReply(page).locator(".sb-sources li").first();
+    await expect.poll(() => source().textContent(), { timeout: 10_000 }).toBe("Lumen Scanner manual · p. 4");
+    expect(await source().locator("a").getAttribute("href")).toBe("https://example.com/docs/scanner-manual.pdf#page=4");
+    await inWidget(page, "textarea").fill("Are refunds for the annual plan paid back?");
+    await inWidget(page, "textarea").press("Enter");
+    await expect.poll(() => source().textContent(), { timeout: 10_000 }).toBe("Billing walkthrough · at 1:23");
+    expect(await source().locator("a").getAttribute("href")).toBe("https://videos.example.com/watch/billing#t=83");
     await context.close();
   });
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../shared/protocol";
-import { LOCAL_ORIGIN, send, setupOrg, startSwitchboard, type Switchboard, testAgent, transcript } from "./helpers/switchboard";
+import { addStaff, LOCAL_ORIGIN, send, setupOrg, staffLogin, startSwitchboard, type Switchboard, testAgent, transcript } from "./helpers/switchboard";
 import { WsClient, wsUrl } from "./helpers/ws-client";
 
 let sb: Switchboard;
@@ -21,6 +21,7 @@ beforeAll(async () => {
   await setupOrg(sb, "slow", [router], "router", { handoffTimeoutSec: 7200 });
   await setupOrg(sb, "shut", [router], "router", CLOSED);
   await setupOrg(sb, "busy", [router], "router", { handoffTimeoutSec: 1 });
+  await addStaff(sb, "open", "kim@open.example", "Kim Lee");
 });
 afterAll(async () => {
   await sb?.close();
@@ -125,5 +126,38 @@ describe("nobody is there", () => {
       "Everyone on our team is busy at the moment. Keep waiting here, or we'll follow up at bo@example.com.",
     ]);
     expect(await sb.db.prepare("SELECT email, source FROM leads WHERE conversation_id = ?").bind(conv.id).first()).toEqual({ email: "bo@example.com", source: "handoff" });
+  });
+});
+
+describe("what staff do, told in the visitor's language", () => {
+  /** Claims, hands back to the bot, claims again and resolves: every system message after. */
+  async function staffRound(locale?: string) {
+    const kim = await staffLogin(sb, "kim@open.example");
+    const conv = await start("open", locale ? { locale } : {});
+    for (const action of ["claim", "return-to-bot", "claim", "resolve"]) {
+      expect((await kim.post(`/api/staff/conversations/${conv.id}/${action}`)).status, action).toBe(200);
+    }
+    return (await transcript(sb, conv)).messages.filter((m) => m.role === "system").map((m) => m.text);
+  }
+
+  it("joined, back to the assistant, resolved: in English, French and Arabic (the name isolated in right-to-left text)", async () => {
+    expect(await staffRound()).toEqual([
+      "Kim Lee joined the conversation.",
+      "You're chatting with our assistant again.",
+      "Kim Lee joined the conversation.",
+      "Kim Lee marked this conversation as resolved.",
+    ]);
+    expect(await staffRound("fr-CA")).toEqual([
+      "Kim Lee a rejoint la conversation.",
+      "Vous discutez de nouveau avec notre assistant.",
+      "Kim Lee a rejoint la conversation.",
+      "Kim Lee a marqué cette conversation comme résolue.",
+    ]);
+    expect(await staffRound("ar")).toEqual([
+      "انضم \u2068Kim Lee\u2069 إلى المحادثة.",
+      "أنت تتحدث مع مساعدنا مرة أخرى.",
+      "انضم \u2068Kim Lee\u2069 إلى المحادثة.",
+      "وضع \u2068Kim Lee\u2069 علامة «تم الحل» على هذه المحادثة.",
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ATTACHMENT_TYPES, attachmentText } from "../../shared/attachments";
 import type { LocalizedTexts, PublicSiteConfig } from "../../shared/config";
 import type { ChatClient, ChatState, ViewMessage } from "./chat";
-import type { Strings } from "./i18n";
+import { citeText, type Strings } from "./i18n";
 import { Icon } from "./icons";
 import { markdown, safeHref } from "./markdown";
 import { adopt } from "./styles";
@@ -325,6 +325,7 @@ function Message({ m, t, chat, base, rating }: { m: ViewMessage; t: Strings; cha
                 ) : (
                   s.title
                 )}
+                {s.cite ? <span class="sb-cite"> · {citeText(s.cite, t)}</span> : null}
               </li>
             ))}
           </ul>

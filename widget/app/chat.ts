@@ -335,9 +335,10 @@ export class ChatClient {
         this.set({ online: true });
         this.flushOutbox();
       },
-      down: (failures: number) => {
+      down: (failures: number, overCap: boolean) => {
         this.set({ online: false });
-        if (failures === 3) void this.checkSession();
+        // Over the server's caps WebSockets work: no need to try SSE (it is capped too).
+        if (failures === 3 && !overCap) void this.checkSession();
       },
     };
     const link: Link = this.useStream ? new StreamLink(this.options.base, handlers) : new SocketLink(this.options.base, handlers);

@@ -1,7 +1,10 @@
 /**
  * The live link to a conversation, kept alive. WebSocket first: reconnects with exponential
  * backoff and jitter, resumes from the last seq it saw (the server sends the gap), and
- * detects dead connections with a ping the server answers without waking up. Where
+ * detects dead connections with a ping the server answers without waking up. A connection
+ * counts as up once the server says `ready`, not when the socket opens: a server over its
+ * connection caps accepts, then closes with 1013, and a client that forgot its failures on
+ * open would come straight back in a tight loop. Where
  * WebSockets are blocked (some proxies and corporate networks), the same events come over
  * Server-Sent Events and messages go by HTTP POST.
  */
@@ -11,6 +14,15 @@ const PING = '{"type":"ping"}';
 const PING_EVERY = 25_000;
 const PONG_WITHIN = 10_000;
 const MAX_BACKOFF = 30_000;
+/** The server is over a connection cap (worker/http/connection-caps.ts): other tabs or
+ * clients hold the places, so waiting longer than after a network blip is what helps. */
+const TRY_AGAIN_LATER = 1013;
+
+/** How long to wait before reconnecting after `failures` failures in a row (jittered). */
+export function retryDelay(failures: number, overCap: boolean, random = Math.random()): number {
+  const base = overCap ? 2_000 : 500;
+  return Math.min(MAX_BACKOFF, base * 2 ** Math.min(failures - 1, 6)) * (0.75 + random / 2);
+}
 const EVENTS: ServerEvent["type"][] = ["message", "delta", "activity", "status", "error", "done", "typing"];
 
 export interface ConnectionHandlers {
@@ -18,7 +30,8 @@ export interface ConnectionHandlers {
   target(): { path: string; token: string; after: number };
   event(event: ServerEvent): void;
   up(): void;
-  down(failures: number): void;
+  /** `overCap`: the server refused the connection for its caps (WebSockets do work). */
+  down(failures: number, overCap: boolean): void;
 }
 
 export interface Link {
@@ -50,8 +63,6 @@ export class SocketLink implements Link {
     const ws = new WebSocket(`${this.base.replace(/^http/, "ws")}${path}/ws?token=${encodeURIComponent(token)}&after=${after}`);
     this.ws = ws;
     ws.onopen = () => {
-      this.failures = 0;
-      this.on.up();
       this.ping = setInterval(() => {
         ws.send(PING);
         this.pong = setTimeout(() => ws.close(4000, "no pong"), PONG_WITHIN);
@@ -61,22 +72,26 @@ export class SocketLink implements Link {
       clearTimeout(this.pong);
       try {
         const event = JSON.parse(String(e.data)) as ServerEvent;
+        if (event.type === "ready") {
+          this.failures = 0;
+          this.on.up();
+        }
         if (event.type !== "pong") this.on.event(event);
       } catch {
         // not ours
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       clearInterval(this.ping);
       clearTimeout(this.pong);
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
       this.failures++;
-      this.on.down(this.failures);
+      const overCap = e.code === TRY_AGAIN_LATER;
+      this.on.down(this.failures, overCap);
       if (this.stopped) return;
-      const delay = Math.min(MAX_BACKOFF, 500 * 2 ** Math.min(this.failures - 1, 6)) * (0.75 + Math.random() / 2);
-      this.retry = setTimeout(() => this.connect(), delay);
+      this.retry = setTimeout(() => this.connect(), retryDelay(this.failures, overCap));
     };
   }
 
@@ -126,7 +141,7 @@ export class StreamLink implements Link {
       this.on.up();
     };
     source.onerror = () => {
-      this.on.down(++this.failures);
+      this.on.down(++this.failures, false);
       // EventSource retries by itself unless it gave up (CLOSED): then start a new one.
       if (source.readyState === EventSource.CLOSED && this.source === source) {
         this.source = null;

@@ -46,3 +46,14 @@ export function siteTexts(config: PublicSiteConfig, locale: string, browser: rea
     suggestions: own.suggestions ?? theme.suggestions ?? [],
   };
 }
+
+/**
+ * Where in a document a source is, as the server cites it (worker/knowledge/formats/
+ * citation.ts: "page 4" for a PDF page, "1:23" for a moment of a video or audio), in the
+ * widget's language: "p. 4", "at 1:23". Anything else is shown as it came.
+ */
+export function citeText(cite: string, t: Pick<Strings, "page" | "at">): string {
+  const page = /^page (\d+)$/.exec(cite)?.[1];
+  if (page) return t.page.replace("{n}", page);
+  return /^\d+(:\d\d)+$/.test(cite) ? t.at.replace("{time}", cite) : cite;
+}

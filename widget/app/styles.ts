@@ -37,6 +37,7 @@ bdi,.sb-author{unicode-bidi:isolate}
 .sb-msg .sb-sources{margin:6px 0 0;padding:0;list-style:none;font-size:13px}
 .sb-sources li{margin-top:2px}
 .sb-sources a{color:#3730a3}
+.sb-cite{color:#4b5563}
 .sb-rate{display:inline-flex;align-items:center;border:1px solid #d1d5db;background:#fff;border-radius:999px;padding:4px 9px;cursor:pointer;color:#374151}
 .sb-down svg{transform:scaleY(-1)}
 .sb-rate[aria-pressed=true]{background:#111827;color:#fff;border-color:#111827}

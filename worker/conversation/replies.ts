@@ -10,16 +10,32 @@ export const REPLIES = {
   ceilingNoHuman: "This conversation has reached the limit of what I can answer in one chat. Please ask for a person, or start a new conversation.",
   error: "Sorry, I ran into a problem answering that. Please try again, or ask for a person.",
   maxTurns: "Sorry, I couldn't finish working that out. Please rephrase, or ask for a person.",
-  backToBot: "You're chatting with our assistant again.",
 } as const;
 
 /**
- * What a wait for a person means, said once, in the visitor's language (the widget's locale,
- * given when the conversation started): a person will answer here and about when; or nobody
- * is there now, so leave an email — or, when the site told us the visitor's email, that we
- * will write there. A reason may come first (the bot gave up).
+ * What the conversation tells the visitor on its own, in the visitor's language (the widget's
+ * locale, given when the conversation started). A wait for a person, said once: a person
+ * will answer here and about when; or nobody is there now, so leave an email — or, when the
+ * site told us the visitor's email, that we will write there. A reason may come first (the
+ * bot gave up). And what staff did: joined, took over, resolved, handed back to the bot,
+ * sent to a team, stepped away. Stored as said, so the inbox shows what the visitor saw;
+ * kept here rather than in the widget's string tables, which are near their size budget.
  */
-type NoticeKey = "waitStaffed" | "away" | "awayKnown" | "busy" | "busyKnown" | "leadThanks" | "trouble";
+type NoticeKey =
+  | "waitStaffed"
+  | "away"
+  | "awayKnown"
+  | "busy"
+  | "busyKnown"
+  | "leadThanks"
+  | "trouble"
+  | "joined"
+  | "tookOver"
+  | "resolved"
+  | "backToBot"
+  | "toTeam"
+  | "stepAway"
+  | "stepAwayAnon";
 
 const NOTICES: Record<string, Record<NoticeKey, string>> = {
   en: {
@@ -30,6 +46,13 @@ const NOTICES: Record<string, Record<NoticeKey, string>> = {
     busyKnown: "Everyone on our team is busy at the moment. Keep waiting here, or we'll follow up at {email}.",
     leadThanks: "Thanks! We'll follow up at {email}.",
     trouble: "I'm having trouble with this one, so I'm passing it to our team.",
+    joined: "{name} joined the conversation.",
+    tookOver: "{name} took over the conversation.",
+    resolved: "{name} marked this conversation as resolved.",
+    backToBot: "You're chatting with our assistant again.",
+    toTeam: "Your conversation is going to our {team} team. Someone will reply here.",
+    stepAway: "{name} had to step away. Someone else from our team will reply here.",
+    stepAwayAnon: "Your contact had to step away. Someone else from our team will reply here.",
   },
   fr: {
     waitStaffed: "Une personne de notre équipe va vous répondre ici, en général sous {wait}.",
@@ -39,6 +62,13 @@ const NOTICES: Record<string, Record<NoticeKey, string>> = {
     busyKnown: "Toute notre équipe est occupée pour le moment. Patientez ici, ou nous vous répondrons à {email}.",
     leadThanks: "Merci ! Nous vous répondrons à {email}.",
     trouble: "J'ai du mal avec cette question, je la transmets à notre équipe.",
+    joined: "{name} a rejoint la conversation.",
+    tookOver: "{name} a repris la conversation.",
+    resolved: "{name} a marqué cette conversation comme résolue.",
+    backToBot: "Vous discutez de nouveau avec notre assistant.",
+    toTeam: "Votre conversation est transmise à notre équipe {team}. Une personne vous répondra ici.",
+    stepAway: "{name} a dû s'absenter. Une autre personne de notre équipe vous répondra ici.",
+    stepAwayAnon: "Votre interlocuteur a dû s'absenter. Une autre personne de notre équipe vous répondra ici.",
   },
   ar: {
     waitStaffed: "سيرد عليك أحد أعضاء فريقنا هنا، عادةً خلال {wait}.",
@@ -48,6 +78,13 @@ const NOTICES: Record<string, Record<NoticeKey, string>> = {
     busyKnown: "جميع أعضاء فريقنا مشغولون حاليًا. انتظر هنا، أو سنتواصل معك على {email}.",
     leadThanks: "شكرًا! سنتواصل معك على {email}.",
     trouble: "أواجه صعوبة في هذا السؤال، لذا سأحيله إلى فريقنا.",
+    joined: "انضم {name} إلى المحادثة.",
+    tookOver: "تولّى {name} المحادثة.",
+    resolved: "وضع {name} علامة «تم الحل» على هذه المحادثة.",
+    backToBot: "أنت تتحدث مع مساعدنا مرة أخرى.",
+    toTeam: "يتم تحويل محادثتك إلى فريق {team} لدينا. سيرد عليك أحد هنا.",
+    stepAway: "اضطر {name} إلى المغادرة. سيرد عليك شخص آخر من فريقنا هنا.",
+    stepAwayAnon: "اضطر الشخص الذي كان يحدثك إلى المغادرة. سيرد عليك شخص آخر من فريقنا هنا.",
   },
 };
 
@@ -63,13 +100,16 @@ export function waitDuration(locale: string | undefined, seconds: number): strin
   return new Intl.NumberFormat(language(locale), { style: "unit", unit, unitDisplay: "long" }).format(value);
 }
 
-export function notice(locale: string | undefined, key: NoticeKey, values: { waitSec?: number; email?: string } = {}): string {
+export function notice(locale: string | undefined, key: NoticeKey, values: { waitSec?: number; email?: string; name?: string; team?: string } = {}): string {
   const lang = language(locale);
-  // An address inside right-to-left text is isolated, so its dots and @ stay where they belong.
-  const email = values.email ? (lang === "ar" ? `\u2068${values.email}\u2069` : values.email) : "";
+  // An address or a name inside right-to-left text is isolated, so its dots, @ and
+  // punctuation stay where they belong.
+  const isolate = (value = "") => (value && lang === "ar" ? `\u2068${value}\u2069` : value);
   return (NOTICES[lang] as Record<NoticeKey, string>)[key]
-    .replace("{wait}", waitDuration(lang, values.waitSec ?? 120))
-    .replace("{email}", email);
+    .replace("{wait}", () => waitDuration(lang, values.waitSec ?? 120))
+    .replace("{email}", () => isolate(values.email))
+    .replace("{name}", () => isolate(values.name))
+    .replace("{team}", () => isolate(values.team));
 }
 
 /** A specialist's answer delivered as-is when the router cannot consolidate (e.g. out of budget). */

@@ -17,7 +17,7 @@ import { randomId } from "../ids";
 import type { Delivery } from "./delivery";
 import { sendFact, staffReplyFact } from "./facts-out";
 import type { StatusDetails, StatusMachine } from "./handoff";
-import { REPLIES } from "./replies";
+import { notice } from "./replies";
 import type { ConversationState } from "./state";
 import { canMove } from "./status";
 import type { Turns } from "./turns";
@@ -29,6 +29,11 @@ export class StaffActions {
     private readonly status: StatusMachine,
     private readonly turns: Turns,
   ) {}
+
+  /** What staff did, told to the visitor in the conversation's language. */
+  private say(key: Parameters<typeof notice>[1], values: { name?: string; team?: string } = {}): string {
+    return notice(this.c.meta.get()?.locale, key, values);
+  }
 
   detail(): ConversationDetail {
     const meta = this.c.requireMeta();
@@ -68,7 +73,7 @@ export class StaffActions {
     // A person taking over stops the bot mid-reply; its partial reply is stored before "joined".
     await this.turns.stop();
     await this.status.afterTransition(moved);
-    this.delivery.append({ id: randomId("m_"), role: "system", text: `${staff.name} joined the conversation.` });
+    this.delivery.append({ id: randomId("m_"), role: "system", text: this.say("joined", { name: staff.name }) });
     return { ok: true, status: "human" };
   }
 
@@ -102,7 +107,7 @@ export class StaffActions {
     if (!canMove(meta.status, "resolved")) return refused(meta.status, "resolved");
     await this.turns.stop();
     await this.status.setStatus("resolved", { reason: "staff", assigneeId: meta.assigneeId, assigneeName: meta.assigneeName, by: staff });
-    this.delivery.append({ id: randomId("m_"), role: "system", text: `${staff.name} marked this conversation as resolved.` });
+    this.delivery.append({ id: randomId("m_"), role: "system", text: this.say("resolved", { name: staff.name }) });
     await this.delivery.webhook("conversation.resolved", { by: { id: staff.id, name: staff.name } });
     return { ok: true, status: "resolved" };
   }
@@ -114,7 +119,7 @@ export class StaffActions {
     // handoff's summary was for the person and goes with them.
     this.c.meta.update({ answeredSeq: this.c.transcript.lastSeqOf("user"), failures: 0, summary: undefined });
     await this.status.setStatus("bot", { reason: "staff", by: staff });
-    this.delivery.append({ id: randomId("m_"), role: "system", text: REPLIES.backToBot });
+    this.delivery.append({ id: randomId("m_"), role: "system", text: this.say("backToBot") });
     return { ok: true, status: "bot" };
   }
 
@@ -139,7 +144,7 @@ export class StaffActions {
     if (meta.assigneeId === staff.id) return { ok: true, status: "human" };
     const refusal = this.mayTake(staff, context);
     if (refusal) return refusal;
-    await this.handOver({ id: staff.id, name: staff.name }, `${staff.name} took over the conversation.`, { reason: "take over", by: staff });
+    await this.handOver({ id: staff.id, name: staff.name }, this.say("tookOver", { name: staff.name }), { reason: "take over", by: staff });
     return { ok: true, status: "human" };
   }
 
@@ -161,12 +166,12 @@ export class StaffActions {
         this.c.meta.update({ teamId: target.team.id });
         return null;
       });
-      if (moved.ok) this.delivery.append({ id: randomId("m_"), role: "system", text: `Your conversation is going to our ${target.team.name} team. Someone will reply here.` });
+      if (moved.ok) this.delivery.append({ id: randomId("m_"), role: "system", text: this.say("toTeam", { team: target.team.name }) });
       return moved;
     }
     const to = target.staff;
     if (meta.status === "human") {
-      if (meta.assigneeId !== to.id) await this.handOver(to, `${to.name} joined the conversation.`, { reason: "reassign", by: staff });
+      if (meta.assigneeId !== to.id) await this.handOver(to, this.say("joined", { name: to.name }), { reason: "reassign", by: staff });
       return { ok: true, status: "human" };
     }
     return this.assignFromQueue(to, { reason: "reassign", by: staff });
@@ -179,16 +184,16 @@ export class StaffActions {
     if (!asSeen) return { ok: false, httpStatus: 409, code: "moved_on", message: "the conversation changed meanwhile" };
     if (a.teamId && !meta.teamId) this.c.meta.update({ teamId: a.teamId });
     if (a.to && meta.status === "human") {
-      await this.handOver(a.to, `${a.to.name} joined the conversation.`, { reason: a.reason });
+      await this.handOver(a.to, this.say("joined", { name: a.to.name }), { reason: a.reason });
       return { ok: true, status: "human" };
     }
     if (a.to) return this.assignFromQueue(a.to, { reason: a.reason });
     // Nobody can take it now: back to the queue, where the next one free gets it.
-    const away = meta.assigneeName ?? "Your contact";
+    const away = meta.assigneeName;
     const moved = await this.toQueue({ reason: a.reason }, () =>
       this.c.requireMeta().assigneeId === meta.assigneeId ? null : { ok: false, httpStatus: 409, code: "moved_on", message: "the conversation changed meanwhile" },
     );
-    if (moved.ok) this.delivery.append({ id: randomId("m_"), role: "system", text: `${away} had to step away. Someone else from our team will reply here.` });
+    if (moved.ok) this.delivery.append({ id: randomId("m_"), role: "system", text: away ? this.say("stepAway", { name: away }) : this.say("stepAwayAnon") });
     return moved;
   }
 
@@ -237,7 +242,7 @@ export class StaffActions {
     if (!moved) return refused(this.c.requireMeta().status, "human");
     await this.turns.stop();
     await this.status.afterTransition(moved);
-    this.delivery.append({ id: randomId("m_"), role: "system", text: `${to.name} joined the conversation.` });
+    this.delivery.append({ id: randomId("m_"), role: "system", text: this.say("joined", { name: to.name }) });
     return { ok: true, status: "human" };
   }
 

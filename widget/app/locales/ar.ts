@@ -13,6 +13,8 @@ const ar: Strings = {
   checking: "جارٍ التحقق مع {name}…",
   thinking: "جارٍ التفكير…",
   sources: "المصادر",
+  page: "ص. {n}",
+  at: "عند {time}",
   helpful: "مفيد",
   notHelpful: "غير مفيد",
   human: "أنت الآن تتحدث مع {name}",

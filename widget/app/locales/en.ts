@@ -12,6 +12,8 @@ const en = {
   checking: "Checking with {name}…",
   thinking: "Thinking…",
   sources: "Sources",
+  page: "p. {n}",
+  at: "at {time}",
   helpful: "Helpful",
   notHelpful: "Not helpful",
   human: "You're now chatting with {name}",

@@ -13,6 +13,8 @@ const fr: Strings = {
   checking: "Vérification auprès de {name}…",
   thinking: "Réflexion…",
   sources: "Sources",
+  page: "p. {n}",
+  at: "à {time}",
   helpful: "Utile",
   notHelpful: "Pas utile",
   human: "Vous discutez maintenant avec {name}",

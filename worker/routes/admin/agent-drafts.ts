@@ -14,6 +14,7 @@ import { ApiError, notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { AGENT_PARAMS, out, validated } from "./agents";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
+import { requireKnownAgentSecrets } from "./secret-scope";
 
 /** Every agent of the org as the playground sees it: its draft where it has one. */
 async function draftGraph(env: Env, orgId: string): Promise<AgentConfig[]> {
@@ -78,6 +79,8 @@ export function agentDraftsAdmin(api: ApiRoutes): void {
       const current = await getStoredAgent(c.env, orgId, params.id);
       if (!current) throw notFound("agent");
       const config = await validated(c.env, orgId, { ...body, id: params.id } as AgentConfigInput, await draftGraph(c.env, orgId));
+      // The playground runs a draft: where it sends a secret is checked as for a version.
+      await requireKnownAgentSecrets(c.env, admin, orgId, config);
       const draft = await putAgentDraft(c.env, orgId, { basedOnVersion: current.version, updatedAt: new Date().toISOString(), updatedBy: admin.name, config });
       return reply({ draft });
     },

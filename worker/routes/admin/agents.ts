@@ -15,6 +15,7 @@ import type { ApiRoutes } from "../../http/openapi";
 import { z } from "zod";
 import { Ids } from "../../http/params";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
+import { requireKnownAgentSecrets } from "./secret-scope";
 
 const maxDepth = (env: Env) => {
   const n = Number(env.MAX_DELEGATION_DEPTH);
@@ -76,9 +77,11 @@ export function agentsAdmin(api: ApiRoutes): void {
       errors: [409],
     },
     async (c, { body, reply }) => {
-      const { orgId } = await orgAccess(c, "agents", "write");
+      const { orgId, admin } = await orgAccess(c, "agents", "write");
       if (await getStoredAgent(c.env, orgId, body.id)) throw new ApiError(409, "exists", `the agent ${body.id} exists; PUT to change it`);
-      return reply(out(await putAgent(c.env, orgId, await validated(c.env, orgId, body))));
+      const config = await validated(c.env, orgId, body);
+      await requireKnownAgentSecrets(c.env, admin, orgId, config);
+      return reply(out(await putAgent(c.env, orgId, config)));
     },
   );
 
@@ -106,10 +109,12 @@ export function agentsAdmin(api: ApiRoutes): void {
       response: AgentOut,
     },
     async (c, { params, body, reply }) => {
-      const { orgId } = await orgAccess(c, "agents", "write");
+      const { orgId, admin } = await orgAccess(c, "agents", "write");
       if (body.id && body.id !== params.id) throw new ApiError(400, "invalid_request", "id: the body's id must match the path");
       if (!(await getStoredAgent(c.env, orgId, params.id))) throw notFound("agent");
-      return reply(out(await putAgent(c.env, orgId, await validated(c.env, orgId, { ...body, id: params.id } as AgentConfigInput))));
+      const config = await validated(c.env, orgId, { ...body, id: params.id } as AgentConfigInput);
+      await requireKnownAgentSecrets(c.env, admin, orgId, config);
+      return reply(out(await putAgent(c.env, orgId, config)));
     },
   );
 
@@ -165,10 +170,13 @@ export function agentsAdmin(api: ApiRoutes): void {
       response: AgentOut,
     },
     async (c, { params, body, reply }) => {
-      const { orgId } = await orgAccess(c, "agents", "write");
+      const { orgId, admin } = await orgAccess(c, "agents", "write");
       const old = await getAgentVersion(c.env, orgId, params.id, body.version);
       if (!old) throw notFound(`version ${body.version} of the agent`);
-      return reply(out(await putAgent(c.env, orgId, await validated(c.env, orgId, old.config))));
+      // An old version may send a secret where the owner has since stopped sending it.
+      const config = await validated(c.env, orgId, old.config);
+      await requireKnownAgentSecrets(c.env, admin, orgId, config);
+      return reply(out(await putAgent(c.env, orgId, config)));
     },
   );
 }

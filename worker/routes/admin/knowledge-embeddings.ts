@@ -7,9 +7,8 @@
  */
 import { z } from "zod";
 import { EmbeddingsSettings, IngestJob } from "../../../shared/knowledge";
-import { scopeAllows } from "../../auth/admin";
 import { orgSecret } from "../../config/secrets";
-import { ApiError, forbidden } from "../../http/errors";
+import { ApiError } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { EmbeddingsError } from "../../knowledge/embeddings";
 import { deleteEmbeddingSettings, embeddingSettings, embeddingsClient, putEmbeddingSettings } from "../../knowledge/embedding-settings";
@@ -17,6 +16,7 @@ import { createJob } from "../../knowledge/jobs";
 import { countChunksWithoutVectors, removeOrgVectors } from "../../knowledge/vectors";
 import { checkOutboundUrl, UrlRefused } from "../../net/outbound";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
+import { requireSecretsWrite } from "./secret-scope";
 
 const Status = z.object({
   embeddings: EmbeddingsSettings.nullable(),
@@ -66,9 +66,7 @@ export function knowledgeEmbeddingsAdmin(api: ApiRoutes): void {
     async (c, { body, reply }) => {
       const { orgId, admin } = await orgAccess(c, "knowledge", "write");
       // Naming a secret sends it to the URL given: only for who may manage the org's secrets.
-      if (body.apiKeySecret && !scopeAllows(admin.scopes, "secrets", "write")) {
-        throw forbidden("naming an org secret as the embeddings key needs the secrets:write scope");
-      }
+      if (body.apiKeySecret) requireSecretsWrite(admin, "naming an org secret as the embeddings key");
       try {
         checkOutboundUrl(c.env, body.baseURL);
       } catch (error) {

@@ -13,7 +13,9 @@ import { callHttpTool } from "../../engine/tools/http";
 import { notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { randomId } from "../../ids";
+import { toolSecretDestinations } from "../../config/secret-destinations";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
+import { requireKnownSecretDestinations } from "./secret-scope";
 
 export function playgroundAdmin(api: ApiRoutes): void {
   api.add(
@@ -60,7 +62,9 @@ export function playgroundAdmin(api: ApiRoutes): void {
       response: TryHttpToolResult,
     },
     async (c, { body, reply }) => {
-      const { orgId } = await orgAccess(c, "agents", "write");
+      const { orgId, admin } = await orgAccess(c, "agents", "write");
+      // A tool tried here is one the caller wrote: its secrets go only where the org's agents send them.
+      await requireKnownSecretDestinations(c.env, admin, orgId, toolSecretDestinations(body.tool, "tool"));
       const started = Date.now();
       const outcome = await callHttpTool(
         { env: c.env, orgId, conversationId: "console-try", deadline: started + body.tool.timeoutMs + 1_000, signal: c.req.raw.signal },
