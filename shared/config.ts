@@ -96,12 +96,33 @@ const JsonSchemaObject = z.record(z.string(), z.unknown());
 
 /** A tool that calls an HTTP endpoint. A relative `url` (starting with `/`) is served by
  * Switchboard itself without going over the network (the demo billing lookup is one). */
+/** Whether a tool URL template is absolute http(s) or a local path, with `{…}` nowhere before its path. */
+export function placeholdersOnlyInPath(url: string): boolean {
+  if (url.startsWith("/")) return !url.startsWith("//");
+  const scheme = /^https?:\/\//i.exec(url);
+  if (!scheme) return false;
+  const rest = url.slice(scheme[0].length);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  return authority.length > 0 && !/[{}]/.test(authority);
+}
+
 export const HttpToolConfig = z.object({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/),
   description: z.string().min(1).max(1024),
   /** JSON Schema of the arguments the model must send. */
   parameters: JsonSchemaObject.default({ type: "object", properties: {} }),
-  url: z.string().min(1).max(2048),
+  /**
+   * An absolute http(s) URL, or a path of this deployment ("/api/…"). `{name}` placeholders
+   * are filled from the arguments, URL-encoded, and may stand only in the path or query: in
+   * the host the model (or a visitor talking to it) could move the call, and its secret
+   * headers, to a server of its choosing.
+   */
+  url: z
+    .string()
+    .min(1)
+    .max(2048)
+    .refine((url) => placeholdersOnlyInPath(url), "an HTTP tool's URL must be http(s):// or start with /, with {placeholders} only in its path or query, never in the host"),
   method: z.enum(["GET", "POST"]).default("GET"),
   headers: z.record(z.string(), z.string()).default({}),
   /** header name → name of an org secret whose value is sent; never shown to models. */
