@@ -123,6 +123,8 @@ export class Transport {
     }
     switch (frame.type) {
       case "send":
+        // Latency: the turn's agent config is read while the limits are checked and the message stored.
+        this.turns.prepare();
         await this.serially(async () => {
           if (!this.c.transcript.byClientId(frame.clientMessageId)) {
             const wait = this.sends.hit() ?? (await this.ipLimit(socket?.ip ?? "local"));
@@ -167,6 +169,8 @@ export class Transport {
   }
 
   private postMessage(body: { clientMessageId: string; text: string }): Promise<Response> {
+    // Latency: the turn's agent config is read while the message is stored.
+    this.turns.prepare();
     return this.serially(() => this.postMessageNow(body));
   }
 

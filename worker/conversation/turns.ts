@@ -13,7 +13,7 @@
  */
 import type { AgentConfig } from "../../shared/config";
 import type { StoredMessage } from "../../shared/protocol";
-import { getAgent } from "../config/store";
+import { cachedAgent } from "../config/store";
 import { RunCancelled, runController, sleep } from "../engine/abort";
 import { runAgent } from "../engine/run-agent";
 import type { ConversationPort, RunResult } from "../engine/types";
@@ -40,9 +40,13 @@ const MAX_TURN_ATTEMPTS = 3;
 const FAILURE_POLICY = 2;
 /** While a turn runs, the object's alarm stays this far ahead: a process that dies mid-turn is back on it within this. */
 export const TURN_LEASE_MS = 5_000;
+/** A config read when a message arrived serves the turn that starts within this. */
+const PREPARED_MS = 1_000;
 
 export class Turns {
   private loop: Promise<void> | null = null;
+  /** The active agent's config, being read since a visitor message arrived (see `prepare`). */
+  private prepared: { orgId: string; agentId: string; at: number; config: Promise<AgentConfig | null> } | null = null;
 
   constructor(
     private readonly c: ConversationState,
@@ -76,6 +80,30 @@ export class Turns {
         await this.scheduleAlarm();
       }
     })();
+  }
+
+  /**
+   * A visitor message has arrived: start reading the config of the agent that will answer
+   * it, before the message is stored. A read that leaves before the object writes is not
+   * held until the write is durable (the output gate), so it overlaps the limit checks and
+   * the write instead of following them. The turn uses it only if it starts within
+   * PREPARED_MS and for the same agent; otherwise it reads again.
+   */
+  prepare(): void {
+    const meta = this.c.meta.get();
+    if (!meta || meta.status !== "bot" || this.loop) return;
+    if (this.prepared && this.prepared.agentId === meta.activeAgent && Date.now() - this.prepared.at < PREPARED_MS) return;
+    const config = cachedAgent(this.c.env, meta.orgId, meta.activeAgent);
+    config.catch(() => {});
+    this.prepared = { orgId: meta.orgId, agentId: meta.activeAgent, at: Date.now(), config };
+  }
+
+  /** The agent's config: the one being read since the message arrived if it is fresh, else read now. */
+  private agentConfig(orgId: string, agentId: string): Promise<AgentConfig | null> {
+    const prepared = this.prepared;
+    this.prepared = null;
+    if (prepared && prepared.orgId === orgId && prepared.agentId === agentId && Date.now() - prepared.at < PREPARED_MS) return prepared.config;
+    return cachedAgent(this.c.env, orgId, agentId);
   }
 
   /** After a restart (or from the alarm): unanswered messages get their turn now. */
@@ -135,9 +163,13 @@ export class Turns {
     const stillOurs = () => !turn.abort.signal.aborted && this.c.requireMeta().status === "bot";
     try {
       if (attempts > MAX_TURN_ATTEMPTS) throw new Error(`the turn failed ${attempts - 1} times`);
-      const site = await this.status.ownSite();
-      agent = await getAgent(this.c.env, meta.orgId, meta.activeAgent);
-      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await getAgent(this.c.env, meta.orgId, site.entryAgent);
+      agent = await this.agentConfig(meta.orgId, meta.activeAgent);
+      // The site is read only when its entry agent is needed (the active one is gone): one
+      // config read fewer before the model call on every ordinary turn.
+      if (!agent) {
+        const site = await this.status.ownSite();
+        if (site && site.entryAgent !== meta.activeAgent) agent = await cachedAgent(this.c.env, meta.orgId, site.entryAgent);
+      }
       if (!agent) {
         end = "error";
         error = "agent_not_found";
@@ -151,7 +183,7 @@ export class Turns {
         if (!stillOurs()) break;
         result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop);
         if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
-        const next = await getAgent(this.c.env, meta.orgId, result.transferTo);
+        const next = await cachedAgent(this.c.env, meta.orgId, result.transferTo);
         if (!next) break;
         this.c.meta.update({ activeAgent: next.id });
         agent = next;

@@ -73,19 +73,36 @@ export interface BudgetLedger {
  * One run's view of its org's budgets: the org's rules and, when the agent has a team, that
  * team's. Like the rules themselves, "no rule applies" is learnt once per run: a run whose
  * first reservation touched no rule asks again only to settle.
+ *
+ * A settlement goes out without holding up the run (`settleLater`): the next question to
+ * the org's object (a reservation, the tools' budget check) waits for it first, so the
+ * object sees every call in the same order as before, and `drain` — which a run awaits
+ * before it returns — makes sure the counters and the ledger have it before anyone hears
+ * the run's result. What it saves is the round trip between a model call and what follows
+ * it (a tool call, a delegation), and, at a run's end, the wait overlaps whatever the run
+ * still does.
  */
 export class Budget {
   private unlimited = false;
+  private pending: Promise<void>[] = [];
 
   constructor(
     private readonly ledger: BudgetLedger,
     readonly orgId: string,
     readonly team: string | undefined,
+    /**
+     * Where a settlement that touches no counter (no rule applied to its reservation) may
+     * finish instead of being drained: only a ledger row is left to write, which nothing
+     * waits for. A delegated run passes its object's `waitUntil`, so its answer is not
+     * held up by it; without one, everything is drained.
+     */
+    private readonly background?: (settling: Promise<void>) => void,
   ) {}
 
   /** Reserves `estimate` tokens on every applicable rule, or reports the first rule that has no room. */
   async reserve(estimate: number): Promise<Reservation | BudgetHit> {
     if (this.unlimited) return { estimate, windows: [] };
+    await this.drain();
     const result = await this.ledger.reserve({ orgId: this.orgId, team: this.team ?? null, estimate });
     if (!isBudgetHit(result) && result.windows.length === 0) this.unlimited = true;
     return result;
@@ -96,6 +113,21 @@ export class Budget {
     return this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage });
   }
 
+  /**
+   * Settles without waiting; `onError` runs if the settlement fails (the caller gives the
+   * reservation back). `drain` waits for it.
+   */
+  settleLater(reservation: Reservation, usage: UsageRecord, onError: (error: unknown) => Promise<void>): void {
+    const settling = this.settle(reservation, usage).catch(onError);
+    if (this.background && reservation.windows.length === 0) this.background(settling);
+    else this.pending.push(settling);
+  }
+
+  /** Waits for every settlement still on its way. */
+  async drain(): Promise<void> {
+    while (this.pending.length) await Promise.all(this.pending.splice(0));
+  }
+
   async release(reservation: Reservation): Promise<void> {
     if (reservation.windows.length === 0) return;
     await this.ledger.release({ orgId: this.orgId, reservation });
@@ -104,6 +136,7 @@ export class Budget {
   /** The first rule whose window is used up (nothing left even for a minimal call), if any. */
   async exhausted(): Promise<BudgetHit | null> {
     if (this.unlimited) return null;
+    await this.drain();
     return this.ledger.exhausted({ orgId: this.orgId, team: this.team ?? null });
   }
 }

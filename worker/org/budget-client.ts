@@ -5,7 +5,7 @@
 import { Budget, type BudgetLedger } from "../engine/budget";
 import type { Env } from "../env";
 
-export function orgBudget(env: Env, orgId: string, team: string | undefined): Budget {
-  const stub = env.ORG.get(env.ORG.idFromName(orgId));
-  return new Budget(stub as unknown as BudgetLedger, orgId, team);
+export function orgBudget(env: Env, orgId: string, team: string | undefined, options: { background?: (settling: Promise<void>) => void; ledger?: (stub: BudgetLedger) => BudgetLedger } = {}): Budget {
+  const stub = env.ORG.get(env.ORG.idFromName(orgId)) as unknown as BudgetLedger;
+  return new Budget(options.ledger ? options.ledger(stub) : stub, orgId, team, options.background);
 }

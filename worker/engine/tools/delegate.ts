@@ -1,17 +1,19 @@
 /**
- * `delegate`: the sub-agents tool. Each call starts a child run in its own AgentRunDO, named
- * from this run and the tool-call id, so a retried call reaches the same child (which
- * answers with its first result) instead of starting a second run. The child sees only
+ * `delegate`: the sub-agents tool. Each call starts a child run in an AgentRunDO (one of the
+ * org's few, see `runObjectName`), with an id made from this run and the tool-call id, so a
+ * retried call reaches the same child run (which answers with its first result) instead of
+ * starting a second one. The child sees only
  * the prompt and context sent here; its deadline is capped by this run's; a stop reaches
  * it through `cancel`. Loop rules (depth, no agent twice in a chain) are checked here and
  * refused as tool errors the model can read.
  */
 import { z } from "zod";
 import type { AgentConfig } from "../../../shared/config";
-import { getAgent } from "../../config/store";
+import { cachedAgent } from "../../config/store";
 import type { AgentRunRpc } from "../../durable/rpc";
 import { candidateHints } from "./offline-hints";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
+import { runObjectName } from "../run-result";
 import { type ChildRunRequest, type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
 
 export const DEFAULT_MAX_DEPTH = 3;
@@ -60,11 +62,11 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       // The same call (a retry) reaches the same child; the agent is part of the name so a
       // model that reuses call ids across different delegations cannot collide them.
       const childName = `${ctx.runId}/${call.id}:${args.agent}`;
-      const first = await attempt(ctx, toolSpanId, args.agent, childName, args);
+      const first = await attempt(ctx, toolSpanId, args.agent, childName, args, candidates);
       if (first.status === "ok" || first.status === "refused" || first.status === "cancelled" || ctx.signal.aborted) return first;
 
       // The failed specialist's configured fallback gets the same task once.
-      const failed = await getAgent(ctx.env, ctx.orgId, args.agent);
+      const failed = await cachedAgent(ctx.env, ctx.orgId, args.agent);
       const fallback = failed?.fallbackAgent;
       if (!fallback) return first;
       ctx.log.event("delegation", `fallback:${fallback}`, "ok", {
@@ -73,7 +75,7 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
         agentId: ctx.agent.id,
         data: { from: args.agent, to: fallback, reason: JSON.parse(first.content).error?.code },
       });
-      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback:${fallback}`, args);
+      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback:${fallback}`, args, candidates);
       if (second.status === "ok") {
         const body = JSON.parse(second.content);
         return { ...second, content: JSON.stringify({ ...body, fallbackFrom: args.agent }) };
@@ -94,6 +96,7 @@ async function attempt(
   target: string,
   childName: string,
   args: z.infer<typeof DelegateArgs>,
+  candidates: AgentConfig[],
 ): Promise<ToolOutcome> {
   if (ctx.chain.includes(target)) {
     return refuse(ctx, toolSpanId, "loop_detected", `${target} is already in this chain (${[...ctx.chain, target].join(" → ")}); an agent may appear only once`);
@@ -102,7 +105,9 @@ async function attempt(
   if (ctx.chain.length > depth) {
     return refuse(ctx, toolSpanId, "depth_exceeded", `the chain ${[...ctx.chain, target].join(" → ")} would exceed ${depth} hops`);
   }
-  const config = await getAgent(ctx.env, ctx.orgId, target);
+  // A candidate's config was read when this run started (no second read on the hop's way);
+  // a fallback that is not a candidate is read now.
+  const config = candidates.find((c) => c.id === target) ?? (await cachedAgent(ctx.env, ctx.orgId, target));
   if (!config) return refuse(ctx, toolSpanId, "unknown_agent", `no agent "${target}" exists`);
 
   const span = ctx.log.start("delegation", target, {
@@ -114,9 +119,10 @@ async function attempt(
   const activity = { runId: ctx.runId, agentId: ctx.agent.id, target, targetName: config.name, ...(ctx.parentRunId ? { parentRunId: ctx.parentRunId } : {}) };
   await ctx.conversation.activity({ ...activity, kind: "delegation.start" }).catch(() => {});
 
-  const stub = ctx.env.AGENT_RUN.get(ctx.env.AGENT_RUN.idFromName(childName));
+  // The conversation's run object among its org's few (warm, not created for this call).
+  const stub = ctx.env.AGENT_RUN.get(ctx.env.AGENT_RUN.idFromName(runObjectName(ctx.orgId, ctx.conversationId)));
   const cancel = async () => {
-    await stub.cancel().catch(() => {});
+    await stub.cancel(childName).catch(() => {});
   };
   ctx.children.add(cancel);
   const request: ChildRunRequest = {
@@ -134,11 +140,15 @@ async function attempt(
     deadline: ctx.deadline,
     chain: ctx.chain,
     ...(ctx.visitor ? { visitor: ctx.visitor } : {}),
+    agent: config,
   };
 
   let result: RunResult;
   try {
-    result = await raceSignal(runChild(stub, request), ctx.signal);
+    const { spans, ...answer } = await raceSignal(runChild(stub, request), ctx.signal);
+    // The child's spans come back with its result; they go out with this run's own.
+    if (spans) ctx.log.adopt(spans);
+    result = answer;
   } catch (error) {
     const reason = ctx.signal.aborted ? ctx.signal.reason : error;
     const status = reason instanceof DeadlineExceeded ? "timeout" : reason instanceof RunCancelled ? "cancelled" : "error";
