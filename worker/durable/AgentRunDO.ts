@@ -52,11 +52,12 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
     const { runId } = request;
     const active = this.runs.get(runId);
     if (active) return active.result;
-    const stored = await this.ctx.storage.get<RunResult>(resultKey(runId));
+    const seen = await this.ctx.storage.get<RunResult | number>([resultKey(runId), startedKey(runId)]);
+    const stored = seen.get(resultKey(runId)) as RunResult | undefined;
     if (stored) return stored;
     // Started before but neither running nor finished: this object was reset mid-run. Its
     // work (model spend, HTTP calls) may have happened; doing it again could do it twice.
-    if (await this.ctx.storage.get(startedKey(runId))) return interrupted;
+    if (seen.get(startedKey(runId))) return interrupted;
     if (this.runs.has(runId)) return (this.runs.get(runId) as ActiveRun).result;
     const run: ActiveRun = { result: Promise.resolve(interrupted), cancel: null, children: new Set(), cancelled: this.cancelledEarly.delete(runId) };
     this.runs.set(runId, run);
@@ -65,10 +66,6 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
     // `execute`). The engine reserves before every model call, so nothing the run does
     // outside (a model call, a tool) can happen before a restart would find it started.
     void this.ctx.storage.put(startedKey(runId), Date.now(), { allowUnconfirmed: true });
-    if (!this.sweepScheduled) {
-      this.sweepScheduled = true;
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_MS);
-    }
     run.result = this.execute(request, run)
       .catch(failed)
       .then(async (result) => {
@@ -85,6 +82,10 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
         }
         return result;
       });
+    if (!this.sweepScheduled) {
+      this.sweepScheduled = true;
+      this.ctx.waitUntil(this.scheduleSweep());
+    }
     return run.result;
   }
 
@@ -92,17 +93,34 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
    * Stops a run and, through it, every run it started; returns once the run has unwound
    * and written its spans (or after a grace period), so a stop's trace is complete.
    */
-  async cancel(runId: string): Promise<void> {
+  async cancel(runId: string, conversationId: string): Promise<void> {
     const run = this.runs.get(runId);
     if (!run) {
-      // Not here yet (or long done): if it comes, it comes stopped.
-      if (!(await this.ctx.storage.get(startedKey(runId)))) this.cancelledEarly.add(runId);
+      const seen = await this.ctx.storage.get<RunResult | number>([resultKey(runId), startedKey(runId)]);
+      const stored = seen.get(resultKey(runId)) as RunResult | undefined;
+      // Finished just before the stop came: its parent stopped waiting, so it has not read
+      // the spans; they go to the conversation now (once: span ids are unique).
+      if (stored?.spans?.length) {
+        const conversation = this.env.CONVERSATION.get(this.env.CONVERSATION.idFromName(conversationId));
+        await conversation.recordSpans(stored.spans).catch((e: unknown) => console.error("span flush failed", e));
+      }
+      // Not here yet: if it comes, it comes stopped.
+      else if (!seen.get(startedKey(runId))) this.cancelledEarly.add(runId);
       return;
     }
     run.cancelled = true;
     run.cancel?.();
     await Promise.all([...run.children].map((cancel) => cancel()));
     await Promise.race([run.result.catch(() => {}), sleep(CANCEL_GRACE_MS)]);
+  }
+
+  private async scheduleSweep(): Promise<void> {
+    try {
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_MS);
+    } catch (error) {
+      this.sweepScheduled = false;
+      console.error("run sweep not scheduled", error);
+    }
   }
 
   /** Forgets runs started long ago, a page at a time; comes back while any are left. */

@@ -78,8 +78,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
 export interface AgentRunRpc extends Rpc.DurableObjectBranded {
   /** Runs (or, for a run id seen before, answers what it answered) a delegation. */
   run(request: ChildRunRequest): Promise<RunResult>;
-  /** Stops the run with this id and every run it started. */
-  cancel(runId: string): Promise<void>;
+  /** Stops the run with this id (of this conversation) and every run it started. */
+  cancel(runId: string, conversationId: string): Promise<void>;
 }
 
 // ---- InboxDO: one per org — its conversation index and the inbox's live feed --------------

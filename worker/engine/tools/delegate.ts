@@ -122,7 +122,7 @@ async function attempt(
   // The conversation's run object among its org's few (warm, not created for this call).
   const stub = ctx.env.AGENT_RUN.get(ctx.env.AGENT_RUN.idFromName(runObjectName(ctx.orgId, ctx.conversationId)));
   const cancel = async () => {
-    await stub.cancel(childName).catch(() => {});
+    await stub.cancel(childName, ctx.conversationId).catch(() => {});
   };
   ctx.children.add(cancel);
   const request: ChildRunRequest = {
