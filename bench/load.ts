@@ -1,16 +1,16 @@
 /**
  * Load through `npm start` (bench/npm-start.ts): N conversations at once, each sending one
- * message to the offline demo at the same moment, over SSE (POST → the turn's event stream)
+ * message to the demo at the same moment, over SSE (POST → the turn's event stream)
  * or over WebSocket (connected first, then one `send` frame each). Reports errors (a refused
  * or dropped request, a socket that failed, a turn with no reply or no `done` within two
  * minutes), turns per second, the turn's latency, and CPU per turn of workerd, of
  * `npm start`'s Node process (Miniflare's host) and of the bench's own process.
  *
- * Every HTTP request here asks for `Connection: close`. workerd closes some reused
- * keep-alive connections without answering once many SSE replies ran on them (see
- * `reuseAfterSse` and README "Capacity"): a client that reuses them sees resets that have
- * nothing to do with the turn, so the bench does not reuse them, and measures that effect
- * on its own.
+ * Every HTTP request here asks for `Connection: close`. workerd sometimes closes a reused
+ * keep-alive connection that just carried an SSE reply without answering the next request
+ * (see `reuseAfterSse` and README "Latency"): a client that reuses them can see resets that
+ * have nothing to do with the turn, so the bench does not reuse them, and measures that
+ * effect on its own.
  */
 import { connect, type Socket } from "node:net";
 import WebSocket from "ws";

@@ -1,10 +1,10 @@
 /**
  * Delegated runs. An org's delegations are spread over a few long-lived objects
- * (`runObjectName` in engine/run-result.ts: the org and a shard of the conversation), each running many at once,
- * rather than one new object per delegation: creating a Durable Object is the most
- * expensive step of a delegation (measured locally, ~13 ms of a hop's ~15 ms dispatch; a
- * new object also means a placement and a new database in production), while an object
- * that is already running answers in about a millisecond.
+ * (`runObjectName` in engine/run-result.ts: the org and a shard of the conversation), each
+ * running many at once, rather than one new object per delegation: creating a Durable
+ * Object is the most expensive step of a delegation (measured locally, ~13 ms of a hop's
+ * ~15 ms dispatch; a new object also means a placement and a new database in production),
+ * while an object that is already running answers in a millisecond or two.
  *
  * A run is known by its id, derived from the parent run and the tool-call id, so the same
  * delegation always reaches the same run: a retried call gets the first call's result (from

@@ -5,8 +5,9 @@
  * Durable Object (its SQLite, see span-store.ts): the conversation's run writes there
  * directly; a delegated run hands its batch back with its result, and its parent adds it to
  * its own (a stopped child, whose result nobody reads, sends it there over RPC before its
- * cancel returns), so by the time a turn's `done` goes out its whole tree is readable. Span ids are made here, so a
- * child run in another Durable Object can name its parent span before anything is written.
+ * cancel returns), so by the time a turn's `done` goes out its whole tree is readable. Span
+ * ids are made here, so a child run in another Durable Object can name its parent span
+ * before anything is written.
  */
 import { randomId } from "../ids";
 
