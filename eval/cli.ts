@@ -12,17 +12,23 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import build from "../test/global-setup";
 import { ADMIN_TOKEN, LOCAL_ORIGIN, startSwitchboard } from "../test/helpers/switchboard";
+import { startEmbeddingsServer } from "../test/helpers/embeddings-server";
 import { SwitchboardClient, siteOrigin, type Target } from "./client";
-import { parseQuestionSet, type QuestionSet } from "./format";
+import { comparisonTable, compareEmbeddings, type Comparison, type EmbeddingsTarget } from "./embeddings";
+import { parseQuestionSet, type QuestionSet, siteQuestionSet } from "./format";
 import { failures, meetsTargets, type Result, runEval, type Summary, summarize, summaryTable, targetLine } from "./run";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DEMO_SET = join(ROOT, "eval", "demo-set.json");
+/** Asked beside the demo set when measuring the embedding index (`--embeddings`). */
+const TYPOS_SET = join(ROOT, "eval", "typos-set.json");
 /** Environment a model needs, passed to the workerd the eval starts. */
 const MODEL_ENV = /^(?:OPENAI|ANTHROPIC|GOOGLE|GEMINI|XAI|DEEPSEEK|QWEN|DASHSCOPE|GLM|ZHIPU|OLLAMA|MODEL|SECRET)_|^MAX_DELEGATION_DEPTH$/;
 
 const USAGE = `npm run eval -- [options]
   --set FILE          question set (JSON, see eval/format.ts; default eval/demo-set.json)
+  --site-set          ask the site's own stored eval set instead (its eval cases, read through
+                      the admin API: what content gaps turned into drafts added; needs insights:read)
   --url URL           a running Switchboard (default: start one in workerd with the seeded demo)
   --token TOKEN       admin token for --url (needs conversations:read, agents:read, sites:read)
   --site KEY          the site to ask (default: the set's "site", else "demo")
@@ -36,13 +42,23 @@ const USAGE = `npm run eval -- [options]
   --json FILE         write every question's answer and score as JSON
   --write / --no-write  write the scores into BENCHMARKS.md (default: only for the demo set on
                       the built-in demo)
-  --check             exit with 1 when a target is missed (for CI)`;
+  --check             exit with 1 when a target is missed (for CI)
+  --embeddings [scripted|URL]
+                      measure the embedding index instead: ask the set (default: the demo set
+                      and eval/typos-set.json) with BM25 alone, turn the org's embeddings on,
+                      ask again, and compare. "scripted" (the default) is the test suite's
+                      hashed embeddings server; a URL is any OpenAI-compatible /v1 endpoint
+  --embeddings-model NAME   the endpoint's model (default text-embedding-3-small)
+  --embeddings-secret NAME  the org secret holding the endpoint's key`;
 
 export async function main(argv: string[]): Promise<number> {
+  // A bare `--embeddings` means the scripted server.
+  const args = argv.flatMap((a, i) => (a === "--embeddings" && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--")) ? [a, "scripted"] : [a]));
   const { values } = parseArgs({
-    args: argv,
+    args,
     options: {
       set: { type: "string" },
+      "site-set": { type: "boolean" },
       url: { type: "string" },
       token: { type: "string" },
       site: { type: "string" },
@@ -55,6 +71,9 @@ export async function main(argv: string[]): Promise<number> {
       write: { type: "boolean" },
       "no-write": { type: "boolean" },
       check: { type: "boolean" },
+      embeddings: { type: "string" },
+      "embeddings-model": { type: "string" },
+      "embeddings-secret": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -62,16 +81,23 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const setPath = resolve(values.set ?? DEMO_SET);
-  const set = parseQuestionSet(JSON.parse(readFileSync(setPath, "utf8")));
-  const site = values.site ?? set.site ?? "demo";
-  const org = values.org ?? set.org ?? site;
+  if (values.set && values["site-set"]) throw new Error("give --set or --site-set, not both");
+  const setPath = values["site-set"] ? "(the site's stored eval set)" : resolve(values.set ?? DEMO_SET);
+  let set = values["site-set"] ? null : parseQuestionSet(JSON.parse(readFileSync(setPath, "utf8")));
+  const site = values.site ?? set?.site ?? "demo";
+  const org = values.org ?? set?.org ?? site;
   const concurrency = Number(values.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new Error("--concurrency must be 1–32");
   if (values.model && values.url) throw new Error("--model changes agents: use it with the eval's own workerd, not --url");
   const patch = values.model ? (JSON.parse(values.model) as Record<string, unknown>) : null;
 
-  let close = async () => {};
+  const embeddingsMode = values.embeddings;
+  let scripted: Awaited<ReturnType<typeof startEmbeddingsServer>> | null = null;
+  if (embeddingsMode === "scripted") scripted = await startEmbeddingsServer();
+
+  let close = async () => {
+    await scripted?.close();
+  };
   let target: Target;
   let where: string;
   if (values.url) {
@@ -83,14 +109,23 @@ export async function main(argv: string[]): Promise<number> {
     target = { url, token, site, org, origin };
     where = url;
   } else {
-    const started = await startOwn();
-    close = started.close;
+    const started = await startOwn(scripted ? [scripted.baseURL] : []);
+    close = async () => {
+      await started.close();
+      await scripted?.close();
+    };
     target = { url: started.url, token: started.token, site, org, origin: started.origin };
     where = "its own workerd with the seeded demo";
   }
 
   try {
     const client = new SwitchboardClient(target);
+    if (!set) {
+      const cases = await client.evalCases();
+      if (!cases) throw new Error(`cannot read the eval cases of site ${site} of org ${org} (the token needs insights:read)`);
+      set = siteQuestionSet(site, org, cases);
+    }
+    const questions = set;
     if (patch) {
       for (const agent of (await client.agents()) ?? []) await client.putAgent({ ...agent, model: { ...agent.model, ...patch } });
     }
@@ -100,6 +135,25 @@ export async function main(argv: string[]): Promise<number> {
       .catch(() => "?");
     const model = patch ? JSON.stringify(patch) : provider;
     const grader = values.grader ? modelGrader(values.grader) : undefined;
+    if (embeddingsMode) {
+      const embeddings: EmbeddingsTarget = scripted
+        ? { baseURL: scripted.baseURL, model: "hashed-trigrams" }
+        : { baseURL: embeddingsMode, model: values["embeddings-model"] ?? "text-embedding-3-small", ...(values["embeddings-secret"] ? { apiKeySecret: values["embeddings-secret"] } : {}) };
+      const sets = [{ path: setPath, set }, ...(values.set ? [] : [{ path: TYPOS_SET, set: parseQuestionSet(JSON.parse(readFileSync(TYPOS_SET, "utf8"))) }])];
+      const rows = await compareEmbeddings(
+        client,
+        sets.map((s) => ({ name: `\`${relative(s.path)}\``, set: s.set })),
+        embeddings,
+        { concurrency, log: (line) => console.log(line) },
+      );
+      const table = comparisonTable(rows);
+      console.log(`\n${table}\n`);
+      if (values["no-write"] ? false : values.write || (!values.url && !patch)) {
+        writeBenchmarks(embeddingsBlock(rows, scripted ? "the scripted embeddings server, test/helpers/hashed-embeddings.ts: hashed words and letter trigrams" : `${embeddings.model} at ${embeddings.baseURL}`, model), true);
+        console.log("Comparison written to BENCHMARKS.md.");
+      }
+      return rows.some((r) => r.lost.length || r.with.wrong > r.without.wrong) && values.check ? 1 : 0;
+    }
     const ask = async (path: string, questions: QuestionSet) => {
       console.log(`Asking ${questions.questions.length} questions (${relative(path)}) to site "${site}" on ${where}; provider: ${model}`);
       const results = await runEval(client, questions, {
@@ -114,15 +168,15 @@ export async function main(argv: string[]): Promise<number> {
       if (notes.length) console.log(`\nNot right (${notes.length}):\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
       return results;
     };
-    const results = await ask(setPath, set);
+    const results = await ask(setPath, questions);
     const summary = summarize(results);
     const table = summaryTable(summary);
     console.log(`\n${table}\n`);
     if (values.json) writeFileSync(resolve(values.json), JSON.stringify(results.map(resultJson), null, 2));
-    const builtIn = !values.url && !values.set && !patch;
+    const builtIn = !values.url && !values.set && !values["site-set"] && !patch;
     // The demo's held-out sets, asked too when the demo set is: how it does on questions it was not tuned on.
     const heldOut: { path: string; summary: Summary }[] = [];
-    if (!values.set) {
+    if (!values.set && !values["site-set"]) {
       for (const file of readdirSync(join(ROOT, "eval")).filter((f) => /^holdout.*\.json$/.test(f)).sort()) {
         const path = join(ROOT, "eval", file);
         heldOut.push({ path, summary: summarize(await ask(path, parseQuestionSet(JSON.parse(readFileSync(path, "utf8"))))) });
@@ -130,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     if (values["no-write"] ? false : values.write || builtIn) {
-      writeBenchmarks(evalBlock(set, setPath, model, table, heldOut));
+      writeBenchmarks(evalBlock(questions, setPath, model, table, heldOut));
       console.log("Scores written to BENCHMARKS.md.");
     }
     if (values.check && !meetsTargets(summary)) {
@@ -143,11 +197,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function startOwn(): Promise<{ url: string; token: string; origin: string; close: () => Promise<void> }> {
+async function startOwn(allowPrivate: string[] = []): Promise<{ url: string; token: string; origin: string; close: () => Promise<void> }> {
   // The same build and workerd the test suite uses: the worker bundle as `wrangler deploy` makes it.
   build();
   const vars = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => MODEL_ENV.test(e[0]) && typeof e[1] === "string"));
-  const sb = await startSwitchboard({ seed: true, vars });
+  const sb = await startSwitchboard({ seed: true, vars, allowPrivate });
   return { url: sb.url, token: ADMIN_TOKEN, origin: LOCAL_ORIGIN, close: () => sb.close() };
 }
 
@@ -191,6 +245,22 @@ const relative = (path: string) => (path.startsWith(ROOT) ? path.slice(ROOT.leng
 
 export const EVAL_START = "<!-- eval:start -->";
 export const EVAL_END = "<!-- eval:end -->";
+/** The embedding comparison, kept inside the eval block (which `npm run bench` preserves). */
+export const EMBEDDINGS_START = "<!-- eval-embeddings:start -->";
+export const EMBEDDINGS_END = "<!-- eval-embeddings:end -->";
+
+function embeddingsBlock(rows: Comparison[], endpoint: string, provider: string): string {
+  const date = new Date().toISOString().slice(0, 10);
+  return [
+    EMBEDDINGS_START,
+    "### With the embedding index (`npm run eval -- --embeddings`)",
+    "",
+    `Measured on ${date}: each set asked with BM25 alone, then with the org's embedding index on (${endpoint}), fused with BM25 by reciprocal rank fusion; provider: ${provider}. *Gained*: right only with embeddings; *lost*: right only without.`,
+    "",
+    comparisonTable(rows),
+    EMBEDDINGS_END,
+  ].join("\n");
+}
 
 function evalBlock(set: QuestionSet, setPath: string, model: string, table: string, heldOut: { path: string; summary: Summary }[]): string {
   const date = new Date().toISOString().slice(0, 10);
@@ -208,8 +278,12 @@ function evalBlock(set: QuestionSet, setPath: string, model: string, table: stri
   ].join("\n");
 }
 
-/** Replaces the eval block of BENCHMARKS.md (or appends one); the rest of the file is `npm run bench`'s. */
-function writeBenchmarks(block: string): void {
+/**
+ * Replaces the eval block of BENCHMARKS.md (or appends one); the rest of the file is `npm run
+ * bench`'s. The embedding comparison inside it is kept when the main table is rewritten, and
+ * is what `embeddingsOnly` replaces.
+ */
+function writeBenchmarks(block: string, embeddingsOnly = false): void {
   const path = join(ROOT, "BENCHMARKS.md");
   let current = "";
   try {
@@ -219,6 +293,24 @@ function writeBenchmarks(block: string): void {
   }
   const start = current.indexOf(EVAL_START);
   const end = current.indexOf(EVAL_END);
-  const next = start >= 0 && end > start ? `${current.slice(0, start)}${block}${current.slice(end + EVAL_END.length)}` : `${current.trimEnd()}\n\n${block}\n`;
-  writeFileSync(path, next);
+  const existing = start >= 0 && end > start ? current.slice(start, end + EVAL_END.length) : null;
+  const inner = (text: string | null) => {
+    const a = text?.indexOf(EMBEDDINGS_START) ?? -1;
+    const b = text?.indexOf(EMBEDDINGS_END) ?? -1;
+    return text && a >= 0 && b > a ? text.slice(a, b + EMBEDDINGS_END.length) : null;
+  };
+  let next: string;
+  if (embeddingsOnly) {
+    const old = inner(existing);
+    next = existing
+      ? old
+        ? existing.replace(old, block)
+        : existing.replace(EVAL_END, `\n${block}\n${EVAL_END}`)
+      : `${EVAL_START}\n${block}\n${EVAL_END}`;
+  } else {
+    const kept = inner(existing);
+    next = kept ? block.replace(EVAL_END, `\n${kept}\n${EVAL_END}`) : block;
+  }
+  const out = existing ? current.replace(existing, next) : `${current.trimEnd()}\n\n${next}\n`;
+  writeFileSync(path, out);
 }

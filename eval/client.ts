@@ -84,6 +84,13 @@ export class SwitchboardClient {
     return ((await res.json()) as { agents: never[] }).agents;
   }
 
+  /** The site's stored eval set (`GET …/sites/:site/eval-cases`), or null when it cannot be read. */
+  async evalCases(): Promise<{ id: string; question: string; expect: string; sources: string[]; contains: string[] }[] | null> {
+    const res = await this.admin(`/api/admin/orgs/${encodeURIComponent(this.target.org)}/sites/${encodeURIComponent(this.target.site)}/eval-cases`);
+    if (!res.ok) return null;
+    return ((await res.json()) as { cases: never[] }).cases;
+  }
+
   async putAgent(agent: { id: string } & Record<string, unknown>): Promise<void> {
     const res = await this.admin(`/api/admin/orgs/${encodeURIComponent(this.target.org)}/agents/${encodeURIComponent(agent.id)}`, { method: "PUT", body: JSON.stringify(agent) });
     if (!res.ok) throw new Error(`updating agent ${agent.id}: ${res.status} ${await res.text()}`);

@@ -60,6 +60,27 @@ export function sourceEntries(q: EvalQuestion): string[][] {
   return (q.sources ?? []).map((s) => (typeof s === "string" ? [s] : s));
 }
 
+/** The type a site's stored eval case is counted under, by what it expects. */
+const CASE_TYPES: Record<string, string> = { answer: "in-scope", abstain: "out-of-scope", "answer-or-abstain": "in-scope", handoff: "handoff", "small-talk": "small-talk" };
+
+/** A site's stored eval set (the admin API's eval cases) as a question set. */
+export function siteQuestionSet(site: string, org: string, cases: { id: string; question: string; expect: string; sources: string[]; contains: string[] }[]): QuestionSet {
+  if (!cases.length) throw new Error(`site ${site} has no eval cases (add some with POST /api/admin/orgs/${org}/sites/${site}/eval-cases, or from a content gap)`);
+  return parseQuestionSet({
+    name: `${site}: stored eval set`,
+    site,
+    org,
+    questions: cases.map((c) => ({
+      id: c.id,
+      type: CASE_TYPES[c.expect] ?? "in-scope",
+      q: c.question,
+      expect: c.expect,
+      ...(c.sources.length ? { sources: c.sources } : {}),
+      ...(c.contains.length ? { contains: c.contains } : {}),
+    })),
+  });
+}
+
 export function parseQuestionSet(json: unknown): QuestionSet {
   const parsed = QuestionSet.safeParse(json);
   if (!parsed.success) throw new Error(`invalid question set: ${z.prettifyError(parsed.error)}`);

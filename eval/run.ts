@@ -58,6 +58,7 @@ async function ask(client: SwitchboardClient, question: EvalQuestion): Promise<A
     markedAbstained: spans.some((s) => s.kind === "model" && s.data?.abstained === true),
     handoff: reply.handoff || spans.some((s) => s.kind === "handoff"),
     ...(texts.some((t) => t) ? { sourceTexts: texts.filter((t): t is string => !!t) } : {}),
+    retrieved: spans.filter((s) => s.kind === "retrieval" && Array.isArray(s.data?.results)).map((s) => (s.data?.results as unknown[]).map(String)),
   };
 }
 

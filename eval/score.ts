@@ -23,6 +23,8 @@ export interface Answer {
   handoff: boolean;
   /** Texts of the cited sources, for the grounding check (absent when they could not be read). */
   sourceTexts?: string[];
+  /** The document ids each knowledge search of the turn returned, best first (read from the trace). */
+  retrieved?: string[][];
 }
 
 export type Outcome = "right" | "honest" | "wrong";

@@ -24,6 +24,8 @@ export function ensureDevVars(path) {
     SECRETS_KEY: () => randomBytes(32).toString("base64url"),
     // Short enough to type, long enough for the password rules: the demo staff's password.
     DEMO_STAFF_PASSWORD: () => randomBytes(9).toString("base64url"),
+    // Locally anyone may sign a new org up in the console (a deployment leaves it unset: off).
+    OPEN_SIGNUP: () => "1",
   };
   const added = [];
   for (const [key, make] of Object.entries(wanted)) {

@@ -51,6 +51,7 @@ export function buildWidget() {
   if (process.env.SKIP_BUILD) return;
   run(["vite", "build", "--logLevel", "warn"], "Widget build");
   run(["vite", "build", "--mode", "loader", "--logLevel", "warn"], "Loader build");
+  run(["vite", "build", "--mode", "admin", "--logLevel", "warn"], "Console build");
 }
 
 /** D1 migrations into the local database (wrangler records them, so `wrangler dev` agrees). */
@@ -83,9 +84,11 @@ export async function seedAndGreet(vars, health) {
   Demo page            ${ORIGIN}/            (the chat is at the bottom right)
   Full-page assistant  ${ORIGIN}/chat/demo
   Demo site key        demo${seeded ? "   (just seeded)" : ""}
-  Admin token          ${vars.ADMIN_TOKEN}    (Authorization: Bearer … on /api/admin/*)
+  Console: /admin      ${ORIGIN}/admin
+                       alex@lumen.example / ${vars.DEMO_STAFF_PASSWORD}   (the demo's owner)
   Staff inbox          ${ORIGIN}/inbox
-                       alex@lumen.example / ${vars.DEMO_STAFF_PASSWORD}   (and sam@lumen.example, same password)
+                       sam@lumen.example, same password   (a support agent; Alex too)
+  Admin token          ${vars.ADMIN_TOKEN}    (Authorization: Bearer … on /api/admin/*)
   Model provider       ${health.provider}${health.provider === "offline" ? "   (set OPENAI_API_KEY for a language model)" : ""}
 
   Embed on any local page:

@@ -53,6 +53,15 @@ for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void stop(0
 try {
   await mf.ready;
   await seedAndGreet(vars, await waitForHealth());
+  // Miniflare has no cron scheduler: wrangler.toml's hourly trigger is fired from here, at each
+  // full hour, so scheduled jobs (knowledge refresh, …) run locally as they do when deployed.
+  const worker = await mf.getWorker("switchboard");
+  const fire = () => worker.scheduled({ scheduledTime: new Date(), cron: "0 * * * *" }).catch((e) => console.error("scheduled run failed:", e));
+  const untilNextHour = 3_600_000 - (Date.now() % 3_600_000);
+  setTimeout(() => {
+    void fire();
+    setInterval(fire, 3_600_000).unref();
+  }, untilNextHour).unref();
 } catch (error) {
   console.error(`✗ Switchboard did not start: ${error instanceof Error ? error.message : error}`);
   await stop(1);

@@ -180,6 +180,11 @@ export const BusinessHours = z.object({
   days: z.record(z.string().regex(/^[0-6]$/), z.tuple([z.string(), z.string()])).default({}),
 });
 
+/** About 20 delegated turns, or 40 plain ones (README: "Spending limits per conversation"). */
+export const DEFAULT_CONVERSATION_TOKEN_LIMIT = 100_000;
+/** About 32 KB of text: some 40 ordinary messages, or the last few of the longest. */
+export const DEFAULT_HISTORY_TOKEN_LIMIT = 8_000;
+
 export const SiteConfig = z.object({
   key: Slug,
   orgId: Slug,
@@ -200,6 +205,10 @@ export const SiteConfig = z.object({
   customDomains: z.array(z.string().regex(/^[a-z0-9.-]+$/)).max(8).default([]),
   leadForm: z.enum(["off", "pre-chat"]).default("off"),
   webhook: z.object({ url: z.url(), secret: z.string().min(16) }).optional(),
+  /** Tokens one conversation may spend in all (every turn, delegated runs included); then a person takes over. */
+  conversationTokenLimit: z.number().int().min(1_000).max(10_000_000).default(DEFAULT_CONVERSATION_TOKEN_LIMIT),
+  /** Estimated tokens of transcript a model is sent: the newest messages that fit. */
+  historyTokenLimit: z.number().int().min(200).max(200_000).default(DEFAULT_HISTORY_TOKEN_LIMIT),
 });
 export type SiteConfig = z.infer<typeof SiteConfig>;
 export type SiteConfigInput = z.input<typeof SiteConfig>;
@@ -212,7 +221,16 @@ export const PublicSiteConfig = z.object({
   texts: z.record(z.string(), LocalizedTexts),
   locale: z.string(),
   leadForm: z.enum(["off", "pre-chat"]),
+  /** `offline` when the site's assistant is the offline provider, `openai` when a language model
+   * answers (any family: see `family`). */
   provider: z.enum(["offline", "openai"]),
   identityRequired: z.boolean(),
+  /** Who answers: the entry agent's model family, or `offline`. */
+  family: ModelFamily.optional(),
+  /** The widget's home view: the team's first names (and avatars when set), at most a few. */
+  team: z.array(z.object({ name: z.string(), avatarUrl: z.string().optional() })).optional(),
+  /** Whether the team is at work now (business hours), and how soon a person usually answers. */
+  staffed: z.boolean().optional(),
+  replyWithinSec: z.number().int().optional(),
 });
 export type PublicSiteConfig = z.infer<typeof PublicSiteConfig>;

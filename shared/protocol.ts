@@ -9,6 +9,7 @@
  * the same thing as one JSON frame `{ type, data }`.
  */
 import { z } from "zod";
+import { ATTACHMENT_TYPES } from "./attachments";
 import { MAX_MESSAGE_BYTES } from "./limits";
 
 export const Role = z.enum(["user", "assistant", "human", "system"]);
@@ -36,9 +37,22 @@ export const MessageText = z
 export const Source = z.object({
   id: z.string(),
   title: z.string(),
+  /** Opens the document where the passage is, when it can (`…#page=4`, `…#t=93`). */
   url: z.string().optional(),
+  /** Where in the document: "page 4", "1:33" (a PDF page, a moment of a video). */
+  cite: z.string().optional(),
 });
 export type Source = z.infer<typeof Source>;
+
+/** A file carried by a message (the bytes are in R2; clients ask for a short-lived link). */
+export const Attachment = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The type its bytes were recognised as (never the uploader's claim). */
+  type: z.enum(ATTACHMENT_TYPES),
+  size: z.number().int().nonnegative(),
+});
+export type Attachment = z.infer<typeof Attachment>;
 
 export const StoredMessage = z.object({
   id: z.string(),
@@ -53,6 +67,8 @@ export const StoredMessage = z.object({
   sources: z.array(Source).optional(),
   /** True when the reply came from the offline provider rather than a language model. */
   offline: z.boolean().optional(),
+  /** Files sent with the message (images, PDFs). */
+  attachments: z.array(Attachment).optional(),
 });
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
@@ -124,7 +140,13 @@ export const ReadyData = z.object({
   conversationId: z.string(),
   status: ConversationStatus,
   lastSeq: z.number().int().nonnegative(),
+  /** `offline` when the offline provider answers this conversation, `openai` when a language
+   * model does (whatever its family: see `family`). */
   provider: z.enum(["offline", "openai"]),
+  /** Who answers: the model family of the conversation's agent, or `offline`. */
+  family: z.string().optional(),
+  /** A turn is running or about to (a client that reconnects mid-turn shows it is working). */
+  working: z.boolean().optional(),
 });
 
 export const ServerEvent = z.discriminatedUnion("type", [
@@ -189,6 +211,34 @@ export const FeedbackBody = z.object({
 });
 export type FeedbackBody = z.infer<typeof FeedbackBody>;
 
+/**
+ * The visitor's satisfaction with the conversation (`POST /api/conversations/:id/csat`): a
+ * rating from 1 (very unhappy) to 5 (very happy) and an optional comment. Accepted once the
+ * conversation is resolved or the bot has answered; one per conversation, which the visitor
+ * may change within CSAT_WINDOW_MS of the first rating.
+ */
+export const CsatBody = z
+  .object({
+    rating: z.number().int().min(1).max(5),
+    comment: z.string().trim().max(1000).optional(),
+  })
+  .strict();
+export type CsatBody = z.infer<typeof CsatBody>;
+
+export const CsatResponse = z.object({
+  conversationId: z.string(),
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  /** This rating replaced an earlier one of the conversation. */
+  replaced: z.boolean(),
+  /** Until when a new rating replaces this one (ISO time). */
+  replaceableUntil: z.string(),
+});
+export type CsatResponse = z.infer<typeof CsatResponse>;
+
+/** How long after the first rating the visitor may still change it. */
+export const CSAT_WINDOW_MS = 30 * 60_000;
+
 export const StartConversationBody = z
   .object({
     /** The widget's anonymous visitor id, so one browser's conversations can be grouped. */
@@ -210,6 +260,9 @@ export const LeadBody = z
   })
   .strict();
 export type LeadBody = z.infer<typeof LeadBody>;
+
+/** A link to an attachment's bytes, valid until `expiresAt`. */
+export const AttachmentLink = z.object({ url: z.string(), expiresAt: z.string() });
 
 export const StartConversationResponse = z.object({
   conversationId: z.string(),

@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finished } from "./helpers/knowledge";
 import { ADMIN_TOKEN, send, startConversation, startSwitchboard, type Switchboard } from "./helpers/switchboard";
 
 let sb: Switchboard;
@@ -74,11 +75,10 @@ describe("the admin flow", () => {
     token = issued.token;
 
     await json(await api("POST", "/api/admin/orgs/acme/collections", { id: "docs", name: "Docs" }), 201);
-    const ingested = await json<{ documents: { title: string; source: string; chunks: number }[]; failed: unknown[] }>(
-      await api("POST", "/api/admin/orgs/acme/collections/docs/documents", { sitemap: `${pagesUrl}/sitemap.xml` }),
-      201,
-    );
-    expect(ingested.failed).toEqual([]);
+    // A sitemap is read in the background: 202 with its job, whose documents are the pages.
+    const added = await json<{ job: { id: string } }>(await api("POST", "/api/admin/orgs/acme/collections/docs/sources", { kind: "sitemap", url: `${pagesUrl}/sitemap.xml` }), 202);
+    const ingested = await finished(sb, "acme", added.job.id);
+    expect(ingested.errors).toEqual([]);
     expect(ingested.documents.map((d) => d.title).sort()).toEqual(["Resetting the flux capacitor", "Warranty"]);
     const pricing = await json<{ documents: { title: string }[] }>(await api("POST", "/api/admin/orgs/acme/collections/pricing/documents", { url: `${pagesUrl}/docs/pricing.md` }), 201);
     expect(pricing.documents[0]?.title).toBe("Enterprise pricing");
@@ -135,8 +135,12 @@ describe("the admin flow", () => {
 
   it("re-ingesting a source replaces it; deleting a document removes it from answers", async () => {
     content["/docs/flux.html"] = { type: "text/html", body: html("Resetting the flux capacitor", "<p>New procedure: press the Chrono dial twice.</p>") };
-    const again = await json<{ documents: { source: string; replaced: boolean }[] }>(await api("POST", "/api/admin/orgs/acme/collections/docs/documents", { sitemap: `${pagesUrl}/sitemap.xml` }), 201);
-    expect(again.documents.every((d) => d.replaced)).toBe(true);
+    const rerun = await json<{ job: { id: string } }>(await api("POST", "/api/admin/orgs/acme/collections/docs/sources", { kind: "sitemap", url: `${pagesUrl}/sitemap.xml` }), 202);
+    const again = await finished(sb, "acme", rerun.job.id);
+    expect(again.documents.map((d) => [d.title, d.change]).sort()).toEqual([
+      ["Resetting the flux capacitor", "updated"],
+      ["Warranty", "unchanged"],
+    ]);
     const docs = await json<{ documents: { id: string; title: string }[] }>(await api("GET", "/api/admin/orgs/acme/collections/docs/documents"), 200);
     expect(docs.documents).toHaveLength(2);
     const conv = await startConversation(sb, "acme-web", "https://www.acme.example");
@@ -164,7 +168,10 @@ describe("the admin flow", () => {
 
     const tooBig = await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { format: "text", content: "x".repeat(1024 * 1024 + 1) });
     expect(tooBig.status).toBe(413);
-    expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { sitemap: `${pagesUrl}/big-sitemap.xml` })).status).toBe(413);
+    // Sitemaps moved to …/sources (they run in the background); the old shape says so.
+    const moved = await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { sitemap: `${pagesUrl}/big-sitemap.xml` });
+    expect(moved.status).toBe(400);
+    expect(((await moved.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "use_sources", message: expect.stringContaining("/api/admin/orgs/acme/collections/misc/sources") });
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: "ftp://files.example/x" })).status).toBe(400);
     // A page that cannot be fetched is the caller's to fix: 422, not a 5xx.
     expect((await api("POST", "/api/admin/orgs/acme/collections/misc/documents", { url: `${pagesUrl}/missing` })).status).toBe(422);

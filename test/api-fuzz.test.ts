@@ -32,7 +32,7 @@ type Operation = {
   operationId: string;
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: "path" | "query"; required: boolean; schema: Schema }[];
-  requestBody?: { content: { "application/json": { schema: Schema } } };
+  requestBody?: { content: { "application/json"?: { schema: Schema }; "multipart/form-data"?: { schema: Schema } } };
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 };
 
@@ -186,7 +186,8 @@ describe("every operation in the OpenAPI document, fuzzed", () => {
       const fill = (odd?: { name: string; value: string }) =>
         path.replace(/\{(\w+)\}/g, (_, name: string) => (odd?.name === name ? odd.value : encodeURIComponent(goodParam(name, pathParams.find((p) => p.name === name)?.schema ?? {}))));
       const { good, bad } = credentials(op, method);
-      const schema = op.requestBody?.content["application/json"].schema;
+      // JSON bodies are fuzzed here; a multipart upload gets the plain attempts (no form: 415).
+      const schema = op.requestBody?.content["application/json"]?.schema;
       const anomalies: string[] = [];
 
       const attempt = async (label: string, url: string, creds: Creds, body?: string) => {

@@ -59,7 +59,7 @@ describe("demo in Chromium", () => {
     expect(await source.getAttribute("href")).toBe(`${sb.url}/help/export-your-notes`);
     expect(await source.getAttribute("rel")).toBe("noopener noreferrer");
     // Honest about being offline.
-    expect(await page.locator("#switchboard-widget .sb-badge-offline").count()).toBeGreaterThan(0);
+    expect(await page.locator("#switchboard-widget .sb-badge-auto").count()).toBeGreaterThan(0);
 
     await page.reload();
     await page.locator("#switchboard-widget .sb-launcher").click();

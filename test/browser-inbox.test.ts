@@ -58,8 +58,10 @@ describe("handoff end to end", () => {
     await w(visitor, "textarea").fill('hello <img src=x onerror="window.pwned=1">');
     await w(visitor, "textarea").press("Enter");
     await expect.poll(() => w(visitor, '.sb-msg[data-role="assistant"]').last().textContent(), { timeout: 10_000 }).toContain("Bot here.");
-    await w(visitor, ".sb-header button", ).filter({ hasText: "Talk to a person" }).click();
-    await expect.poll(() => w(visitor, ".sb-banner").first().textContent()).toContain("Waiting for a person");
+    await w(visitor, '.sb-header button[aria-label="Talk to a person"]').click();
+    // One notice says what happens now (the team is at work: a person, and about when).
+    await expect.poll(() => w(visitor, '.sb-msg[data-role="system"]').last().textContent()).toBe("Someone from our team will reply here, usually within 2 minutes.");
+    expect(await w(visitor, ".sb-banner").count()).toBe(0);
 
     // The inbox shows it live, with the waiting time.
     const row = inbox.locator(".ib-row").filter({ hasText: "waiting" }).first();
@@ -96,19 +98,20 @@ describe("handoff end to end", () => {
     await inbox.getByRole("button", { name: "Add note" }).click();
     await expect.poll(() => inbox.locator('.ib-msg[data-role="note"]').count()).toBe(1);
 
-    // Sam's claim is refused.
+    // Sam (an agent) may not take it from Alex, who is there.
     const samContext = await browser.newContext();
     const samInbox = await samContext.newPage();
     await signIn(samInbox, "sam@help.example");
     await samInbox.locator(".ib-tabs button").filter({ hasText: "Open" }).click();
     await samInbox.locator(".ib-row").first().click();
-    await samInbox.getByRole("button", { name: "Claim", exact: true }).click();
-    await expect.poll(() => samInbox.locator(".ib-error").textContent()).toContain("Alex already has this conversation");
+    await samInbox.getByRole("button", { name: "Take over", exact: true }).click();
+    await expect.poll(() => samInbox.locator(".ib-error").textContent()).toContain("Alex is available and has this conversation");
     await samContext.close();
 
     // Resolve, then return to the bot.
     await inbox.getByRole("button", { name: "Resolve", exact: true }).click();
-    await expect.poll(() => w(visitor, ".sb-banner").first().textContent(), { timeout: 10_000 }).toContain("resolved");
+    await expect.poll(() => w(visitor, '.sb-msg[data-role="system"]').last().textContent(), { timeout: 10_000 }).toContain("marked this conversation as resolved");
+    await expect.poll(() => w(visitor, ".sb-csat").isVisible()).toBe(true);
     await inbox.getByRole("button", { name: "Return to bot" }).click();
     await expect.poll(() => w(visitor, ".sb-msg").last().textContent(), { timeout: 10_000 }).toContain("chatting with our assistant again");
     await w(visitor, "textarea").fill("one more question");
@@ -132,6 +135,7 @@ describe("password", () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, "pat@help.example");
+    await page.getByRole("button", { name: "Account" }).click();
     await page.getByRole("button", { name: "Password" }).click();
     const form = page.getByRole("form", { name: "Change password" });
     await form.getByLabel("Current password").fill(STAFF_PASSWORD);

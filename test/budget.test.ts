@@ -35,6 +35,9 @@ async function counter(rule: { orgId: string; id: string }) {
   return found && { used: found.used, reserved: found.reserved };
 }
 
+const lastToolResults = (tag: string) =>
+  (model.requests.filter(agent(tag)).at(-1)?.body.messages.filter((m) => m.role === "tool") ?? []).map((m) => JSON.parse(m.content ?? "{}"));
+
 async function ledgerSum(orgId: string, team?: string) {
   await sb.flushUsage(orgId);
   const row = await sb.db
@@ -115,6 +118,86 @@ describe("budget hit mid-chain", () => {
   });
 });
 
+describe("one rule, one refusal", () => {
+  it("a delegation whose child's first call would not fit is refused before the child starts, like any budget hit", async () => {
+    // 900 of 1200 used: room for the router's next call, not for the specialist's first
+    // (~500 reserved). A tool call only blocked at used ≥ limit used to start the child, which
+    // then failed at its own reservation as an ordinary error — and its fallback was tried.
+    await setupOrg(sb, "bstart", [
+      testAgent("router", { delegates: ["billing"] }),
+      testAgent("billing", { model: { name: "model-billing", maxTokens: 450 }, fallbackAgent: "general" }),
+      testAgent("general"),
+    ]);
+    const rule = await addRule("bstart", 1200);
+    model.on(
+      agent("[router]"),
+      { toolCalls: [{ name: "delegate", arguments: { agent: "billing", prompt: "refund?" } }], usage: { prompt: 600, completion: 300 } },
+      { text: "I'll answer this one myself.", usage: { prompt: 150, completion: 20 } },
+    );
+    model.always(agent("[billing]"), { text: "never" });
+    model.always(agent("[general]"), { text: "never" });
+    const conv = await startConversation(sb, "bstart");
+    const { reply, events } = await send(sb, conv, "refund please");
+
+    expect(model.requests.some(agent("[billing]"))).toBe(false);
+    expect(model.requests.some(agent("[general]"))).toBe(false);
+    // The router read the refusal and answered itself.
+    expect(lastToolResults("[router]")[0]).toMatchObject({ error: { code: "budget_exceeded", agent: "billing" } });
+    expect(reply?.text).toBe("I'll answer this one myself.");
+    expect(events.at(-1)).toMatchObject({ type: "done", data: { reason: "complete" } });
+    // No child ran: no delegation span, no activity for the visitor.
+    expect(events.some((e) => e.type === "activity")).toBe(false);
+    const spans = flatten(await trace(sb, conv.id));
+    expect(spans.filter((s) => s.kind === "delegation")).toEqual([]);
+    expect(spans.filter((s) => s.kind === "run").map((s) => s.agentId)).toEqual(["router"]);
+    const tool = spans.find((s) => s.kind === "tool" && s.name === "delegate");
+    expect(tool?.status).toBe("blocked");
+    // The same refusal as anywhere else: budget_exceeded, a budget span (under the tool call).
+    const hits = spans.filter((s) => s.kind === "budget");
+    expect(hits.map((s) => [s.name, s.status])).toEqual([["budget_exceeded", "blocked"]]);
+    expect(tool?.children.map((s) => s.kind)).toEqual(["budget"]);
+    expect(hits[0]?.error).toContain(rule.id);
+    expect(await counter(rule)).toEqual({ used: 1070, reserved: 0 });
+  });
+
+  it("two delegations that each fit but not together: the one refused at its child's reservation is budget_exceeded, without a fallback", async () => {
+    // Both checks may pass before either child reserves; whichever child reserves second finds
+    // no room. That refusal is the budget's, not a failure: no fallback, a blocked tool call.
+    const specialist = (id: string) => testAgent(id, { model: { name: `model-${id}`, maxTokens: 450 }, fallbackAgent: "general" });
+    await setupOrg(sb, "brace", [testAgent("router", { delegates: ["billing", "technical"] }), specialist("billing"), specialist("technical"), testAgent("general")]);
+    const rule = await addRule("brace", 850);
+    model.on(
+      agent("[router]"),
+      {
+        toolCalls: [
+          { id: "r1", name: "delegate", arguments: { agent: "billing", prompt: "one" } },
+          { id: "r2", name: "delegate", arguments: { agent: "technical", prompt: "two" } },
+        ],
+        usage: { prompt: 100, completion: 20 },
+      },
+      { text: "Here is what I found.", usage: { prompt: 100, completion: 20 } },
+    );
+    model.always(agent("[billing]"), { text: "Billing answer.", usage: { prompt: 250, completion: 50 } });
+    model.always(agent("[technical]"), { text: "Technical answer.", usage: { prompt: 250, completion: 50 } });
+    model.always(agent("[general]"), { text: "never" });
+    const conv = await startConversation(sb, "brace");
+    await send(sb, conv, "two questions");
+
+    expect(model.requests.some(agent("[general]"))).toBe(false);
+    const results = lastToolResults("[router]");
+    expect(results.filter((r) => r.status === "ok")).toHaveLength(1);
+    const refused = results.find((r) => r.error);
+    expect(refused?.error).toMatchObject({ code: "budget_exceeded" });
+    const spans = flatten(await trace(sb, conv.id));
+    const tools = spans.filter((s) => s.kind === "tool" && s.name === "delegate");
+    expect(tools.map((s) => s.status).sort()).toEqual(["blocked", "ok"]);
+    const blockedTool = tools.find((s) => s.status === "blocked");
+    expect(blockedTool?.children.some((s) => s.kind === "budget" && s.status === "blocked" && s.name === "budget_exceeded")).toBe(true);
+    expect(spans.filter((s) => s.kind === "delegation").every((s) => !s.name.startsWith("fallback"))).toBe(true);
+    expect((await counter(rule))?.reserved).toBe(0);
+  });
+});
+
 describe("counters under concurrency", () => {
   it("many concurrent conversations: every counter equals the ledger's sum, nothing left reserved", async () => {
     await setupOrg(sb, "bconc", [testAgent("router", { delegates: ["billing"] }), testAgent("billing", { team: "finance" })]);
@@ -148,9 +231,11 @@ describe("counters under concurrency", () => {
     const c = await counter(rule);
     expect(c).toEqual({ used: ledger.t, reserved: 0 });
     expect(c?.used).toBeLessThanOrEqual(1_500);
-    const budgetReplies = results.filter((r) => r.events.at(-1)?.type === "done" && (r.events.at(-1)?.data as { reason?: string }).reason === "budget");
-    expect(budgetReplies.length).toBeGreaterThan(0);
-    expect(budgetReplies.length + ledger.n).toBe(40);
+    const ended = (reason: string) => results.filter((r) => r.events.at(-1)?.type === "done" && (r.events.at(-1)?.data as { reason?: string }).reason === reason).length;
+    expect(ended("budget")).toBeGreaterThan(0);
+    // Every conversation is counted once: refused, or charged once. (On a loaded machine a model
+    // connection can drop: that call is released, not charged, and the turn ends in "error".)
+    expect(ended("budget") + ledger.n + ended("error")).toBe(40);
   });
 });
 

@@ -4,6 +4,7 @@
  * technical specialist, answers general ones itself from the FAQ, hands off when asked,
  * and says it is offline. The trace shows each path.
  */
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flatten, paths, send, startConversation, startSwitchboard, type Switchboard, trace } from "./helpers/switchboard";
 
@@ -38,12 +39,29 @@ describe("offline demo", () => {
     expect(p).toContain("turn:turn > run:router > tool:delegate > delegation:billing > run:billing > tool:search_knowledge > retrieval:search_knowledge");
   });
 
-  it("the billing lookup works by email too, and says when nothing matches", async () => {
+  it("the billing lookup by email answers only the signed-in customer, and says when nothing matches", async () => {
+    // Anyone can type an email: an anonymous visitor is asked to sign in, and learns nothing.
     const conv = await startConversation(sb);
-    const byEmail = await send(sb, conv, "Can you check the invoices for sam@example.com? I want a refund");
-    expect(byEmail.reply?.text).toContain("INV-1003");
+    const anonymous = await send(sb, conv, "Can you check the invoices for sam@example.com? I want a refund");
+    expect(anonymous.reply?.text).not.toContain("INV-1003");
+    expect(anonymous.reply?.text).toContain("signed-in customer");
     const missing = await send(sb, conv, "What about invoice INV-9999, was I charged?");
     expect(missing.reply?.text).toContain("couldn't find an invoice");
+
+    // The same question from Sam, whom the site's backend vouched for (a signed identity).
+    const secret = "demo-identity-secret-0123456789";
+    await sb.putSite({ key: "demo-signed", orgId: "demo", name: "Lumen Notes", allowedOrigins: ["http://localhost:*"], entryAgent: "router", identitySecret: secret });
+    const identity = { userId: "u-sam", email: "sam@example.com" };
+    const signature = createHmac("sha256", secret).update(`${identity.userId}\n${identity.email}`).digest("hex");
+    const started = await sb.fetch("/api/sites/demo-signed/conversations", {
+      method: "POST",
+      headers: { origin: "http://localhost:5173", "content-type": "application/json" },
+      body: JSON.stringify({ identity: { ...identity, signature } }),
+    });
+    expect(started.status).toBe(201);
+    const { conversationId, token } = (await started.json()) as { conversationId: string; token: string };
+    const signed = await send(sb, { id: conversationId, token }, "Can you check the invoices for sam@example.com? I want a refund");
+    expect(signed.reply?.text).toContain("INV-1003");
   });
 
   it("a technical question reaches the technical specialist", async () => {
@@ -80,7 +98,7 @@ describe("offline demo", () => {
     const conv = await startConversation(sb);
     const { reply, events } = await send(sb, conv, "Can I talk to a person please?");
     expect(events.some((e) => e.type === "status" && e.data.status === "waiting")).toBe(true);
-    expect(reply?.text).toMatch(/member of our team/);
+    expect(reply?.text).toBe("I'm passing your conversation to our team.");
     const p = paths(await trace(sb, conv.id));
     expect(p.some((x) => x.endsWith("tool:handoff_to_human"))).toBe(true);
     expect(p.some((x) => x.includes("handoff:bot→waiting"))).toBe(true);
@@ -130,7 +148,7 @@ describe("offline demo", () => {
     }
     const { events, reply } = await send(sb, conv, "yes please");
     expect(events.some((e) => e.type === "status" && e.data.status === "waiting")).toBe(true);
-    expect(reply?.text).toMatch(/member of our team/);
+    expect(reply?.text).toBe("I'm passing your conversation to our team.");
   });
 
   it("a specialist's decline is the router's too: nothing cited, the abstention marked on both runs", async () => {

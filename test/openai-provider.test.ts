@@ -104,6 +104,12 @@ describe("openai provider", () => {
     expect(model.requests.length).toBe(3);
     // The visitor's message is kept.
     expect((await transcript(sb, conv)).messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    // A resend of that message (a client whose connection dropped) replays how its turn
+    // really ended, not a made-up `complete`, and runs nothing again.
+    const first = events.at(-1) as Extract<ServerEvent, { type: "done" }>;
+    const again = await send(sb, conv, "Hello?", first ? (events.find((e) => e.type === "message" && e.data.role === "user") as Extract<ServerEvent, { type: "message" }>).data.clientMessageId : undefined);
+    expect(again.events.at(-1)).toEqual({ type: "done", data: { turnId: first.data.turnId, reason: "error", upTo: first.data.upTo } });
+    expect(model.requests.length).toBe(3);
   });
 
   it("an agent that picks its own endpoint never gets the platform's key", async () => {

@@ -10,6 +10,7 @@ import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { finished } from "./helpers/knowledge";
 import { agent, ScriptedModel } from "./helpers/model-server";
 import { ADMIN_TOKEN, flatten, send, setupOrg, startConversation, startSwitchboard, type Switchboard, testAgent, trace } from "./helpers/switchboard";
 
@@ -113,8 +114,12 @@ beforeEach(() => {
 describe("when a URL is saved", () => {
   it("refuses a knowledge URL or sitemap in every notation of a private address, naming the rule", async () => {
     for (const url of notations()) {
-      for (const body of [{ url }, { sitemap: url }]) {
-        const error = await errorOf(await admin("POST", "/api/admin/orgs/guard/collections/kb/documents", body));
+      for (const [path, body] of [
+        ["documents", { url }],
+        ["sources", { kind: "sitemap", url }],
+        ["sources", { kind: "crawl", url }],
+      ] as const) {
+        const error = await errorOf(await admin("POST", `/api/admin/orgs/guard/collections/kb/${path}`, body));
         expect(error, url).toMatchObject({ status: 400, code: "url_refused" });
         expect(error.message, url).toMatch(/is (a loopback|the unspecified|an IPv4-mapped address of 127\.0\.0\.1, a loopback)/);
       }
@@ -158,7 +163,10 @@ describe("when a URL is fetched", () => {
     // A redirect between opened servers is followed, and what it serves is ingested.
     const ok = await admin("POST", "/api/admin/orgs/guard/collections/kb/documents", { url: `${open.url}/redirect?to=${encodeURIComponent(`${other.url}/page.txt`)}` });
     expect(ok.status).toBe(201);
-    expect(((await ok.json()) as { documents: { source: string }[] }).documents[0]?.source).toBe(`${other.url}/page.txt`);
+    // The document is named by the URL as given (what a refresh asks for again) and links where it ended up.
+    const { id } = ((await ok.json()) as { documents: { id: string }[] }).documents[0]!;
+    const listed = (await (await admin("GET", "/api/admin/orgs/guard/collections/kb/documents")).json()) as { documents: { id: string; url: string }[] };
+    expect(listed.documents.find((d) => d.id === id)?.url).toBe(`${other.url}/page.txt`);
   });
 
   it("follows a few hops at most", async () => {
@@ -170,11 +178,14 @@ describe("when a URL is fetched", () => {
 
   it("a sitemap's private pages fail one by one; the public ones are ingested", async () => {
     const pages = [`${open.url}/page.txt`, `http://127.0.0.1:${closed.port}/a`, `http://0x7f.1:${closed.port}/b`].join(",");
-    const res = await admin("POST", "/api/admin/orgs/guard/collections/sm/documents", { sitemap: `${open.url}/sitemap.xml?pages=${encodeURIComponent(pages)}` });
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as { documents: { source: string }[]; failed: { url: string; error: string }[] };
+    const res = await admin("POST", "/api/admin/orgs/guard/collections/sm/sources", { kind: "sitemap", url: `${open.url}/sitemap.xml?pages=${encodeURIComponent(pages)}` });
+    expect(res.status).toBe(202);
+    const body = await finished(sb, "guard", ((await res.json()) as { job: { id: string } }).job.id);
     expect(body.documents.map((d) => d.source)).toEqual([`${open.url}/page.txt`]);
-    expect(body.failed.map((f) => f.error)).toEqual(["127.0.0.1 is a loopback address", "127.0.0.1 is a loopback address"]);
+    expect(body.errors.map((f) => [f.code, f.message])).toEqual([
+      ["url_refused", "127.0.0.1 is a loopback address"],
+      ["url_refused", "127.0.0.1 is a loopback address"],
+    ]);
     expect(closed.hits).toEqual([]);
   });
 

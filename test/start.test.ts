@@ -78,6 +78,21 @@ describe("npm start", () => {
     expect(existsSync(join(dir, ".dev.vars"))).toBe(true);
     expect(await (await fetch(`${first.origin}/api/health`)).json()).toMatchObject({ ok: true, provider: "offline" });
 
+    // The banner's console login works: the demo's owner reaches the admin API with it.
+    const login = first.output().match(/Console: \/admin\s+(\S+)\s+(alex@lumen\.example) \/ (\S+)/);
+    expect(login?.[1]).toBe(`${first.origin}/admin`);
+    expect((await fetch(`${first.origin}/admin`)).status).toBe(200);
+    const signedIn = await fetch(`${first.origin}/api/staff/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: login?.[2], password: login?.[3] }),
+    });
+    expect(((await signedIn.json()) as { staff: { role: string } }).staff.role).toBe("owner");
+    const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect(await (await fetch(`${first.origin}/api/admin/orgs/demo/sites`, { headers: { cookie } })).json()).toMatchObject({ sites: [{ key: "demo" }] });
+    // Locally, sign-up of a new org is open.
+    expect(await (await fetch(`${first.origin}/api/signup`)).json()).toEqual({ open: true });
+
     const start = () => fetch(`${first.origin}/api/sites/demo/conversations`, { method: "POST", headers: { origin: LOCAL_ORIGIN }, body: "{}" });
     const created = await start();
     expect(created.status).toBe(201);

@@ -54,7 +54,6 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
   const launcher = document.createElement("button");
   launcher.className = "sb-launcher";
   launcher.type = "button";
-  launcher.setAttribute("aria-label", "Open chat");
   launcher.setAttribute("aria-expanded", "false");
   // Built node by node (no innerHTML), so pages that enforce Trusted Types accept it.
   const svgNs = "http://www.w3.org/2000/svg";
@@ -65,20 +64,28 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
   icon.setAttribute("aria-hidden", "true");
   const path = document.createElementNS(svgNs, "path");
   path.setAttribute("fill", "currentColor");
-  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
   icon.append(path);
   const badge = document.createElement("span");
   badge.className = "sb-badge";
   badge.hidden = true;
   launcher.append(icon, badge);
   shadow.append(panel);
-  if (mode === "widget") shadow.append(launcher);
 
-  const setUnread = (n: number) => {
-    badge.hidden = n === 0;
-    badge.textContent = n > 9 ? "9+" : String(n);
-    launcher.setAttribute("aria-label", n ? `Open chat (${n} unread)` : "Open chat");
+  // The launcher is a chat bubble, and the close control while the panel is open. Its labels
+  // come in the visitor's language once the app has loaded.
+  let labels = { open: "Open chat", close: "Close chat", unread: "{n} unread" };
+  let unread = 0;
+  const drawLauncher = () => {
+    path.setAttribute("d", isOpen ? "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z" : "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
+    launcher.setAttribute("aria-label", isOpen ? labels.close : unread ? `${labels.open} (${labels.unread.replace("{n}", String(unread))})` : labels.open);
+    badge.hidden = unread === 0;
+    badge.textContent = unread > 9 ? "9+" : String(unread);
   };
+  const setUnread = (n: number) => {
+    unread = n;
+    drawLauncher();
+  };
+  drawLauncher();
 
   const theme = (c: PublicSiteConfig) => {
     host.style.setProperty("--sb-primary", c.theme.primaryColor);
@@ -86,17 +93,32 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
     host.dataset.position = c.theme.position;
   };
 
+  // Nothing is shown until the site's settings are here (its colours, its side). A site that
+  // refuses this page shows visitors nothing, and tells the owner why in the console.
   const configReady = fetch(`${base}/api/sites/${encodeURIComponent(siteKey)}/config`)
-    .then((r) => (r.ok ? (r.json() as Promise<PublicSiteConfig>) : Promise.reject(new Error(`config ${r.status}`))))
-    .then((c) => {
-      config = c;
-      theme(c);
-    });
+    .then(async (r) => {
+      if (r.ok) return (await r.json()) as PublicSiteConfig;
+      throw new Error(r.status === 403 ? `add ${location.origin} to the allowed origins of the site "${siteKey}": this page's origin is not allowed` : `site "${siteKey}": ${r.status}`);
+    })
+    .then(
+      (c) => {
+        config = c;
+        theme(c);
+        if (mode === "widget") shadow.append(launcher);
+        return c;
+      },
+      (e: Error) => {
+        console.error(`Switchboard: ${e.message}`);
+        if (!pageRoot) host.remove();
+        return null;
+      },
+    );
 
   const load = () =>
     (loading ??= configReady
-      .then(() => import(/* @vite-ignore */ `${base}/widget/app.js`) as Promise<{ mount(o: MountOptions): AppController }>)
+      .then((c) => (c ? (import(/* @vite-ignore */ `${base}/widget/app.js`) as Promise<{ mount(o: MountOptions): AppController }>) : null))
       .then((mod) => {
+        if (!mod) return;
         app = mod.mount({
           container: panel,
           shadow,
@@ -107,6 +129,10 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
           emit,
           setUnread,
           requestClose: () => setOpen(false),
+          setLabels: (l) => {
+            labels = l;
+            drawLauncher();
+          },
         });
         if (mode === "page") app.setOpen(true);
         for (const command of waiting.splice(0)) run(command);
@@ -127,6 +153,7 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.classList.toggle("sb-open", open);
+    drawLauncher();
     app.setOpen(open);
     emit(open ? "open" : "close");
     if (!open) launcher.focus();
@@ -145,6 +172,13 @@ type Api = ((...command: Command) => void) & { q?: ArrayLike<unknown>[]; loaded?
         if (args[0] === "ready" && ready) setTimeout(() => fn(undefined));
         return;
       }
+      case "preview":
+        // The console's live preview (widget/admin): draw an unsaved config.
+        config = args[0] as PublicSiteConfig;
+        theme(config);
+        if (app) return app.preview?.(config);
+        waiting.push([name, ...args]);
+        return void load();
       case "sendMessage":
       case "identify":
       case "reset":

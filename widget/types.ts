@@ -22,6 +22,8 @@ export interface MountOptions {
   setUnread(count: number): void;
   /** The panel asks to be closed (its close button, Escape). */
   requestClose(): void;
+  /** The launcher's labels in the visitor's language (`unread` has `{n}`). */
+  setLabels?(labels: { open: string; close: string; unread: string }): void;
 }
 
 export interface AppController {
@@ -29,4 +31,6 @@ export interface AppController {
   send(text: string): void;
   identify(identity: Identity): void;
   reset(): void;
+  /** Draws the panel with another config (the console's live preview of unsaved changes). */
+  preview?(config: PublicSiteConfig): void;
 }

@@ -11,7 +11,10 @@ import { corsHeaders, PREFLIGHT_HEADERS } from "./http/origins";
 import { securityHeaders } from "./http/security-headers";
 import { demoBillingApi } from "./demo/billing-api";
 import { adminApi } from "./routes/admin-api";
+import { attachmentsApi } from "./routes/attachments-api";
+import { csatApi } from "./routes/csat";
 import { pages, serveAsset } from "./routes/pages";
+import { publicAccounts } from "./routes/public-accounts";
 import { publicApi } from "./routes/public-api";
 import { staffApi } from "./routes/staff-api";
 
@@ -38,6 +41,9 @@ app.use("/api/*", async (c, next) => {
 });
 
 publicApi(api);
+attachmentsApi(api);
+publicAccounts(api);
+csatApi(api);
 staffApi(api);
 adminApi(api);
 demoBillingApi(api);

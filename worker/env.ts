@@ -1,5 +1,6 @@
 import type { AgentRunRpc, ConversationRpc, InboxRpc, OrgRpc, RateLimiterRpc, WebhookRpc } from "./durable/rpc";
 import type { Fact } from "./facts/schema";
+import type { IngestMessage } from "./knowledge/ingest-message";
 
 /**
  * Bindings and variables, as declared in wrangler.toml and `.dev.vars`. Durable Objects are
@@ -12,6 +13,12 @@ export interface Env {
   ASSETS: Fetcher;
   /** One fact record per finished turn and per feedback vote; consumed into D1 (facts/consumer.ts). */
   FACTS: Queue<Fact>;
+  /** Background ingestion: one message per job slice (knowledge/consumer.ts). */
+  INGEST: Queue<IngestMessage>;
+  /** Uploaded originals, kept so documents can be parsed again. */
+  DOCUMENTS: R2Bucket;
+  /** Cloudflare Vectorize, when deployed with one: the embedding index (exact search in D1 otherwise). */
+  VECTORIZE?: Vectorize;
   CONVERSATION: DurableObjectNamespace<ConversationRpc>;
   AGENT_RUN: DurableObjectNamespace<AgentRunRpc>;
   /** Per org: the conversation index and the inbox's live feed. */
@@ -20,6 +27,8 @@ export interface Env {
   ORG: DurableObjectNamespace<OrgRpc>;
   WEBHOOKS: DurableObjectNamespace<WebhookRpc>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
+  /** Files visitors and staff attach to messages (worker/attachments/). */
+  ATTACHMENTS: R2Bucket;
 
   APP_VERSION?: string;
   /** Bearer token for /api/admin/*. */
@@ -53,6 +62,9 @@ export interface Env {
   RATE_LIMIT_SENDS_PER_VISITOR?: string;
   RATE_LIMIT_LOGINS_PER_IP?: string;
   RATE_LIMIT_ACTIONS_PER_IP?: string;
+  /** Open visitor connections (WebSocket and SSE) per conversation (default 10) and per IP (default 100). */
+  MAX_CONNECTIONS_PER_CONVERSATION?: string;
+  MAX_CONNECTIONS_PER_IP?: string;
   /** Password of the seeded demo staff accounts (npm start writes it to .dev.vars). */
   DEMO_STAFF_PASSWORD?: string;
   /** The demo org's billing key (seeded as its secret BILLING_API_KEY; random when unset). */
@@ -62,8 +74,12 @@ export interface Env {
   /** Development setting: hosts (`host` or `host:port`, comma-separated) that tenant URLs may
    * reach although they are private or loopback (net/outbound.ts). */
   ALLOW_PRIVATE_URLS?: string;
+  /** Milliseconds between two requests of a crawl to one host, at least (default 1000; robots.txt Crawl-delay can ask for more). */
+  CRAWL_DELAY_MS?: string;
   /** The deployment's own host names, besides the request's (no site may claim them). */
   PLATFORM_HOSTS?: string;
+  /** `1`: anyone may sign a new org up from the console (`npm start` turns it on; off unless set). */
+  OPEN_SIGNUP?: string;
 }
 
 /** The Hono app's environment (routes and the auth helpers they call share it). */

@@ -1,10 +1,11 @@
 /**
- * Worker entry: the HTTP app, the FACTS queue's consumer, the hourly scheduled jobs, and the
- * Durable Object classes it binds.
+ * Worker entry: the HTTP app, the queues' consumers (FACTS, INGEST), the hourly scheduled
+ * jobs, and the Durable Object classes it binds.
  */
 import { app } from "./app";
 import type { Env } from "./env";
 import { consumeFacts } from "./facts/consumer";
+import { consumeIngest } from "./knowledge/consumer";
 import { serveLocally } from "./local-app";
 import { runScheduled } from "./scheduled";
 
@@ -20,6 +21,7 @@ serveLocally(app.fetch);
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => consumeFacts(batch, env),
+  // One handler for every queue this worker consumes, told apart by the queue's name.
+  queue: (batch, env) => (/ingest/.test(batch.queue) ? consumeIngest(batch, env) : consumeFacts(batch, env)),
   scheduled: (controller, env, ctx) => ctx.waitUntil(runScheduled(env, new Date(controller.scheduledTime))),
 } satisfies ExportedHandler<Env, unknown>;

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Miniflare } from "miniflare";
+import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import type { AgentConfigInput, SiteConfigInput } from "../../shared/config";
 import type { ServerEvent } from "../../shared/protocol";
@@ -62,6 +62,8 @@ export interface Switchboard {
   putSite(site: SiteConfigInput): Promise<void>;
   /** Stores an org secret through the admin API. */
   putSecret(orgId: string, name: string, value: string): Promise<void>;
+  /** The keys of the objects in the ATTACHMENTS bucket under a prefix. */
+  r2Keys(prefix: string): Promise<string[]>;
   /** Writes the org's pending usage-ledger rows to D1 now (they are batched otherwise). */
   flushUsage(orgId: string): Promise<number>;
   /**
@@ -122,6 +124,10 @@ export default {
       const { orgId } = await request.json();
       return Response.json({ result: await env.ORG.get(env.ORG.idFromName(orgId)).flushLedger() });
     }
+    if (url.pathname === "/__test/r2") {
+      const { prefix } = await request.json();
+      return Response.json({ result: (await env.ATTACHMENTS.list({ prefix })).objects.map((o) => o.key) });
+    }
     if (url.pathname === "/__test/kv") {
       const { op, key, value, type } = await request.json();
       if (op === "get") return Response.json({ result: await env.CONFIG.get(key, type) });
@@ -142,6 +148,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     // SB_LOG=1 shows workerd's own output (the worker's console) in the test's output.
     ...(process.env.SB_LOG
       ? {
+          log: new Log(LogLevel.DEBUG),
           handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
             out.on("data", (d) => console.log(String(d)));
             err.on("data", (d) => console.error(String(d)));
@@ -158,6 +165,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         serviceBindings: { APP: "switchboard" },
         d1Databases: { DB: dbId },
         kvNamespaces: { CONFIG: kvId },
+        r2Buckets: workerOptions.r2Buckets,
         durableObjects: { ORG: { className: "OrgDO", scriptName: "switchboard" } },
       },
       {
@@ -243,6 +251,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       const res = await sb.admin(`/api/admin/orgs/${orgId}/secrets/${name}`, { method: "PUT", body: JSON.stringify({ value }) });
       if (!res.ok) throw new Error(`put secret ${orgId}/${name}: ${res.status} ${await res.text()}`);
     },
+    r2Keys: async (prefix) => (await gate("/__test/r2", { prefix })) as string[],
     flushUsage: async (orgId) => ((await gate("/__test/flush-usage", { orgId })) as { written: number }).written,
     async restart() {
       // setOptions stops the runtime with SIGKILL and starts a new one on the same storage.

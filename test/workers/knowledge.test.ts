@@ -4,12 +4,14 @@
  * and visitor text that is FTS5 syntax treated as words.
  */
 import { env } from "cloudflare:workers";
+import type { Env } from "../../worker/env";
 import { describe, expect, it } from "vitest";
 import { chunkText } from "../../worker/knowledge/chunking";
 import { ftsQuery, searchKnowledge } from "../../worker/knowledge/search";
 import { deleteDocument, ingestDocument } from "../../worker/knowledge/store";
 
 const db = (env as unknown as { DB: D1Database }).DB;
+const searchEnv = env as unknown as Env;
 
 describe("chunking", () => {
   it("splits long text on paragraph boundaries with overlap", () => {
@@ -33,7 +35,7 @@ describe("search", () => {
     await ingestDocument(db, { orgId: "org-b", collectionId: "help", source: "b1", title: "Password policy of org B", text: "Passwords rotate every 90 days." });
     await ingestDocument(db, { orgId: "org-a", collectionId: "internal", source: "a3", title: "Internal password notes", text: "Staff-only password procedures." });
 
-    const hits = await searchKnowledge(db, "org-a", ["help"], "I forgot my password");
+    const hits = await searchKnowledge(searchEnv, "org-a", ["help"], "I forgot my password");
     expect(hits[0]?.title).toBe("Resetting your password");
     expect(hits.map((h) => h.title)).not.toContain("Password policy of org B");
     expect(hits.map((h) => h.title)).not.toContain("Internal password notes");
@@ -43,18 +45,20 @@ describe("search", () => {
     const first = await ingestDocument(db, { orgId: "org-c", collectionId: "kb", source: "page", title: "Old title", text: "The launch date is in March." });
     const second = await ingestDocument(db, { orgId: "org-c", collectionId: "kb", source: "page", title: "New title", text: "The launch date moved to June." });
     expect(second.replaced).toBe(true);
-    const hits = await searchKnowledge(db, "org-c", ["kb"], "launch date");
+    const hits = await searchKnowledge(searchEnv, "org-c", ["kb"], "launch date");
     expect(hits.map((h) => h.title)).toEqual(["New title"]);
-    const chunks = await db.prepare("SELECT COUNT(*) AS n FROM knowledge_chunks WHERE document_id = ?").bind(first.id).first<{ n: number }>();
-    expect(chunks?.n).toBe(0);
+    // The same document, changed: it keeps its id, and only the new text is indexed.
+    expect(second.id).toBe(first.id);
+    const chunks = await db.prepare("SELECT text FROM knowledge_chunks WHERE document_id = ?").bind(first.id).all<{ text: string }>();
+    expect(chunks.results.map((c) => c.text)).toEqual(["The launch date moved to June."]);
     expect(await deleteDocument(db, "org-c", second.id)).toBe(true);
-    expect(await searchKnowledge(db, "org-c", ["kb"], "launch date")).toEqual([]);
+    expect(await searchKnowledge(searchEnv, "org-c", ["kb"], "launch date")).toEqual([]);
   });
 
   it("treats FTS5 operators and punctuation in a question as plain words", async () => {
     expect(ftsQuery('password" OR 1=1 NEAR(* -)')).toBe('"password" OR "near"');
     expect(ftsQuery("?!*")).toBeNull();
-    await expect(searchKnowledge(db, "org-a", ["help"], 'password") OR * NEAR(')).resolves.toBeInstanceOf(Array);
+    await expect(searchKnowledge(searchEnv, "org-a", ["help"], 'password") OR * NEAR(')).resolves.toBeInstanceOf(Array);
   });
 });
 

@@ -4,6 +4,7 @@
  * site of three articles and on one of sixty, where BM25 scores mean different things.
  */
 import { env } from "cloudflare:workers";
+import type { Env } from "../../worker/env";
 import { describe, expect, it } from "vitest";
 import { knowledgeProbe } from "../../worker/knowledge/search";
 import { ingestDocument } from "../../worker/knowledge/store";
@@ -13,6 +14,7 @@ import { judge, weighTerms } from "../../worker/providers/relevance";
 import { contentWords, matchScore, stem } from "../../worker/providers/words";
 
 const db = (env as unknown as { DB: D1Database }).DB;
+const searchEnv = env as unknown as Env;
 
 describe("language", () => {
   it("tells languages apart by script and common words", () => {
@@ -80,7 +82,7 @@ async function site(orgId: string, extra: number) {
   for (const a of [...ARTICLES, ...Array.from({ length: extra }, (_, i) => filler(i))]) {
     await ingestDocument(db, { orgId, collectionId: "kb", ...a });
   }
-  const probe = knowledgeProbe(db, orgId);
+  const probe = knowledgeProbe(searchEnv, orgId);
   return async (question: string) => {
     const lang = detectLanguage(question);
     const passages = await probe.search(["kb"], question, 8);
@@ -111,7 +113,7 @@ describe("relevance test", () => {
       title: "Account settings",
       text: "# Account settings\n\nChange your display name under Profile.\n\nTwo-factor authentication is under Security; use an authenticator app or a security key.\n\nDelete old devices under Devices.",
     });
-    const probe = knowledgeProbe(db, "rel-part");
+    const probe = knowledgeProbe(searchEnv, "rel-part");
     const q = "is there two-factor authentication?";
     const verdict = judge(await weighTerms(q, "en", probe), await probe.search(["kb"], q, 8), "en");
     expect(verdict.best?.excerpt).toBe("Two-factor authentication is under Security; use an authenticator app or a security key.");

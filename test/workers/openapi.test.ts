@@ -45,7 +45,7 @@ describe("OpenAPI document", () => {
       expect(content.length, `${method} ${path}`).toBe(1);
       const [type, media] = content[0] as [string, { schema?: { type?: string } }];
       if (type === "application/json") expect(media.schema?.type, `${method} ${path}`).toBe("object");
-      else expect(["text/event-stream", "text/csv", "application/websocket"], `${method} ${path}`).toContain(type);
+      else expect(["text/event-stream", "text/csv", "application/websocket", "application/octet-stream"], `${method} ${path}`).toContain(type);
     }
   });
 

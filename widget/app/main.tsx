@@ -5,12 +5,12 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { AppController, MountOptions } from "../types";
 import { ChatClient } from "./chat";
-import { isRtl, pickLocale, strings } from "./i18n";
+import { isRtl, loadStrings, pickLocale, siteTexts, type Strings } from "./i18n";
 import { Panel } from "./Panel";
-import { APP_CSS } from "./styles";
+import { adopt, APP_CSS } from "./styles";
 import { followKeyboard } from "./viewport";
 
-function App({ chat, options }: { chat: ChatClient; options: MountOptions }) {
+function App({ chat, options, t, locale }: { chat: ChatClient; options: MountOptions; t: Strings; locale: string }) {
   const [state, setState] = useState(chat.state);
   useEffect(() => {
     // Changes made between the first render and this subscription (the loader replays
@@ -18,13 +18,14 @@ function App({ chat, options }: { chat: ChatClient; options: MountOptions }) {
     setState(chat.state);
     return chat.subscribe(() => setState(chat.state));
   }, [chat]);
-  const locale = pickLocale(options.config.locale, navigator.languages ?? [navigator.language]);
   return (
     <Panel
       chat={chat}
       state={state}
       config={options.config}
-      t={strings(locale)}
+      texts={siteTexts(options.config, locale, navigator.languages ?? [])}
+      t={t}
+      locale={locale}
       dir={isRtl(locale) ? "rtl" : "ltr"}
       base={options.base}
       page={options.mode === "page"}
@@ -34,13 +35,28 @@ function App({ chat, options }: { chat: ChatClient; options: MountOptions }) {
 }
 
 export function mount(options: MountOptions): AppController {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(APP_CSS);
-  options.shadow.adoptedStyleSheets = [...options.shadow.adoptedStyleSheets, sheet];
-  const chat = new ChatClient(options);
-  render(<App chat={chat} options={options} />, options.container);
+  adopt(APP_CSS, options.shadow);
+  const languages = () => navigator.languages ?? [navigator.language];
+  let locale = pickLocale(options.config.locale, languages());
+  const chat = new ChatClient({ ...options, locale });
+  // A locale other than English is a chunk of its own: the panel draws once it is here
+  // (commands given meanwhile act on the chat client at once). Only the latest draw counts.
+  let drawn = 0;
+  const draw = () => {
+    const mine = ++drawn;
+    void loadStrings(locale).then((t) => {
+      if (mine !== drawn) return;
+      options.setLabels?.(t);
+      render(<App chat={chat} options={options} t={t} locale={locale} />, options.container);
+    });
+  };
+  draw();
   if (options.mode === "widget") followKeyboard(options.container);
   return {
+    preview: (config) => {
+      options.config = config;
+      draw();
+    },
     setOpen: (open) => chat.setOpen(open),
     send: (text) => void chat.send(text),
     identify: (identity) => chat.identify(identity),

@@ -1,12 +1,20 @@
 /**
- * What the widget keeps in localStorage, per site: the conversation (id and token), so a
- * reload or a navigation resumes it; the outbox of messages not yet acknowledged, so a
- * message typed offline (or just before a reload) is sent once when the widget is back;
- * and an anonymous visitor id.
+ * What the widget keeps in localStorage, per site: the conversation in view (id and token),
+ * so a reload or a navigation resumes it; the visitor's past conversations (with their
+ * tokens and last words), for the home view; the outbox of messages not yet acknowledged,
+ * so a message typed offline (or just before a reload) is sent once when the widget is back;
+ * the conversations whose satisfaction question was answered or dismissed; and an anonymous
+ * visitor id.
  */
 export interface StoredSession {
   conversationId: string;
   token: string;
+}
+
+export interface PastConversation extends StoredSession {
+  /** The last message's words and time, as this browser last saw them. */
+  text: string;
+  at: string;
 }
 
 export interface OutboxItem {
@@ -14,6 +22,9 @@ export interface OutboxItem {
   text: string;
   createdAt: string;
 }
+
+/** Conversations remembered per site on one browser. */
+const KEEP = 20;
 
 const read = <T>(key: string): T | null => {
   try {
@@ -50,6 +61,19 @@ export class Session {
 
   set conversation(value: StoredSession | null) {
     write(this.key, value);
+    if (value) this.remember(value, "", new Date().toISOString());
+  }
+
+  /** Newest first. */
+  get past(): PastConversation[] {
+    return read<PastConversation[]>(`${this.key}:past`) ?? [];
+  }
+
+  /** Notes the conversation's latest words (a new one goes first; the oldest drop off). */
+  remember(session: StoredSession, text: string, at: string): void {
+    const old = this.past.find((p) => p.conversationId === session.conversationId);
+    const entry = { conversationId: session.conversationId, token: session.token, text: text || old?.text || "", at: text ? at : old?.at || at };
+    write(`${this.key}:past`, [entry, ...this.past.filter((p) => p.conversationId !== session.conversationId)].slice(0, KEEP));
   }
 
   get outbox(): OutboxItem[] {
@@ -69,6 +93,15 @@ export class Session {
     write(`${this.key}:seen`, seq);
   }
 
+  /** Conversations whose "how was it?" was answered or dismissed. */
+  get rated(): string[] {
+    return read<string[]>(`${this.key}:rated`) ?? [];
+  }
+
+  set rated(ids: string[]) {
+    write(`${this.key}:rated`, ids.slice(-KEEP));
+  }
+
   get visitorId(): string {
     let id = read<string>(`${this.key}:visitor`);
     if (!id) {
@@ -79,9 +112,6 @@ export class Session {
   }
 
   clear(): void {
-    write(this.key, null);
-    write(`${this.key}:outbox`, null);
-    write(`${this.key}:visitor`, null);
-    write(`${this.key}:seen`, null);
+    for (const suffix of ["", ":outbox", ":visitor", ":seen", ":past", ":rated"]) write(`${this.key}${suffix}`, null);
   }
 }

@@ -56,6 +56,8 @@ export async function login(email: string, password: string): Promise<Me> {
 export const logout = () => call("POST", "/api/staff/logout");
 export const get = <T>(path: string) => call<T>("GET", path);
 export const post = <T>(path: string, body?: unknown) => call<T>("POST", path, body ?? {});
+export const put = <T>(path: string, body: unknown) => call<T>("PUT", path, body);
+export const del = <T>(path: string) => call<T>("DELETE", path);
 
 /** Changes the signed-in staff member's password; the server ends their other sessions. */
 export const changePassword = (currentPassword: string, newPassword: string) =>

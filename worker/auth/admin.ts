@@ -19,7 +19,7 @@ import { forbidden, notFound, unauthorized } from "../http/errors";
 import { sha256Hex, timingSafeEqual } from "./hmac";
 import { hasSessionCookie, requireStaff } from "./staff-session";
 
-export const RESOURCES = ["sites", "agents", "knowledge", "budgets", "staff", "conversations", "leads", "tokens", "secrets", "audit"] as const;
+export const RESOURCES = ["sites", "agents", "knowledge", "budgets", "staff", "conversations", "leads", "tokens", "secrets", "audit", "insights"] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Action = "read" | "write";
 

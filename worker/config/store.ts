@@ -2,7 +2,9 @@
  * Agent and site configs in KV. Every read and write goes through the zod schemas in
  * shared/config.ts, so a hand-edited or outdated value is caught where it is used.
  * Agents are versioned: the current version under `agent:ORG:ID`, each past version
- * under `agent-version:ORG:ID:N`, so an owner can look back and roll back.
+ * under `agent-version:ORG:ID:N`, so an owner can look back and roll back. An unpublished
+ * edit (a draft) lives under `agent-draft:ORG:ID` until it is published as a new version;
+ * only conversations started from the console's playground (meta `drafts`) run drafts.
  */
 import { z } from "zod";
 import { AgentConfig, type AgentConfigInput, SiteConfig, type SiteConfigInput } from "../../shared/config";
@@ -11,10 +13,18 @@ import { ApiError } from "../http/errors";
 
 const StoredAgent = z.object({ version: z.number().int().positive(), updatedAt: z.string(), config: AgentConfig });
 export type StoredAgent = z.infer<typeof StoredAgent>;
+const StoredDraft = z.object({ basedOnVersion: z.number().int().nonnegative(), updatedAt: z.string(), updatedBy: z.string(), config: AgentConfig });
+export type StoredDraft = z.infer<typeof StoredDraft>;
+
+/** How a run looks agents up: `drafts` (a playground conversation) prefers an agent's draft. */
+export interface AgentLookup {
+  drafts?: boolean;
+}
 
 const siteKey = (key: string) => `site:${key}`;
 const agentKey = (orgId: string, id: string) => `agent:${orgId}:${id}`;
 const agentVersionKey = (orgId: string, id: string, version: number) => `agent-version:${orgId}:${id}:${version}`;
+const agentDraftKey = (orgId: string, id: string) => `agent-draft:${orgId}:${id}`;
 const domainKey = (host: string) => `domain:${host.toLowerCase()}`;
 
 /**
@@ -63,8 +73,12 @@ export function cachedSite(env: Env, key: string): Promise<SiteConfig | null> {
   return cached(env, siteKey(key), () => getSite(env, key));
 }
 
-/** An agent's config as a turn uses it (kept per isolate, see above). */
-export function cachedAgent(env: Env, orgId: string, id: string): Promise<AgentConfig | null> {
+/**
+ * An agent's config as a turn uses it (kept per isolate, see above). A playground run
+ * (`lookup.drafts`) reads KV every time: the console's owner is editing the draft it runs.
+ */
+export function cachedAgent(env: Env, orgId: string, id: string, lookup: AgentLookup = {}): Promise<AgentConfig | null> {
+  if (lookup.drafts) return getAgent(env, orgId, id, lookup);
   return cached(env, agentKey(orgId, id), () => getAgent(env, orgId, id));
 }
 
@@ -111,8 +125,48 @@ export async function getStoredAgent(env: Env, orgId: string, id: string): Promi
   return parsed.data;
 }
 
-export async function getAgent(env: Env, orgId: string, id: string): Promise<AgentConfig | null> {
+/** The agent a run uses: its published config, or its draft first when `lookup.drafts`. */
+export async function getAgent(env: Env, orgId: string, id: string, lookup: AgentLookup = {}): Promise<AgentConfig | null> {
+  if (lookup.drafts) {
+    const draft = await getAgentDraft(env, orgId, id);
+    if (draft) return draft.config;
+  }
   return (await getStoredAgent(env, orgId, id))?.config ?? null;
+}
+
+export async function getAgentDraft(env: Env, orgId: string, id: string): Promise<StoredDraft | null> {
+  const raw = await env.CONFIG.get(agentDraftKey(orgId, id), "json");
+  if (raw === null) return null;
+  const parsed = StoredDraft.safeParse(raw);
+  if (!parsed.success) throw invalidStored(`draft of agent ${id}`, parsed.error);
+  return parsed.data;
+}
+
+export async function putAgentDraft(env: Env, orgId: string, draft: StoredDraft): Promise<StoredDraft> {
+  const stored = StoredDraft.parse(draft);
+  await env.CONFIG.put(agentDraftKey(orgId, stored.config.id), JSON.stringify(stored));
+  return stored;
+}
+
+export async function deleteAgentDraft(env: Env, orgId: string, id: string): Promise<boolean> {
+  const exists = (await env.CONFIG.get(agentDraftKey(orgId, id))) !== null;
+  if (exists) await env.CONFIG.delete(agentDraftKey(orgId, id));
+  return exists;
+}
+
+/** The ids of the org's agents that have a draft. */
+export async function listAgentDrafts(env: Env, orgId: string): Promise<StoredDraft[]> {
+  const out: StoredDraft[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.CONFIG.list({ prefix: `agent-draft:${orgId}:`, cursor });
+    for (const key of page.keys) {
+      const draft = await getAgentDraft(env, orgId, key.name.slice(`agent-draft:${orgId}:`.length));
+      if (draft) out.push(draft);
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return out;
 }
 
 export async function getAgentVersion(env: Env, orgId: string, id: string, version: number): Promise<StoredAgent | null> {
@@ -141,6 +195,7 @@ export async function putAgent(env: Env, orgId: string, input: AgentConfigInput)
 
 export async function deleteAgent(env: Env, orgId: string, id: string): Promise<void> {
   await env.CONFIG.delete(agentKey(orgId, id));
+  await env.CONFIG.delete(agentDraftKey(orgId, id));
   cache.delete(agentKey(orgId, id));
 }
 

@@ -7,7 +7,13 @@ import { sseComment, sseFrame, SSE_HEADERS } from "./sse";
 
 export type Audience = "visitor" | "staff";
 
-const HEARTBEAT_MS = 15_000;
+/**
+ * A comment line this often keeps proxies from timing the stream out, and is how a stream
+ * learns its client has gone: the runtime reports a dropped client only to a later write
+ * (in practice the second after the drop), so a dropped stream — and its place under the
+ * connection caps — is given back within about two heartbeats.
+ */
+const HEARTBEAT_MS = 5_000;
 
 export class SseClient {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -20,11 +26,15 @@ export class SseClient {
     readonly audience: Audience,
     /** Ends the stream after the event for which this returns true (a POST's own `done`). */
     private readonly closeAfter?: (event: ServerEvent) => boolean,
+    /** The connection's lease on its IP's cap (http/connection-caps.ts), given back on close. */
+    readonly lease?: string,
   ) {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     this.writer = writable.getWriter();
     this.response = new Response(readable, { headers: SSE_HEADERS });
     this.heartbeat = setInterval(() => this.write(sseComment("ping")), HEARTBEAT_MS);
+    // The client went away (the runtime noticed at a write): close and give its place back.
+    this.writer.closed.catch(() => this.close());
   }
 
   send(event: ServerEvent): void {
@@ -50,17 +60,29 @@ export class SseClient {
 
 export class Clients {
   private readonly streams = new Set<SseClient>();
+  /** Told when a stream holding a lease closes (set by whoever hands out leases). */
+  onLeaseEnded: (lease: string) => void = () => {};
 
   constructor(private readonly ctx: DurableObjectState) {}
 
-  openStream(audience: Audience, closeAfter?: (event: ServerEvent) => boolean): SseClient {
-    const client = new SseClient(this, audience, closeAfter);
+  openStream(audience: Audience, closeAfter?: (event: ServerEvent) => boolean, lease?: string): SseClient {
+    const client = new SseClient(this, audience, closeAfter, lease);
     this.streams.add(client);
     return client;
   }
 
   remove(client: SseClient): void {
-    this.streams.delete(client);
+    if (this.streams.delete(client) && client.lease) this.onLeaseEnded(client.lease);
+  }
+
+  /** Open SSE streams of an audience. */
+  streamCount(audience: Audience): number {
+    return [...this.streams].filter((s) => s.audience === audience).length;
+  }
+
+  /** The leases the open streams hold. */
+  streamLeases(): string[] {
+    return [...this.streams].flatMap((s) => (s.lease ? [s.lease] : []));
   }
 
   /** To every listener of the audiences given (visitors' events reach staff too). */

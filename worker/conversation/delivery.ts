@@ -47,6 +47,11 @@ export class Delivery {
       updatedAt: new Date().toISOString(),
       visitorName: meta.identity?.name ?? null,
       visitorEmail: meta.identity?.email ?? null,
+      visitorId: meta.visitorId ?? null,
+      userId: meta.identity?.userId ?? null,
+      identityVerified: meta.identity?.verified ?? false,
+      teamId: meta.teamId ?? null,
+      labels: meta.labels ?? [],
     };
   }
 
@@ -74,10 +79,7 @@ export class Delivery {
     const summary = this.summary(meta);
     return {
       ...summary,
-      visitorId: meta.visitorId ?? null,
       messageCount: this.c.transcript.count(),
-      userId: meta.identity?.userId ?? null,
-      identityVerified: meta.identity?.verified ?? false,
       createdAt: meta.createdAt,
       rev,
     };

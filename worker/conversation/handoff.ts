@@ -8,12 +8,14 @@
 import type { SiteConfig } from "../../shared/config";
 import type { ConversationStatus, StatusData } from "../../shared/protocol";
 import type { StaffMember } from "../../shared/staff";
-import { getSite } from "../config/store";
+import { cachedSite } from "../config/store";
 import { randomId } from "../ids";
 import { staffedNow } from "./business-hours";
 import type { Delivery } from "./delivery";
+import { storeLead } from "./leads";
+import { sendFact, statusFact } from "./facts-out";
 import type { ConversationMeta } from "./meta";
-import { REPLIES } from "./replies";
+import { notice } from "./replies";
 import type { ConversationState } from "./state";
 import { canMove } from "./status";
 
@@ -27,6 +29,8 @@ export interface StatusDetails {
   assigneeId?: string | undefined;
   assigneeName?: string | undefined;
   by?: StaffMember;
+  /** The bot gave up: the visitor's notice says so first. */
+  trouble?: boolean;
 }
 
 export interface Transition {
@@ -90,28 +94,46 @@ export class StatusMachine {
       { data: { reason: details.reason, ...(details.summary ? { summary: details.summary } : {}), ...(details.by ? { by: details.by.name } : {}) } },
     );
     await log.flush();
+    sendFact(this.c, statusFact(this.c, from, status, details.reason, details.by ?? null));
     this.c.clients.broadcast({ type: "status", data: this.statusData(this.c.requireMeta()) });
     await this.delivery.publishSummary();
     if (status === "waiting") {
       await this.delivery.webhook("conversation.handoff", { reason: details.reason, summary: meta.summary ?? null });
-      // Outside staffed hours nobody will claim it: ask for an email right away.
-      if (site && !staffedNow(site.businessHours) && this.c.requireMeta().status === "waiting") await this.requestLead("outside business hours");
-      else await this.scheduleAlarm();
+      const staffed = !site || staffedNow(site.businessHours);
+      if (staffed) await this.scheduleAlarm();
+      // The visitor hears one notice of what happens now. Mid-turn (an agent or a policy handed
+      // off), it follows the bot's reply instead of coming before it.
+      const tell = async () => {
+        const now = this.c.requireMeta();
+        if (now.status !== "waiting" || now.leadRequested) return; // claimed meanwhile, or already told
+        const prefix = details.trouble ? `${notice(meta.locale, "trouble")} ` : "";
+        // Outside staffed hours nobody will claim it: ask for an email right away.
+        if (!staffed) await this.requestLead("away", prefix);
+        else this.delivery.append({ id: randomId("m_"), role: "system", text: prefix + notice(meta.locale, "waitStaffed", { waitSec: site?.handoffTimeoutSec }) });
+      };
+      const turn = this.c.turn;
+      if (turn) this.c.ctx.waitUntil(turn.settled.then(tell).catch((e: unknown) => console.error("wait notice failed", e)));
+      else await tell();
     }
   }
 
   /** The agent or a policy asks for a person, and the visitor is told why. */
   async policyHandoff(summary: string): Promise<void> {
     this.c.meta.update({ failures: 0 });
-    if (await this.setStatus("waiting", { reason: "policy", summary, from: ["bot"] })) {
-      this.delivery.append({ id: randomId("m_"), role: "system", text: REPLIES.policyHandoff });
-    }
+    await this.setStatus("waiting", { reason: "policy", summary, from: ["bot"], trouble: true });
   }
 
-  /** Nobody can take the conversation now: the widget asks the visitor for an email. */
-  async requestLead(reason: string): Promise<void> {
-    const meta = this.c.meta.update({ leadRequested: true });
-    this.delivery.append({ id: randomId("m_"), role: "system", text: reason === "outside business hours" ? REPLIES.afterHours : REPLIES.noOneYet });
+  /**
+   * Nobody can take the conversation now: the widget asks the visitor for an email — or, when
+   * the site told us who the visitor is, the email it gave is kept for the follow-up.
+   */
+  async requestLead(why: "away" | "busy", prefix = ""): Promise<void> {
+    const current = this.c.requireMeta();
+    const email = current.identity?.email;
+    if (email) await storeLead(this.c, { email, ...(current.identity?.name ? { name: current.identity.name } : {}), source: "handoff" });
+    const meta = this.c.meta.update({ leadRequested: true, ...(email ? { leadCaptured: true } : {}) });
+    const text = prefix + notice(meta.locale, email ? (why === "away" ? "awayKnown" : "busyKnown") : why, { ...(email ? { email } : {}) });
+    this.delivery.append({ id: randomId("m_"), role: "system", text });
     this.c.clients.broadcast({ type: "status", data: this.statusData(meta) });
     await this.delivery.publishSummary();
     await this.scheduleAlarm();
@@ -121,7 +143,7 @@ export class StatusMachine {
   async onAlarm(): Promise<void> {
     const meta = this.c.meta.get();
     if (meta?.status === "waiting" && !meta.leadRequested && meta.handoffDeadline && Date.now() >= meta.handoffDeadline) {
-      await this.requestLead("nobody claimed the conversation in time");
+      await this.requestLead("busy");
     }
   }
 
@@ -139,10 +161,14 @@ export class StatusMachine {
     };
   }
 
-  /** The conversation's site — only while it still belongs to this conversation's org. */
+  /**
+   * The conversation's site — only while it still belongs to this conversation's org. Read
+   * as a visitor's request reads it (kept per isolate for CONFIG_CACHE_SECONDS): every turn
+   * needs it (tone, history and token limits) before its model call.
+   */
   async ownSite(): Promise<SiteConfig | null> {
     const meta = this.c.requireMeta();
-    const site = await getSite(this.c.env, meta.siteKey).catch(() => null);
+    const site = await cachedSite(this.c.env, meta.siteKey).catch(() => null);
     return site && site.orgId === meta.orgId ? site : null;
   }
 }

@@ -4,11 +4,22 @@
  */
 import type { ConversationStatus } from "../../shared/protocol";
 
+export interface TurnEnding {
+  turnId: string;
+  upTo: number;
+  reason: "complete" | "stopped" | "error" | "deadline" | "budget";
+}
+
+/** Turn endings kept for replays (a resend comes within moments of the original). */
+export const KEPT_TURN_ENDS = 8;
+
 export interface ConversationMeta {
   conversationId: string;
   siteKey: string;
   orgId: string;
   visitorId?: string;
+  /** The widget's language (what the conversation's own notices are written in). */
+  locale?: string;
   status: ConversationStatus;
   /** The agent that answers: the site's entry agent until a transfer changes it. */
   activeAgent: string;
@@ -19,6 +30,12 @@ export interface ConversationMeta {
   summary?: string;
   assigneeId?: string;
   assigneeName?: string;
+  /** The team whose queue it is in (a handoff or a reassignment chose it; else its site's team). */
+  teamId?: string;
+  /** Staff's labels on it. */
+  labels?: string[];
+  /** Started from the console's playground: agents are read draft first, and no facts are recorded. */
+  drafts?: boolean;
   /** Who the visitor is, when the site identified them. */
   identity?: { userId: string; name?: string; email?: string; verified: boolean };
   /** Visitor messages staff have not read (while waiting or human). */
@@ -28,6 +45,8 @@ export interface ConversationMeta {
   handoffDeadline?: number;
   leadRequested?: boolean;
   leadCaptured?: boolean;
+  /** Files the visitor has attached (capped per conversation). */
+  attachmentCount?: number;
   /** The pre-chat form was filled in (once per conversation). */
   preChatLead?: boolean;
   /**
@@ -38,6 +57,9 @@ export interface ConversationMeta {
   turnAttempts?: { upTo: number; count: number; messageId?: string };
   /** Consecutive turns that ended in a model or delegation failure (a handoff policy reads it). */
   failures: number;
+  /** How the last few turns ended (newest last), so a resent message's replay can say
+   * truthfully how its turn ended instead of guessing `complete`. */
+  turnEnds?: TurnEnding[];
   /**
    * 2 for conversations created since the execution log moved into this object; older ones
    * (absent) still have spans in D1, moved here when the trace is first read.

@@ -3,7 +3,7 @@
  * `seq` assigned by SQLite in insertion order, `client_message_id` unique so a resent
  * message is found instead of stored twice.
  */
-import type { Role, Source, StoredMessage } from "../../shared/protocol";
+import type { Attachment, Role, Source, StoredMessage } from "../../shared/protocol";
 
 export interface NewMessage {
   id: string;
@@ -14,6 +14,7 @@ export interface NewMessage {
   agentId?: string;
   sources?: Source[];
   offline?: boolean;
+  attachments?: Attachment[];
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -26,6 +27,7 @@ interface Row extends Record<string, SqlStorageValue> {
   agent_id: string | null;
   sources: string | null;
   offline: number | null;
+  attachments: string | null;
   created_at: string;
 }
 
@@ -43,14 +45,18 @@ export class Transcript {
       offline INTEGER,
       created_at TEXT NOT NULL
     )`);
+    // Added with attachments: a store created before gets the column once.
+    if (!sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().some((c) => c.name === "attachments")) {
+      sql.exec("ALTER TABLE messages ADD COLUMN attachments TEXT");
+    }
   }
 
   append(message: NewMessage): StoredMessage {
     const createdAt = new Date().toISOString();
     const row = this.sql
       .exec<Row>(
-        `INSERT INTO messages (id, client_message_id, role, text, author, agent_id, sources, offline, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO messages (id, client_message_id, role, text, author, agent_id, sources, offline, attachments, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         message.id,
         message.clientMessageId ?? null,
         message.role,
@@ -59,6 +65,7 @@ export class Transcript {
         message.agentId ?? null,
         message.sources?.length ? JSON.stringify(message.sources) : null,
         message.offline ? 1 : null,
+        message.attachments?.length ? JSON.stringify(message.attachments) : null,
         createdAt,
       )
       .one();
@@ -103,6 +110,11 @@ export class Transcript {
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
   }
+
+  /** How many messages of these roles there are up to and including `seq`. */
+  countThrough(seq: number, roles: Role[]): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM messages WHERE seq <= ? AND role IN (${roles.map(() => "?").join(",")})`, seq, ...roles).one().n;
+  }
 }
 
 function toMessage(row: Row): StoredMessage {
@@ -117,5 +129,6 @@ function toMessage(row: Row): StoredMessage {
     ...(row.agent_id ? { agentId: row.agent_id } : {}),
     ...(row.sources ? { sources: JSON.parse(row.sources) as Source[] } : {}),
     ...(row.offline ? { offline: true } : {}),
+    ...(row.attachments ? { attachments: JSON.parse(row.attachments) as Attachment[] } : {}),
   };
 }

@@ -11,25 +11,28 @@
  * under the same reply id, so the reply the visitor saw streaming is replaced, never stored
  * half. A reply stored just before the crash is recognised and not produced twice.
  */
-import type { AgentConfig } from "../../shared/config";
+import { type AgentConfig, DEFAULT_CONVERSATION_TOKEN_LIMIT, DEFAULT_HISTORY_TOKEN_LIMIT, type SiteConfig } from "../../shared/config";
 import type { StoredMessage } from "../../shared/protocol";
 import { cachedAgent } from "../config/store";
 import { RunCancelled, runController, sleep } from "../engine/abort";
 import { runAgent } from "../engine/run-agent";
+import { withTone } from "../engine/tone";
 import type { ConversationPort, RunResult } from "../engine/types";
 import { turnFact, type TurnEnd } from "../facts/turn-fact";
 import { randomId } from "../ids";
+import { answerSignals, gradeAnswer } from "../insights/turn-end";
 import type { SpanLog } from "../log/spans";
 import { orgBudget } from "../org/budget-client";
 import { providerFor } from "../providers/select";
 import type { ChatMessage } from "../providers/types";
 import type { Delivery } from "./delivery";
 import type { StatusMachine } from "./handoff";
+import { buildHistory } from "./history";
 import { REPLIES, relayReplies } from "./replies";
+import { KEPT_TURN_ENDS } from "./meta";
 import type { ConversationState, Turn } from "./state";
+import type { TokenCeiling } from "./token-ceiling";
 
-/** History the agent sees: the last this many messages. */
-const HISTORY = 40;
 /** Transfers allowed within one turn (A → B → C), so two agents cannot bounce forever. */
 const MAX_TRANSFERS = 2;
 /** How long a stop waits for the turn to wind down. */
@@ -40,13 +43,20 @@ const MAX_TURN_ATTEMPTS = 3;
 const FAILURE_POLICY = 2;
 /** While a turn runs, the object's alarm stays this far ahead: a process that dies mid-turn is back on it within this. */
 export const TURN_LEASE_MS = 5_000;
-/** A config read when a message arrived serves the turn that starts within this. */
+/** Configs read when a message arrived serve the turn that starts within this. */
 const PREPARED_MS = 1_000;
 
 export class Turns {
   private loop: Promise<void> | null = null;
-  /** The active agent's config, being read since a visitor message arrived (see `prepare`). */
-  private prepared: { orgId: string; agentId: string; at: number; config: Promise<AgentConfig | null> } | null = null;
+  /** The active agent's config and the site's, being read since a visitor message arrived (see `prepare`). */
+  private prepared: {
+    orgId: string;
+    agentId: string;
+    drafts: boolean;
+    at: number;
+    agent: Promise<AgentConfig | null>;
+    site: Promise<SiteConfig | null>;
+  } | null = null;
 
   constructor(
     private readonly c: ConversationState,
@@ -54,6 +64,8 @@ export class Turns {
     private readonly status: StatusMachine,
     private readonly scheduleAlarm: () => Promise<void>,
     private readonly port: ConversationPort,
+    /** What the conversation may still spend (its runs and every delegated run reserve here). */
+    private readonly ceiling: TokenCeiling,
   ) {}
 
   get running(): boolean {
@@ -83,27 +95,33 @@ export class Turns {
   }
 
   /**
-   * A visitor message has arrived: start reading the config of the agent that will answer
-   * it, before the message is stored. A read that leaves before the object writes is not
-   * held until the write is durable (the output gate), so it overlaps the limit checks and
-   * the write instead of following them. The turn uses it only if it starts within
-   * PREPARED_MS and for the same agent; otherwise it reads again.
+   * A visitor message has arrived: start reading the configs the turn that answers it needs
+   * (its agent's and its site's), before the message is stored. A read that leaves before
+   * the object writes is not held until the write is durable (the output gate), so it
+   * overlaps the limit checks and the write instead of following them. The turn uses them
+   * only if it starts within PREPARED_MS and for the same agent; otherwise it reads again.
    */
   prepare(): void {
     const meta = this.c.meta.get();
     if (!meta || meta.status !== "bot" || this.loop) return;
-    if (this.prepared && this.prepared.agentId === meta.activeAgent && Date.now() - this.prepared.at < PREPARED_MS) return;
-    const config = cachedAgent(this.c.env, meta.orgId, meta.activeAgent);
-    config.catch(() => {});
-    this.prepared = { orgId: meta.orgId, agentId: meta.activeAgent, at: Date.now(), config };
+    const drafts = meta.drafts === true;
+    if (this.fresh(meta.orgId, meta.activeAgent, drafts)) return;
+    const agent = cachedAgent(this.c.env, meta.orgId, meta.activeAgent, { drafts });
+    agent.catch(() => {});
+    this.prepared = { orgId: meta.orgId, agentId: meta.activeAgent, drafts, at: Date.now(), agent, site: this.status.ownSite() };
   }
 
-  /** The agent's config: the one being read since the message arrived if it is fresh, else read now. */
-  private agentConfig(orgId: string, agentId: string): Promise<AgentConfig | null> {
-    const prepared = this.prepared;
+  private fresh(orgId: string, agentId: string, drafts: boolean): boolean {
+    const p = this.prepared;
+    return !!p && p.orgId === orgId && p.agentId === agentId && p.drafts === drafts && Date.now() - p.at < PREPARED_MS;
+  }
+
+  /** The agent's config and the site's: the ones being read since the message arrived if fresh, else both read now. */
+  private configs(orgId: string, agentId: string, drafts: boolean): Promise<[AgentConfig | null, SiteConfig | null]> {
+    const prepared = this.fresh(orgId, agentId, drafts) ? this.prepared : null;
     this.prepared = null;
-    if (prepared && prepared.orgId === orgId && prepared.agentId === agentId && Date.now() - prepared.at < PREPARED_MS) return prepared.config;
-    return cachedAgent(this.c.env, orgId, agentId);
+    if (prepared) return Promise.all([prepared.agent, prepared.site]);
+    return Promise.all([cachedAgent(this.c.env, orgId, agentId, { drafts }), this.status.ownSite()]);
   }
 
   /** After a restart (or from the alarm): unanswered messages get their turn now. */
@@ -135,7 +153,9 @@ export class Turns {
 
     const turnId = randomId("t_", 12);
     const log = this.c.spanLog(turnId);
-    const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: { upTo, ...(attempts > 1 ? { attempt: attempts } : {}) } });
+    // The span's data is read when it is written, so what the turn learns later (what history it sent) joins it.
+    const turnData: Record<string, unknown> = { upTo, ...(attempts > 1 ? { attempt: attempts } : {}) };
+    const turnSpan = log.start("turn", "turn", { runId: `run_${turnId}`, data: turnData });
     let settle: () => void = () => {};
     const turn: Turn = {
       id: turnId,
@@ -156,6 +176,8 @@ export class Turns {
       .userMessages(meta.answeredSeq, upTo)
       .map((m) => m.text)
       .join("\n");
+    // The visitor's question before this one (insights: is this the same question again?).
+    const previousQuestion = this.c.transcript.recent(meta.answeredSeq, 8).filter((m) => m.role === "user").pop()?.text ?? null;
     let end: TurnEnd = "complete";
     let result: RunResult | null = null;
     let agent: AgentConfig | null = null;
@@ -163,13 +185,12 @@ export class Turns {
     const stillOurs = () => !turn.abort.signal.aborted && this.c.requireMeta().status === "bot";
     try {
       if (attempts > MAX_TURN_ATTEMPTS) throw new Error(`the turn failed ${attempts - 1} times`);
-      agent = await this.agentConfig(meta.orgId, meta.activeAgent);
-      // The site is read only when its entry agent is needed (the active one is gone): one
-      // config read fewer before the model call on every ordinary turn.
-      if (!agent) {
-        const site = await this.status.ownSite();
-        if (site && site.entryAgent !== meta.activeAgent) agent = await cachedAgent(this.c.env, meta.orgId, site.entryAgent);
-      }
+      // A playground conversation (the console's) runs agent drafts first.
+      const lookup = { drafts: meta.drafts === true };
+      // The agent and the site (tone, history and token limits) are read at once.
+      const [active, site] = await this.configs(meta.orgId, meta.activeAgent, lookup.drafts);
+      agent = active;
+      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await cachedAgent(this.c.env, meta.orgId, site.entryAgent, lookup);
       if (!agent) {
         end = "error";
         error = "agent_not_found";
@@ -177,13 +198,15 @@ export class Turns {
         turnSpan.end("error", { error: `agent ${meta.activeAgent} not found` });
         return;
       }
-      const history = this.history(upTo);
+      this.ceiling.limit = site?.conversationTokenLimit ?? DEFAULT_CONVERSATION_TOKEN_LIMIT;
+      const { messages: history, note } = buildHistory(this.c.transcript, upTo, site?.historyTokenLimit ?? DEFAULT_HISTORY_TOKEN_LIMIT);
+      turnData.history = note;
       for (let hop = 0; hop <= MAX_TRANSFERS; hop++) {
         // Stopped, or a person took over, while this turn was still getting ready.
         if (!stillOurs()) break;
-        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop);
+        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop, site?.tone);
         if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
-        const next = await cachedAgent(this.c.env, meta.orgId, result.transferTo);
+        const next = await cachedAgent(this.c.env, meta.orgId, result.transferTo, lookup);
         if (!next) break;
         this.c.meta.update({ activeAgent: next.id });
         agent = next;
@@ -199,17 +222,22 @@ export class Turns {
     } finally {
       // A closed turn leaves nothing running under it.
       await Promise.all([...turn.children].map((cancel) => cancel()));
-      this.c.meta.update({ answeredSeq: Math.max(upTo, this.c.requireMeta().answeredSeq), turnAttempts: undefined });
+      const before = this.c.requireMeta();
+      this.c.meta.update({
+        answeredSeq: Math.max(upTo, before.answeredSeq),
+        turnAttempts: undefined,
+        turnEnds: [...(before.turnEnds ?? []), { turnId, upTo, reason: end }].slice(-KEPT_TURN_ENDS),
+      });
       this.c.turn = null;
       // The trace is whole before the client hears `done`.
       await log.flush().catch((e) => console.error("span flush failed", e));
       this.c.clients.broadcast({ type: "done", data: { turnId, reason: end, upTo } });
       settle();
-      this.emitFact(turn, { end, result, agent, error, question });
+      this.emitFact(turn, { end, result, agent, error, question, previous: previousQuestion });
     }
   }
 
-  private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number): Promise<RunResult> {
+  private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number, tone?: SiteConfig["tone"]): Promise<RunResult> {
     const meta = this.c.requireMeta();
     const deadline = Date.now() + agent.timeoutMs;
     const control = runController(deadline);
@@ -228,13 +256,15 @@ export class Turns {
           turnId: turn.id,
           runId: hop === 0 ? `run_${turn.id}` : `run_${turn.id}_${hop}`,
           parentSpanId: turnSpanId,
-          agent,
+          // The agent speaking to the visitor speaks in the site's tone.
+          agent: withTone(agent, tone),
           chain: [agent.id],
+          ...(meta.drafts ? { drafts: true } : {}),
           ...(meta.identity?.verified ? { visitor: { userId: meta.identity.userId, ...(meta.identity.email ? { email: meta.identity.email } : {}) } } : {}),
           deadline,
           signal: control.signal,
           log,
-          budget: orgBudget(this.c.env, meta.orgId, agent.team),
+          budget: orgBudget(this.c.env, meta.orgId, agent.team, this.ceiling),
           conversation: this.port,
           isRoot: true,
           children: turn.children,
@@ -275,8 +305,11 @@ export class Turns {
       case "budget_exceeded": {
         // The specialists' answers that did come back are still delivered.
         const relayed = result.replies.length ? relayReplies(result.replies) : "";
-        this.finishReply(turn, { ...base, text: join(turn.text, relayed, bot() ? REPLIES.budget : REPLIES.budgetNoHuman) });
-        if (bot()) await this.status.setStatus("waiting", { reason: "policy", summary: "The token budget is used up.", from: ["bot"] });
+        const ceiling = result.hit?.period === "conversation";
+        const words = ceiling ? (bot() ? REPLIES.ceiling : REPLIES.ceilingNoHuman) : bot() ? REPLIES.budget : REPLIES.budgetNoHuman;
+        this.finishReply(turn, { ...base, text: join(turn.text, relayed, words) });
+        const summary = ceiling ? `The conversation reached its ceiling of ${result.hit?.limit} tokens.` : "The token budget is used up.";
+        if (bot()) await this.status.setStatus("waiting", { reason: "policy", summary, from: ["bot"] });
         return "budget";
       }
       case "max_turns":
@@ -308,19 +341,30 @@ export class Turns {
     this.c.meta.update({ answeredSeq: Math.max(turn.upTo, this.c.requireMeta().answeredSeq) });
   }
 
-  /** One fact record for the turn, after `done`: never on the visitor's path. */
-  private emitFact(turn: Turn, how: { end: TurnEnd; result: RunResult | null; agent: AgentConfig | null; error: string | null; question: string }): void {
+  /** One fact record for the turn, after `done`: never on the visitor's path (then, where the org has one, a model's grade of the answer). */
+  private emitFact(turn: Turn, how: FactInput): void {
+    // A playground conversation tries drafts: it is no visitor's, and insights must not count it.
+    if (this.c.meta.get()?.drafts) return;
     try {
-      this.c.ctx.waitUntil(this.c.env.FACTS.send(this.fact(turn, how)).catch((e: unknown) => console.error("fact not queued", e)));
+      const fact = this.fact(turn, how);
+      const reply = this.c.transcript.byId(turn.messageId)?.text ?? "";
+      const evidence = how.result?.status === "ok" ? (how.result.evidence ?? []) : [];
+      this.c.ctx.waitUntil(
+        this.c.env.FACTS.send(fact)
+          .then(() => gradeAnswer(this.c.env, fact, reply, evidence))
+          .catch((e: unknown) => console.error("fact not queued", e)),
+      );
     } catch (error) {
       console.error("fact not built", error);
     }
   }
 
-  private fact(turn: Turn, how: { end: TurnEnd; result: RunResult | null; agent: AgentConfig | null; error: string | null; question: string }) {
+  private fact(turn: Turn, how: FactInput) {
     const meta = this.c.requireMeta();
     const reply = this.c.transcript.byId(turn.messageId);
     const family = how.agent ? turn.family : null;
+    const evidence = how.result?.status === "ok" ? (how.result.evidence ?? []) : [];
+    const signals = answerSignals(how.question, how.previous, reply?.role === "assistant" ? reply.text : "", evidence);
     return turnFact(
       {
         turnId: turn.id,
@@ -340,20 +384,21 @@ export class Turns {
         error: how.error,
         model: how.agent ? (family === "offline" ? "offline" : how.agent.model.name) : null,
         family,
+        ...signals,
+        conversationStartedAt: Date.parse(meta.createdAt),
       },
       this.c.spans.ofTurn(turn.id),
     );
   }
+}
 
-  private history(upTo: number): ChatMessage[] {
-    const out: ChatMessage[] = [];
-    for (const m of this.c.transcript.recent(upTo, HISTORY)) {
-      if (m.role === "user") out.push({ role: "user", content: m.text });
-      else if (m.role === "assistant") out.push({ role: "assistant", content: m.text });
-      else if (m.role === "human") out.push({ role: "assistant", content: `[${m.author ?? "Support"}, from the support team]: ${m.text}` });
-    }
-    return out;
-  }
+interface FactInput {
+  end: TurnEnd;
+  result: RunResult | null;
+  agent: AgentConfig | null;
+  error: string | null;
+  question: string;
+  previous: string | null;
 }
 
 function join(...parts: string[]): string {

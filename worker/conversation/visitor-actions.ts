@@ -2,16 +2,18 @@
  * What visitors (and the agents serving them) do to a conversation: start it, write to
  * it, say who they are, vote on a reply, ask for a person, leave their email.
  */
-import type { StoredMessage } from "../../shared/protocol";
+import { attachmentText, MAX_VISITOR_ATTACHMENTS } from "../../shared/attachments";
+import type { Attachment, StoredMessage } from "../../shared/protocol";
 import type { CheckedIdentity } from "../auth/identity";
 import type { HandoffRequest, InitRequest, LeadRequest } from "../durable/rpc";
 import { dayOf, type FeedbackFact } from "../facts/schema";
 import { errorResponse } from "../http/errors";
 import { randomId } from "../ids";
 import type { Delivery } from "./delivery";
-import { STORAGE_VERSION } from "./meta";
 import type { StatusMachine } from "./handoff";
-import { REPLIES } from "./replies";
+import { storeLead } from "./leads";
+import { STORAGE_VERSION } from "./meta";
+import { notice } from "./replies";
 import type { ConversationState } from "./state";
 import type { Turns } from "./turns";
 
@@ -31,8 +33,10 @@ export class VisitorActions {
       siteKey: request.siteKey,
       orgId: request.orgId,
       ...(request.visitorId ? { visitorId: request.visitorId } : {}),
+      ...(request.locale ? { locale: request.locale } : {}),
       ...(request.pageUrl ? { pageUrl: request.pageUrl } : {}),
       ...(request.identity ? { identity: request.identity } : {}),
+      ...(request.drafts ? { drafts: true } : {}),
       status: "bot",
       activeAgent: request.entryAgent,
       answeredSeq: 0,
@@ -51,7 +55,7 @@ export class VisitorActions {
   }
 
   /** Stores a visitor message once; a resend with the same client id returns the first. */
-  async accept(clientMessageId: string, text: string): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async accept(clientMessageId: string, text: string, attachments?: Attachment[]): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const existing = this.c.transcript.byClientId(clientMessageId);
     if (existing) return { message: existing, duplicate: true };
     // Writing again after a resolution reopens the conversation with the bot, which does not
@@ -62,9 +66,13 @@ export class VisitorActions {
       const arrived = this.c.transcript.byClientId(clientMessageId);
       if (arrived) return { message: arrived, duplicate: true };
     }
-    const message = this.delivery.append({ id: randomId("m_"), role: "user", text, clientMessageId });
+    const message = this.delivery.append({ id: randomId("m_"), role: "user", text, clientMessageId, ...(attachments?.length ? { attachments } : {}) });
     const meta = this.c.requireMeta();
-    if (meta.status === "bot") this.turns.kick();
+    // Files without a word: nothing for the bot to answer yet (it answers the next message,
+    // which sees them in the history); between turns they are simply marked answered.
+    if (meta.status === "bot" && attachments?.length && text === attachmentText(attachments.map((a) => a.name))) {
+      if (!this.turns.running) this.c.meta.update({ answeredSeq: Math.max(meta.answeredSeq, message.seq) });
+    } else if (meta.status === "bot") this.turns.kick();
     else {
       // For a person: counted as unread in the inbox until staff reply or read.
       this.c.meta.update({ unread: meta.unread + 1 });
@@ -83,27 +91,33 @@ export class VisitorActions {
     return { status: this.c.meta.get()?.status ?? "waiting" };
   }
 
+  /** A visitor message with files (already checked and stored in R2 by the worker). */
+  async attach(body: { clientMessageId: string; text: string; attachments: Attachment[] }): Promise<Response> {
+    const meta = this.c.requireMeta();
+    const existing = this.c.transcript.byClientId(body.clientMessageId);
+    if (existing) return Response.json({ message: existing, duplicate: true });
+    const count = meta.attachmentCount ?? 0;
+    if (count + body.attachments.length > MAX_VISITOR_ATTACHMENTS) {
+      return errorResponse(409, "too_many_attachments", `a conversation takes at most ${MAX_VISITOR_ATTACHMENTS} files from the visitor`);
+    }
+    this.c.meta.update({ attachmentCount: count + body.attachments.length });
+    const { message, duplicate } = await this.accept(body.clientMessageId, body.text, body.attachments);
+    return Response.json({ message, duplicate }, { status: 201 });
+  }
+
   /** The widget's "talk to a person": the bot never talks over a person, so a reply in progress stops. */
   async visitorHandoff(): Promise<Response> {
     const meta = this.c.requireMeta();
     if (meta.status === "bot" || meta.status === "resolved") {
       await this.turns.stop();
-      if (await this.status.setStatus("waiting", { reason: "visitor", summary: "The visitor asked for a person.", from: ["bot", "resolved"] })) {
-        this.delivery.append({ id: randomId("m_"), role: "system", text: REPLIES.visitorHandoff });
-      }
+      // The wait's notice (when, or leave an email) is the status machine's: one message.
+      await this.status.setStatus("waiting", { reason: "visitor", summary: "The visitor asked for a person.", from: ["bot", "resolved"] });
     }
     return Response.json({ status: this.c.requireMeta().status });
   }
 
   async captureLead(lead: LeadRequest): Promise<{ id: string }> {
-    const meta = this.c.requireMeta();
-    const id = randomId("lead_", 12);
-    await this.c.env.DB.prepare(
-      "INSERT INTO leads (id, org_id, site_key, conversation_id, name, email, note, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-      .bind(id, meta.orgId, meta.siteKey, meta.conversationId, lead.name ?? null, lead.email, lead.note ?? null, lead.source ?? `agent:${lead.agentId}`)
-      .run();
-    return { id };
+    return { id: await storeLead(this.c, lead) };
   }
 
   /** The email form the widget shows when nobody can answer now, or before the first message. */
@@ -115,7 +129,7 @@ export class VisitorActions {
     if (!handoff && !preChat) return errorResponse(409, "not_requested", "this conversation is not asking for contact details");
     const lead = await this.captureLead({ ...body, source: handoff ? "handoff" : "pre-chat" });
     this.c.meta.update(handoff ? { leadCaptured: true } : { preChatLead: true });
-    this.delivery.append({ id: randomId("m_"), role: "system", text: `Thanks! We'll follow up at ${body.email}.` });
+    this.delivery.append({ id: randomId("m_"), role: "system", text: notice(meta.locale, "leadThanks", { email: body.email }) });
     this.c.clients.broadcast({ type: "status", data: this.status.statusData(this.c.requireMeta()) });
     await this.delivery.publishSummary();
     return Response.json({ leadId: lead.id }, { status: 201 });

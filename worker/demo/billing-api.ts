@@ -3,6 +3,14 @@
  * The billing specialist calls it as an HTTP tool with a secret header (the demo org's
  * secret BILLING_API_KEY, from the org secrets store), the way it would call a real billing
  * backend. Without the secret (the demo not seeded) nobody is let in.
+ *
+ * It answers for the visitor the site vouched for, as a real backend should: Switchboard
+ * sends a verified visitor's email as `x-switchboard-user-email` (only when the site's
+ * identity secret signed it), and only that email's invoices are shown — a lookup by any
+ * other email finds nothing, and an anonymous visitor cannot look up by email at all. By
+ * invoice number an anonymous visitor still gets the invoice (the offline demo's "charged
+ * twice on INV-1001" needs no sign-in), with the customer's email masked: acceptable for a
+ * table of made-up invoices, not for real ones.
  */
 import { z } from "zod";
 import { timingSafeEqual } from "../auth/hmac";
@@ -67,13 +75,20 @@ export function demoBillingApi(api: ApiRoutes): void {
       const key = await orgSecret(c.env, DEMO_ORG, "BILLING_API_KEY");
       if (!key || !timingSafeEqual(c.req.header("x-billing-key") ?? "", key)) throw unauthorized("wrong billing key");
 
+      const verified = c.req.header("x-switchboard-user-email")?.trim().toLowerCase() || null;
+      const email = query.email?.toLowerCase() ?? null;
+      if (email && email !== verified) {
+        return reply({ invoices: [], summary: verified ? OTHER_EMAIL : SIGN_IN_FOR_EMAIL });
+      }
       const invoices = (
         await c.env.DB.prepare(
           `SELECT * FROM demo_invoices WHERE org_id = ? AND (number = ? OR customer_email = ?) ORDER BY issued_on`,
         )
-          .bind(DEMO_ORG, query.invoice?.toUpperCase() ?? null, query.email?.toLowerCase() ?? null)
+          .bind(DEMO_ORG, query.invoice?.toUpperCase() ?? null, email)
           .all<InvoiceRow>()
-      ).results;
+      ).results
+        // A signed-in visitor sees their own invoices only.
+        .filter((i) => !verified || i.customer_email.toLowerCase() === verified);
       const charges = invoices.length
         ? (
             await c.env.DB.prepare(
@@ -86,7 +101,7 @@ export function demoBillingApi(api: ApiRoutes): void {
 
       const result = invoices.map((i) => ({
         number: i.number,
-        customerEmail: i.customer_email,
+        customerEmail: verified ? i.customer_email : maskEmail(i.customer_email),
         amount: money(i.amount_cents, i.currency),
         status: i.status,
         issuedOn: i.issued_on,
@@ -98,6 +113,16 @@ export function demoBillingApi(api: ApiRoutes): void {
       return reply({ invoices: result, summary: summarize(result) });
     },
   );
+}
+
+const SIGN_IN_FOR_EMAIL =
+  "I can only look invoices up by email for a signed-in customer, and only their own. Please sign in to your account, or give me the invoice number (it looks like INV-1234).";
+const OTHER_EMAIL = "I can only show the invoices of the account you're signed in with. Please give me one of your invoice numbers, or sign in with that account.";
+
+/** `dana@example.com` → `d***@example.com`: enough to recognise one's own, not to learn someone's. */
+function maskEmail(email: string): string {
+  const at = email.indexOf("@");
+  return at > 0 ? `${email[0]}***${email.slice(at)}` : "***";
 }
 
 /** A plain-language account of what the lookup found (what a billing agent would say). */

@@ -11,6 +11,7 @@ import type { Env } from "../env";
 import { ingestDocument } from "../knowledge/store";
 import { randomId } from "../ids";
 import { createStaff } from "../staff/store";
+import { seedDemoInbox } from "./inbox-seed";
 import { DEMO_ARTICLES } from "./articles";
 
 export const DEMO_ORG = "demo";
@@ -81,6 +82,21 @@ export const DEMO_SITE_CONFIG: SiteConfigInput = {
     title: "Lumen Notes support",
     subtitle: "We usually answer in seconds",
     welcome: "Hi! I'm the Lumen Notes assistant. Ask me about your account, billing, or the apps.",
+    suggestions: ["How do I export my notes?", "I was charged twice on invoice INV-1001", "The app crashes when I log in"],
+  },
+  // The widget in the visitor's language (browsers set to French or Arabic).
+  texts: {
+    fr: {
+      title: "Assistance Lumen Notes",
+      subtitle: "Nous répondons en quelques secondes",
+      welcome: "Bonjour ! Je suis l'assistant de Lumen Notes. Posez-moi vos questions sur votre compte, la facturation ou les applications.",
+      suggestions: ["Comment exporter mes notes ?", "Mes données sont-elles chiffrées ?"],
+    },
+    ar: {
+      title: "دعم Lumen Notes",
+      subtitle: "نرد خلال ثوانٍ",
+      welcome: "مرحبًا! أنا مساعد Lumen Notes. اسألني عن حسابك أو الفوترة أو التطبيقات.",
+    },
   },
   businessHours: { timezone: "UTC", days: { "1": ["08:00", "18:00"], "2": ["08:00", "18:00"], "3": ["08:00", "18:00"], "4": ["08:00", "18:00"], "5": ["08:00", "18:00"] } },
   handoffTimeoutSec: 120,
@@ -110,6 +126,7 @@ export const DEMO_STAFF = [
 export async function seedDemo(env: Env): Promise<{ seeded: boolean; staff: string[] }> {
   const staff = await seedDemoStaff(env);
   await seedDemoSecret(env);
+  await seedDemoInbox(env, DEMO_ORG);
   const exists = await env.DB.prepare("SELECT 1 AS x FROM orgs WHERE id = ?").bind(DEMO_ORG).first();
   if (exists) return { seeded: false, staff };
 

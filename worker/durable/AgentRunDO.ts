@@ -21,6 +21,7 @@ import { cachedAgent } from "../config/store";
 import { runController, sleep } from "../engine/abort";
 import type { ChildRunRequest } from "../engine/run-result";
 import { runAgent } from "../engine/run-agent";
+import { delegatedPrompt } from "../engine/tools/delegate";
 import type { ConversationPort, RunResult } from "../engine/types";
 import type { Env } from "../env";
 import { SpanLog } from "../log/spans";
@@ -153,7 +154,7 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
       turnId: request.turnId,
     });
     // The parent's run read the target's config when it started; an older parent did not send it.
-    const agent = request.agent ?? (await cachedAgent(this.env, request.orgId, request.agentId));
+    const agent = request.agent ?? (await cachedAgent(this.env, request.orgId, request.agentId, { drafts: request.drafts }));
     if (!agent) {
       return { status: "error", code: "not_found", message: `no agent "${request.agentId}"`, text: "", sources: [], replies: [], failedDelegations: 0 };
     }
@@ -168,10 +169,11 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
       handoff: (req) => conversation.handoff(req),
       captureLead: (lead) => conversation.captureLead(lead),
     };
-    const content =
-      request.prompt +
-      (request.context && Object.keys(request.context).length ? `\n\nContext:\n${JSON.stringify(request.context, null, 2)}` : "") +
-      (request.outputSchema ? `\n\nReply with only a JSON value that matches this JSON Schema:\n${JSON.stringify(request.outputSchema)}` : "");
+    const content = delegatedPrompt({
+      prompt: request.prompt,
+      ...(request.context ? { context: request.context } : {}),
+      ...(request.outputSchema ? { output_schema: request.outputSchema } : {}),
+    });
     let result: RunResult;
     try {
       result = await runAgent(
@@ -190,7 +192,8 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
           deadline,
           signal: control.signal,
           log,
-          budget: orgBudget(this.env, request.orgId, agent.team, {
+          // The org's rules, and the conversation's ceiling (kept by the conversation's object).
+          budget: orgBudget(this.env, request.orgId, agent.team, conversation, {
             // A settlement that touches no counter does not hold up the answer.
             background: (settling) => this.ctx.waitUntil(settling),
             // Every reservation returns only once what this object wrote (the run's
@@ -199,11 +202,12 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
               reserve: async (r) => (await Promise.all([stub.reserve(r), this.ctx.storage.sync()]))[0],
               settle: (r) => stub.settle(r),
               release: (r) => stub.release(r),
-              exhausted: (r) => stub.exhausted(r),
+              check: (r) => stub.check(r),
             }),
           }),
           conversation: port,
           isRoot: false,
+          ...(request.drafts ? { drafts: true } : {}),
           children: run.children,
         },
         [{ role: "user", content }],

@@ -10,24 +10,37 @@
  * object, spans stay here, budgets are the org's object's, facts go on a queue.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ActivityData } from "../../shared/protocol";
+import type { ActivityData, Attachment, CsatBody } from "../../shared/protocol";
 import type { Note, StaffMember } from "../../shared/staff";
 import type { CheckedIdentity } from "../auth/identity";
+import { Csat } from "../conversation/csat";
 import { Delivery } from "../conversation/delivery";
 import { StatusMachine } from "../conversation/handoff";
 import { moveLegacySpans } from "../conversation/legacy";
 import { StaffActions, notFound } from "../conversation/staff-actions";
 import { ConversationState } from "../conversation/state";
+import { TokenCeiling } from "../conversation/token-ceiling";
 import { Transport } from "../conversation/transport";
 import { TURN_LEASE_MS, Turns } from "../conversation/turns";
 import { VisitorActions } from "../conversation/visitor-actions";
+import type { BudgetHit } from "../engine/budget";
 import type { ConversationPort } from "../engine/types";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
 import type { SpanRecord } from "../log/spans";
 import { retentionMs } from "../log/span-store";
 import { type Trace, traceTree } from "../log/trace";
-import { type ConversationRpc, type HandoffRequest, type InitRequest, type LeadRequest, ORG_HEADER, type StaffResult } from "./rpc";
+import {
+  type ConversationRpc,
+  type HandoffRequest,
+  type InitRequest,
+  type LeadRequest,
+  ORG_HEADER,
+  type ReassignTarget,
+  type StaffResult,
+  type SystemAssignment,
+  type TakeoverContext,
+} from "./rpc";
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong","data":{}}';
@@ -40,6 +53,8 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   private readonly staff: StaffActions;
   private readonly visitor: VisitorActions;
   private readonly transport: Transport;
+  private readonly ceiling: TokenCeiling;
+  private readonly csat: Csat;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -53,10 +68,12 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
       handoff: (request) => this.handoff(request),
       captureLead: (lead) => this.captureLead(lead),
     };
-    this.turns = new Turns(this.c, this.delivery, this.status, schedule, port);
+    this.ceiling = new TokenCeiling(ctx.storage.sql);
+    this.turns = new Turns(this.c, this.delivery, this.status, schedule, port, this.ceiling);
     this.staff = new StaffActions(this.c, this.delivery, this.status, this.turns);
     this.visitor = new VisitorActions(this.c, this.delivery, this.status, this.turns);
     this.transport = new Transport(this.c, this.visitor, this.status, this.turns);
+    this.csat = new Csat(this.c);
     // Keep-alive pings are answered without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     // Back after a restart with a turn unfinished: resume it now, not on a timer.
@@ -85,11 +102,30 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   }
 
   async handoff(request: HandoffRequest): Promise<{ status: string }> {
+    // The agent may name the team whose queue it goes to.
+    if (request.team && this.c.meta.get()?.status === "bot") this.c.meta.update({ teamId: request.team });
     return this.visitor.agentHandoff(request);
   }
 
   async captureLead(lead: LeadRequest): Promise<{ id: string }> {
     return this.visitor.captureLead(lead);
+  }
+
+  // The token ceiling, for delegated runs (the conversation's own run holds it directly).
+  async reserveTokens(estimate: number): Promise<BudgetHit | null> {
+    return this.ceiling.reserveTokens(estimate);
+  }
+
+  async settleTokens(estimate: number, tokens: number): Promise<void> {
+    await this.ceiling.settleTokens(estimate, tokens);
+  }
+
+  async releaseTokens(estimate: number): Promise<void> {
+    await this.ceiling.releaseTokens(estimate);
+  }
+
+  async checkTokens(estimate: number): Promise<BudgetHit | null> {
+    return this.ceiling.checkTokens(estimate);
   }
 
   async recordSpans(records: SpanRecord[]): Promise<void> {
@@ -113,8 +149,8 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
     return this.c.owns(staff.orgId) ? this.staff.claim(staff) : notFound();
   }
 
-  async staffReply(staff: StaffMember, text: string) {
-    return this.c.owns(staff.orgId) ? this.staff.reply(staff, text) : notFound();
+  async staffReply(staff: StaffMember, text: string, attachments?: Attachment[]) {
+    return this.c.owns(staff.orgId) ? this.staff.reply(staff, text, attachments) : notFound();
   }
 
   async addNote(staff: StaffMember, text: string): Promise<Note | null> {
@@ -135,11 +171,28 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
     return true;
   }
 
+  async takeOver(staff: StaffMember, context: TakeoverContext): Promise<StaffResult> {
+    return this.c.owns(staff.orgId) ? this.staff.takeOver(staff, context) : notFound();
+  }
+
+  async reassign(staff: StaffMember, target: ReassignTarget, context: TakeoverContext): Promise<StaffResult> {
+    return this.c.owns(staff.orgId) ? this.staff.reassign(staff, target, context) : notFound();
+  }
+
+  async systemAssign(assignment: SystemAssignment): Promise<StaffResult> {
+    return this.c.owns(assignment.orgId) ? this.staff.systemAssign(assignment) : notFound();
+  }
+
+  async setLabels(staff: StaffMember, labels: string[]): Promise<string[] | null> {
+    return this.c.owns(staff.orgId) ? this.staff.setLabels(labels) : null;
+  }
+
   // ---- HTTP and WebSockets (forwarded by the worker with the org it checked) ------------------
 
   override async fetch(request: Request): Promise<Response> {
     // Another org's conversation answers exactly like one that does not exist.
     if (!this.c.owns(request.headers.get(ORG_HEADER))) return errorResponse(404, "not_found", "conversation not found");
+    if (request.method === "POST" && new URL(request.url).pathname === "/csat") return this.csat.submit((await request.json()) as CsatBody);
     return this.transport.fetch(request);
   }
 
@@ -148,11 +201,16 @@ export class ConversationDO extends DurableObject<Env> implements ConversationRp
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.transport.webSocketClose(ws, code);
+    await this.transport.webSocketClose(ws, code);
   }
 
-  override async webSocketError(): Promise<void> {
-    // Nothing to clean up: hibernatable sockets leave the object's socket list by themselves.
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    // The socket leaves the object's list by itself; its lease on the IP's cap is given back.
+    await this.transport.webSocketClose(ws, 1011);
+  }
+
+  async liveConnections(leaseIds: string[]): Promise<string[]> {
+    return this.transport.liveConnections(leaseIds);
   }
 
   // ---- the alarm: a turn's lease, a wait's timer, the log's retention ------------------------

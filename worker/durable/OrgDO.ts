@@ -51,9 +51,9 @@ export class OrgDO extends DurableObject<Env> implements OrgRpc {
     this.book.release(request.reservation);
   }
 
-  async exhausted(request: { orgId: string; team: string | null }): Promise<BudgetHit | null> {
+  async check(request: { orgId: string; team: string | null; estimate: number }): Promise<BudgetHit | null> {
     await this.open(request.orgId);
-    return this.book.exhausted(request.team);
+    return this.book.check(request.team, request.estimate);
   }
 
   async rules(orgId: string): Promise<RuleSummary[]> {

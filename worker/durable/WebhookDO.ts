@@ -56,12 +56,12 @@ export class WebhookDO extends DurableObject<Env> implements WebhookRpc {
     await this.schedule();
   }
 
-  /** Delivery state, for the admin API and tests. */
-  async deliveries(): Promise<{ id: string; type: string; attempts: number; status: string; lastError: string | null }[]> {
+  /** Delivery state, newest first, for the admin API and tests. */
+  async deliveries(limit = 1000): Promise<{ id: string; type: string; attempts: number; status: string; lastError: string | null; createdAt: string | null }[]> {
     return this.ctx.storage.sql
-      .exec<Row>("SELECT * FROM deliveries ORDER BY rowid")
+      .exec<Row & { created_at: string | null }>("SELECT *, json_extract(body, '$.createdAt') AS created_at FROM deliveries ORDER BY rowid DESC LIMIT ?", limit)
       .toArray()
-      .map((r) => ({ id: r.id, type: r.type, attempts: r.attempts, status: r.status, lastError: r.last_error }));
+      .map((r) => ({ id: r.id, type: r.type, attempts: r.attempts, status: r.status, lastError: r.last_error, createdAt: r.created_at }));
   }
 
   override async alarm(): Promise<void> {

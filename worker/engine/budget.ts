@@ -1,15 +1,20 @@
 /**
- * Token budgets. A rule caps an org's (or one team's) tokens per day or month. Before a
- * model call the engine reserves an estimate on every rule that applies; afterwards it
- * settles the real usage (or releases the reservation). The counters live in the org's
- * Durable Object (durable/OrgDO.ts, org/budget-book.ts), which handles one call at a time,
- * so concurrent calls from many conversations cannot both take the last tokens; each
- * settlement also records a ledger row there, written to D1's `usage_ledger` in batches,
- * so counters always equal the ledger's sum once it is flushed. A model call costs one
- * round trip to that object and none to D1.
+ * Token budgets. A rule caps an org's (or one team's) tokens per day or month; every
+ * conversation also has a ceiling of its own (the site's `conversationTokenLimit`), counted
+ * over everything its turns spend, delegated runs included. Before a model call the engine
+ * reserves an estimate under every rule that applies and under the ceiling; afterwards it
+ * settles the real usage (or releases the reservation). The org's counters live in its
+ * Durable Object (durable/OrgDO.ts, org/budget-book.ts), the ceiling's in the conversation's
+ * (conversation/token-ceiling.ts); each handles one call at a time, so concurrent calls
+ * cannot both take the last tokens. Each org settlement also records a ledger row there,
+ * written to D1's `usage_ledger` in batches, so counters always equal the ledger's sum once
+ * it is flushed. A model call costs one round trip to the org's object and none to D1.
  *
- * The threshold rules — when a reservation fits and when a rule counts as used up — are
- * `fits` and `usedUp` below; the org's object applies them.
+ * One rule decides everything: a step is admitted only when what it will reserve `fits`
+ * (used + reserved + estimate ≤ limit). A model call reserves its prompt and output
+ * ceiling; a delegation is checked against its child's first call; any other tool call
+ * against the call that will read its result. Whichever is refused, it is the same refusal:
+ * `budget_exceeded`, with a `budget` span (see engine/run-agent.ts).
  */
 
 export interface BudgetRule {
@@ -20,9 +25,11 @@ export interface BudgetRule {
   limit_tokens: number;
 }
 
+/** A rule (or the conversation's ceiling) that had no room. */
 export interface BudgetHit {
+  /** The rule's id, or `conversation` for the conversation's ceiling. */
   ruleId: string;
-  period: "day" | "month";
+  period: "day" | "month" | "conversation";
   team: string | null;
   limit: number;
   used: number;
@@ -31,6 +38,8 @@ export interface BudgetHit {
 export interface Reservation {
   estimate: number;
   windows: { rule: BudgetRule; window: string }[];
+  /** The conversation's ceiling holds this estimate too. */
+  ceiling?: boolean;
 }
 
 export interface UsageRecord {
@@ -40,7 +49,7 @@ export interface UsageRecord {
   tokens: number;
 }
 
-/** A rule's spend in one window. */
+/** A rule's (or the ceiling's) spend: settled, and held by calls in flight. */
 export interface Counter {
   used: number;
   reserved: number;
@@ -51,14 +60,18 @@ export function windowOf(period: "day" | "month", now = new Date()): string {
   return period === "day" ? iso.slice(0, 10) : iso.slice(0, 7);
 }
 
-/** Whether a reservation of `estimate` tokens may be admitted under `rule`. */
-export function fits(rule: BudgetRule, counter: Counter, estimate: number): boolean {
-  return counter.used + counter.reserved + estimate <= rule.limit_tokens;
+/** The one rule: `estimate` more tokens may be taken under `limit`. */
+export function fits(limit: number, counter: Counter, estimate: number): boolean {
+  return counter.used + counter.reserved + estimate <= limit;
 }
 
-/** Whether `rule` has nothing left even for a minimal call (tool calls are then blocked). */
-export function usedUp(rule: BudgetRule, counter: Counter): boolean {
-  return counter.used >= rule.limit_tokens;
+export const CONVERSATION_CEILING = "conversation";
+
+/** The same words wherever a hit is reported (spans, the model's tool error). */
+export function describeHit(hit: BudgetHit): string {
+  return hit.period === "conversation"
+    ? `this conversation's token ceiling is reached (${hit.used}/${hit.limit} tokens)`
+    : `the ${hit.period} token budget is used up (rule ${hit.ruleId}: ${hit.used}/${hit.limit} tokens)`;
 }
 
 /** The org's budget object, as the engine calls it (one org, any team). */
@@ -66,17 +79,32 @@ export interface BudgetLedger {
   reserve(request: { orgId: string; team: string | null; estimate: number }): Promise<Reservation | BudgetHit>;
   settle(request: { orgId: string; team: string | null; reservation: Reservation; usage: UsageRecord }): Promise<void>;
   release(request: { orgId: string; reservation: Reservation }): Promise<void>;
-  exhausted(request: { orgId: string; team: string | null }): Promise<BudgetHit | null>;
+  /** The first applicable rule that has no room for `estimate` more tokens, if any (nothing is reserved). */
+  check(request: { orgId: string; team: string | null; estimate: number }): Promise<BudgetHit | null>;
 }
 
 /**
- * One run's view of its org's budgets: the org's rules and, when the agent has a team, that
- * team's. Like the rules themselves, "no rule applies" is learnt once per run: a run whose
- * first reservation touched no rule asks again only to settle.
+ * The conversation's ceiling, as the engine calls it: the conversation's own object (its
+ * run calls it directly, a delegated run over RPC). Named apart from the org's calls so one
+ * object can answer both kinds.
+ */
+export interface CeilingLedger {
+  /** Holds `estimate` tokens, or reports the ceiling when they do not fit. */
+  reserveTokens(estimate: number): Promise<BudgetHit | null>;
+  settleTokens(estimate: number, tokens: number): Promise<void>;
+  releaseTokens(estimate: number): Promise<void>;
+  checkTokens(estimate: number): Promise<BudgetHit | null>;
+}
+
+/**
+ * One run's view of its budgets: the org's rules (and, when the agent has a team, that
+ * team's) and its conversation's ceiling. Like the rules themselves, "no org rule applies"
+ * is learnt once per run: a run whose first reservation touched no rule asks the org's
+ * object again only to settle.
  *
  * A settlement goes out without holding up the run (`settleLater`): the next question to
- * the org's object (a reservation, the tools' budget check) waits for it first, so the
- * object sees every call in the same order as before, and `drain` — which a run awaits
+ * the budgets (a reservation, a tool's check) waits for it first, so the org's object and
+ * the ceiling see every call in the same order as before, and `drain` — which a run awaits
  * before it returns — makes sure the counters and the ledger have it before anyone hears
  * the run's result. What it saves is the round trip between a model call and what follows
  * it (a tool call, a delegation), and, at a run's end, the wait overlaps whatever the run
@@ -90,27 +118,38 @@ export class Budget {
     private readonly ledger: BudgetLedger,
     readonly orgId: string,
     readonly team: string | undefined,
+    private readonly ceiling?: CeilingLedger,
     /**
-     * Where a settlement that touches no counter (no rule applied to its reservation) may
-     * finish instead of being drained: only a ledger row is left to write, which nothing
-     * waits for. A delegated run passes its object's `waitUntil`, so its answer is not
-     * held up by it; without one, everything is drained.
+     * Where the org's part of a settlement that touches none of its counters (no org rule
+     * applied to its reservation) may finish instead of being drained: only a ledger row is
+     * left to write, which nothing waits for. A delegated run passes its object's
+     * `waitUntil`, so its answer is not held up by it; without one, everything is drained.
      */
     private readonly background?: (settling: Promise<void>) => void,
   ) {}
 
-  /** Reserves `estimate` tokens on every applicable rule, or reports the first rule that has no room. */
+  /** Reserves `estimate` tokens under the ceiling and every applicable rule, or reports the first that has no room (holding nothing). */
   async reserve(estimate: number): Promise<Reservation | BudgetHit> {
-    if (this.unlimited) return { estimate, windows: [] };
     await this.drain();
-    const result = await this.ledger.reserve({ orgId: this.orgId, team: this.team ?? null, estimate });
-    if (!isBudgetHit(result) && result.windows.length === 0) this.unlimited = true;
-    return result;
+    const [ceilingHit, org] = await Promise.all([this.ceiling?.reserveTokens(estimate) ?? null, this.reserveOrg(estimate)]);
+    if (ceilingHit) {
+      if (!isBudgetHit(org)) await this.release(org);
+      return ceilingHit;
+    }
+    const reservation = this.ceiling ? { ...org, ceiling: true } : org;
+    if (isBudgetHit(org)) {
+      if (this.ceiling) await this.ceiling.releaseTokens(estimate);
+      return org;
+    }
+    return reservation as Reservation;
   }
 
   /** Turns a reservation into spend: counters and the ledger change together. */
-  settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
-    return this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage });
+  async settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
+    await Promise.all([
+      this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage }),
+      reservation.ceiling ? this.ceiling?.settleTokens(reservation.estimate, usage.tokens) : undefined,
+    ]);
   }
 
   /**
@@ -118,9 +157,17 @@ export class Budget {
    * reservation back). `drain` waits for it.
    */
   settleLater(reservation: Reservation, usage: UsageRecord, onError: (error: unknown) => Promise<void>): void {
-    const settling = this.settle(reservation, usage).catch(onError);
-    if (this.background && reservation.windows.length === 0) this.background(settling);
-    else this.pending.push(settling);
+    if (!this.background || reservation.windows.length) {
+      this.pending.push(this.settle(reservation, usage).catch(onError));
+      return;
+    }
+    // No org rule holds this reservation: the org's part is only a ledger row, which
+    // nothing waits for; the ceiling's part (a counter) is drained like any other.
+    // (Its failure has no counter to give back; the ceiling's part settles on its own.)
+    this.background(
+      this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage }).catch((e: unknown) => console.error("usage ledger row not written", e)),
+    );
+    if (reservation.ceiling && this.ceiling) this.pending.push(this.ceiling.settleTokens(reservation.estimate, usage.tokens).catch(onError));
   }
 
   /** Waits for every settlement still on its way. */
@@ -129,15 +176,27 @@ export class Budget {
   }
 
   async release(reservation: Reservation): Promise<void> {
-    if (reservation.windows.length === 0) return;
-    await this.ledger.release({ orgId: this.orgId, reservation });
+    await Promise.all([
+      reservation.windows.length ? this.ledger.release({ orgId: this.orgId, reservation }) : undefined,
+      reservation.ceiling ? this.ceiling?.releaseTokens(reservation.estimate) : undefined,
+    ]);
   }
 
-  /** The first rule whose window is used up (nothing left even for a minimal call), if any. */
-  async exhausted(): Promise<BudgetHit | null> {
-    if (this.unlimited) return null;
+  /** The first budget with no room for `estimate` more tokens (the ceiling first), if any; reserves nothing. */
+  async check(estimate: number): Promise<BudgetHit | null> {
     await this.drain();
-    return this.ledger.exhausted({ orgId: this.orgId, team: this.team ?? null });
+    const [ceilingHit, orgHit] = await Promise.all([
+      this.ceiling?.checkTokens(estimate) ?? null,
+      this.unlimited ? null : this.ledger.check({ orgId: this.orgId, team: this.team ?? null, estimate }),
+    ]);
+    return ceilingHit ?? orgHit;
+  }
+
+  private async reserveOrg(estimate: number): Promise<Reservation | BudgetHit> {
+    if (this.unlimited) return { estimate, windows: [] };
+    const result = await this.ledger.reserve({ orgId: this.orgId, team: this.team ?? null, estimate });
+    if (!isBudgetHit(result) && result.windows.length === 0) this.unlimited = true;
+    return result;
   }
 }
 

@@ -6,12 +6,12 @@
 import { z } from "zod";
 import type { Source } from "../../shared/protocol";
 import { knowledgeProbe } from "../knowledge/search";
-import { outputCeiling } from "../providers/families";
 import { estimateTokens } from "../providers/offline";
 import { providerFor } from "../providers/select";
 import { type ChatMessage, type ModelChunk, ModelError, type ModelProvider, type ToolCall, type ToolSpec } from "../providers/types";
 import { DeadlineExceeded, mapLimit, raceSignal, RunCancelled } from "./abort";
-import { isBudgetHit } from "./budget";
+import { type BudgetHit, describeHit, isBudgetHit } from "./budget";
+import { callEstimate, promptEstimate } from "./estimate";
 import { toolNames, toolsFor } from "./tools";
 import type { DelegateReply, RunContext, RunErrorCode, RunResult, ToolHandler, ToolOutcome } from "./types";
 import { toolError } from "./types";
@@ -20,6 +20,9 @@ export interface RunOptions {
   /** A JSON Schema the final reply must match (asked for by the parent's `delegate`). */
   outputSchema?: Record<string, unknown>;
 }
+
+/** Passages carried back for scoring a reply (each a chunk of at most ~900 characters). */
+const MAX_EVIDENCE = 16;
 
 interface ModelTurn {
   text: string;
@@ -56,6 +59,8 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
   const sources = new Map<string, Source>();
   const replies: DelegateReply[] = [];
   const texts: string[] = [];
+  /** What was retrieved for the reply: goes back with it, so the turn can score how well the reply rests on it. */
+  const evidence: string[] = [];
   let turns = 0;
   let toolCalls = 0;
   let failedDelegations = 0;
@@ -69,8 +74,8 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
     });
     return result;
   };
-  const fail = (code: RunErrorCode, message: string, issues?: string[]): RunResult =>
-    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, failedDelegations, ...(issues ? { issues } : {}) });
+  const fail = (code: RunErrorCode, message: string, issues?: string[], hit?: BudgetHit): RunResult =>
+    finish({ status: "error", code, message, text: texts.join("\n\n"), sources: [...sources.values()], replies, failedDelegations, ...(issues ? { issues } : {}), ...(hit ? { hit } : {}) });
 
   try {
     while (true) {
@@ -79,14 +84,14 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
       // The last allowed model call gets no tools, so the model has to answer.
       const lastTurn = turns >= agent.maxTurns || toolCalls >= agent.maxToolCalls;
 
-      const promptTokens = messages.reduce((n, m) => n + estimateTokens(JSON.stringify(m)), 0);
-      const reservation = await ctx.budget.reserve(promptTokens + outputCeiling(agent.model));
+      const promptTokens = promptEstimate(messages);
+      const reservation = await ctx.budget.reserve(callEstimate(agent, messages));
       if (isBudgetHit(reservation)) {
         ctx.log.event("budget", "reserve", "blocked", { runId: ctx.runId, parentId: runSpan.id, agentId: agent.id }, {
-          error: `budget rule ${reservation.ruleId} (${reservation.period}) reached: ${reservation.used}/${reservation.limit} tokens`,
+          error: describeHit(reservation),
           data: { ...reservation },
         });
-        return fail("budget_exceeded", `the ${reservation.period} token budget is used up`);
+        return fail("budget_exceeded", describeHit(reservation), undefined, reservation);
       }
       const toolbox = (tools ??= await loading);
       const offered = lastTurn ? [] : [...toolbox.values()].map((t) => t.spec);
@@ -149,7 +154,7 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
             texts.length = 0;
             continue;
           }
-          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies, failedDelegations });
+          return finish({ status: "ok", text: out.text, structured: check.value, sources: [...sources.values()], replies, failedDelegations, ...(evidence.length ? { evidence } : {}) });
         }
         const text = texts.join("\n\n");
         return finish({
@@ -160,6 +165,7 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
           failedDelegations,
           // The provider said it found nothing that answers (the turn's fact records it).
           ...(out.grounding?.abstained ? { abstained: true } : {}),
+          ...(evidence.length ? { evidence } : {}),
         });
       }
 
@@ -174,9 +180,11 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
         return fail("max_turns", `stopped at ${turns >= agent.maxTurns ? `${agent.maxTurns} model turns` : `${agent.maxToolCalls} tool calls`}`);
       }
 
+      // A tool's result is worth fetching only if the call that reads it can be made.
+      const nextCall = callEstimate(agent, messages);
       const outcomes = await mapLimit(out.calls, agent.maxParallel, async (call) => {
         const number = ++toolCalls;
-        return runTool(ctx, toolbox, call, number, runSpan.id);
+        return runTool(ctx, toolbox, call, number, runSpan.id, nextCall);
       });
       let transferTo: string | undefined;
       out.calls.forEach((call, i) => {
@@ -184,6 +192,7 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
         messages.push({ role: "tool", tool_call_id: call.id, content: outcome.content });
         for (const s of outcome.sources ?? []) sources.set(s.id, s);
         if (outcome.reply) replies.push(outcome.reply);
+        for (const passage of outcome.evidence ?? []) if (evidence.length < MAX_EVIDENCE) evidence.push(passage);
         if (call.name === "delegate" && (outcome.status === "error" || outcome.status === "timeout")) failedDelegations++;
         transferTo ??= outcome.transferTo;
       });
@@ -198,7 +207,7 @@ async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): 
   }
 }
 
-async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: ToolCall, number: number, runSpanId: string): Promise<ToolOutcome> {
+async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: ToolCall, number: number, runSpanId: string, nextCall: number): Promise<ToolOutcome> {
   const span = ctx.log.start("tool", call.name, { runId: ctx.runId, parentId: runSpanId, agentId: ctx.agent.id, data: { callId: call.id, number } });
   const end = (outcome: ToolOutcome) => {
     span.end(outcome.status === "blocked" ? "blocked" : outcome.status, outcome.status === "ok" ? {} : { error: outcome.content.slice(0, 1000) });
@@ -225,10 +234,12 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
     return refuse("invalid_arguments", `arguments are not a JSON object: ${(error as Error).message}`);
   }
   try {
-    const hit = await ctx.budget.exhausted();
-    if (hit) return refuse("budget_exceeded", `the ${hit.period} token budget is used up (${hit.used}/${hit.limit})`, "blocked");
+    const hit = await ctx.budget.check(nextCall);
+    if (hit) return refuse("budget_exceeded", describeHit(hit), "blocked");
     const running = handler.run(ctx, call, args, span.id);
     const outcome = await (handler.handlesAbort ? running : raceSignal(running, ctx.signal));
+    // A tool that ran into a budget (a delegation whose child had no room) is the same refusal.
+    if (outcome.status === "blocked") return refuse("budget_exceeded", errorOf(outcome)?.message ?? "a token budget is used up", "blocked", outcome);
     // A tool that refuses by rule (bad arguments, a refused URL) is a refusal like the engine's own.
     const refusal = outcome.status === "ok" || outcome.status === "refused" ? null : refusalOf(outcome);
     if (refusal) return refuse(refusal.code, refusal.message, "refused", outcome);
@@ -243,9 +254,14 @@ async function runTool(ctx: RunContext, tools: Map<string, ToolHandler>, call: T
 const REFUSAL_CODES = new Set(["invalid_arguments", "url_refused"]);
 
 function refusalOf(outcome: ToolOutcome): { code: string; message: string } | null {
+  const error = errorOf(outcome);
+  return error && REFUSAL_CODES.has(error.code) ? error : null;
+}
+
+function errorOf(outcome: ToolOutcome): { code: string; message: string } | null {
   try {
     const error = (JSON.parse(outcome.content) as { error?: { code?: unknown; message?: unknown } }).error;
-    return typeof error?.code === "string" && REFUSAL_CODES.has(error.code) ? { code: error.code, message: String(error.message ?? error.code) } : null;
+    return typeof error?.code === "string" ? { code: error.code, message: String(error.message ?? error.code) } : null;
   } catch {
     return null;
   }
@@ -262,7 +278,7 @@ async function callModel(
   const turn: ModelTurn = { text: "", calls: [], tokensIn: 0, tokensOut: 0 };
   // Text of a later model turn is a new paragraph of the same visible reply.
   let separator = continuing ? "\n\n" : "";
-  const knowledge = knowledgeProbe(ctx.env.DB, ctx.orgId);
+  const knowledge = knowledgeProbe(ctx.env, ctx.orgId);
   for await (const chunk of provider.stream({ agent: ctx.agent, messages, tools, signal: ctx.signal, knowledge })) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (chunk.type === "text") {

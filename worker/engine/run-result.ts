@@ -7,6 +7,7 @@
 import type { AgentConfig } from "../../shared/config";
 import type { Source } from "../../shared/protocol";
 import type { SpanRecord } from "../log/spans";
+import type { BudgetHit } from "./budget";
 
 export type RunErrorCode =
   | "timeout"
@@ -36,6 +37,9 @@ export type RunResult = (
        * rather than `answered` in its fact record (see facts/turn-fact.ts).
        */
       abstained?: boolean;
+      /** The passages retrieved for this reply (its own searches and its specialists'), for
+       * scoring how well the reply rests on them at the turn's end (insights/quality.ts). */
+      evidence?: string[];
     }
   | {
       status: "error";
@@ -46,6 +50,8 @@ export type RunResult = (
       replies: DelegateReply[];
       failedDelegations: number;
       issues?: string[];
+      /** With `budget_exceeded`: the budget that had no room (an org rule or the conversation's ceiling). */
+      hit?: BudgetHit;
     }
 ) & {
   /**
@@ -80,6 +86,8 @@ export interface ChildRunRequest {
   /** The chain so far, ending with the parent. */
   chain: string[];
   visitor?: { userId: string; email?: string };
+  /** A playground conversation's run: agents are read draft first. */
+  drafts?: boolean;
   /** The target's config as the parent's run read it, so the child need not read it again. */
   agent?: AgentConfig;
 }

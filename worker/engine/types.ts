@@ -37,6 +37,8 @@ export interface RunContext {
   visitor?: { userId: string; email?: string };
   /** The conversation's own run: it streams text to visitors and may transfer. */
   isRoot: boolean;
+  /** A playground conversation: agents (this one's delegates too) are read draft first. */
+  drafts?: boolean;
   onText?: (text: string) => void;
   /** Cancels every child run started by this run (set by the engine). */
   children: Set<() => Promise<void>>;
@@ -53,6 +55,8 @@ export interface ToolOutcome {
   sources?: Source[];
   reply?: DelegateReply;
   transferTo?: string;
+  /** Passage texts the tool retrieved (or a specialist's reply rested on): see RunResult.evidence. */
+  evidence?: string[];
 }
 
 export interface ToolHandler {

@@ -15,7 +15,7 @@
  */
 import type { RunResult } from "../engine/run-result";
 import type { SpanRecord } from "../log/spans";
-import { dayOf, MAX_DOCUMENTS, MAX_QUERIES, type Outcome, QUERY_CHARS, QUESTION_CHARS, type TurnFact } from "./schema";
+import { type DelegationFact, dayOf, MAX_DOCUMENTS, MAX_QUERIES, type Outcome, QUERY_CHARS, QUESTION_CHARS, type TurnFact, type UsageFact } from "./schema";
 
 export type TurnEnd = "complete" | "stopped" | "error" | "deadline" | "budget";
 
@@ -40,6 +40,12 @@ export interface FinishedTurn {
   error: string | null;
   model: string | null;
   family: string | null;
+  /** The question's language; whether it repeats the visitor's previous question. */
+  lang?: string | null;
+  repeated?: boolean;
+  /** How well the reply rests on the passages retrieved for it (insights/quality.ts). */
+  grounded?: number | null;
+  conversationStartedAt?: number;
 }
 
 export function turnFact(turn: FinishedTurn, spans: SpanRecord[]): TurnFact {
@@ -100,7 +106,45 @@ export function turnFact(turn: FinishedTurn, spans: SpanRecord[]): TurnFact {
     model: turn.model,
     family: turn.family,
     replyMessageId: turn.replyMessageId,
+    lang: turn.lang ?? null,
+    repeated: turn.repeated ?? false,
+    delegations: delegationsOf(ordered),
+    usage: usageOf(ordered),
+    grounded: turn.grounded ?? null,
+    ...(turn.conversationStartedAt !== undefined ? { conversationStartedAt: turn.conversationStartedAt } : {}),
   };
+}
+
+/** Each `delegate` call of the turn's tree (delegated runs' own included), in the order they started. */
+function delegationsOf(spans: SpanRecord[]): DelegationFact[] {
+  const out: DelegationFact[] = [];
+  for (const s of spans) {
+    if (s.kind !== "delegation" || s.name.startsWith("fallback:")) continue;
+    const target = typeof s.data?.target === "string" ? s.data.target : s.name;
+    const child = typeof s.data?.childRunId === "string" ? s.data.childRunId : "";
+    // A fallback's child is named `<run>/<call>:<failed agent>/fallback:<fallback>` (engine/tools/delegate.ts).
+    const from = child.match(/:([^/:]+)\/fallback:[^/]*$/)?.[1];
+    out.push({ agent: target.slice(0, 64), status: s.status, ...(from ? { fallbackFrom: from.slice(0, 64) } : {}) });
+    if (out.length === 32) break;
+  }
+  return out;
+}
+
+/** Model calls per agent and model (the model span's name: the model, or `offline`). */
+function usageOf(spans: SpanRecord[]): UsageFact[] {
+  const byKey = new Map<string, UsageFact>();
+  for (const s of spans) {
+    if (s.kind !== "model") continue;
+    const agent = (s.agentId ?? "").slice(0, 64);
+    const model = s.name.slice(0, 128);
+    const key = `${agent}\u0000${model}`;
+    const u = byKey.get(key) ?? { agent, model, calls: 0, tokensIn: 0, tokensOut: 0 };
+    u.calls++;
+    u.tokensIn += s.tokensIn;
+    u.tokensOut += s.tokensOut;
+    byKey.set(key, u);
+  }
+  return [...byKey.values()].slice(0, 32);
 }
 
 function outcomeOf(turn: FinishedTurn): { outcome: Outcome; reason: string | null } {

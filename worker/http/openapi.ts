@@ -35,6 +35,11 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   /** Every `{param}` of the path, with the shape it must have (http/params.ts). */
   params?: P;
   body?: B;
+  /**
+   * A multipart/form-data body (a file upload) instead of JSON: anything else is 415, and the
+   * handler reads it with `readForm` (http/form.ts). `fields` documents its parts.
+   */
+  upload?: { fields: z.ZodObject; maxBytes: number };
   query?: Q;
   maxBytes?: number;
   /** The 2xx answer: a zod schema of its JSON, or a content type for anything else. */
@@ -102,6 +107,9 @@ export class ApiRoutes {
     if (spec.jsonOnly && !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
       throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
     }
+    if (spec.upload && !/^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "")) {
+      throw new ApiError(415, "unsupported_media_type", "send the file as multipart/form-data");
+    }
     const query = (spec.query ? validate(spec.query, Object.fromEntries(new URL(c.req.url).searchParams)) : undefined) as Infer<Q>;
     const body = (spec.body ? await readJson(c.req.raw, spec.body, spec.maxBytes) : undefined) as Infer<B>;
     const reply = ((data: unknown, headers?: Record<string, string>) => {
@@ -153,6 +161,7 @@ export class ApiRoutes {
         ...(spec.auth === "admin" ? { security: [{ admin: [] }, { staffSession: [] }] } : {}),
         ...(spec.auth === "staff" ? { security: [{ staffSession: [] }] } : {}),
         ...(spec.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(spec.body) } } } } : {}),
+        ...(spec.upload ? { requestBody: { required: true, content: { "multipart/form-data": { schema: toSchema(spec.upload.fields) } } } } : {}),
         responses: { [String(spec.status ?? 200)]: ok, ...errors },
       };
     }
@@ -197,8 +206,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 /** The error statuses a route can answer: those its spec implies, and the ones it declares. */
-export function errorStatuses(spec: Pick<AnySpec, "auth" | "params" | "body" | "query" | "jsonOnly" | "rateLimited" | "errors">): number[] {
+export function errorStatuses(spec: Pick<AnySpec, "auth" | "params" | "body" | "upload" | "query" | "jsonOnly" | "rateLimited" | "errors">): number[] {
   const statuses = new Set<number>(spec.errors ?? []);
+  if (spec.upload) [400, 413, 415].forEach((s) => statuses.add(s));
   if (spec.body || spec.query || spec.params) statuses.add(400);
   if (spec.params && Object.keys(spec.params).length) statuses.add(404);
   if (spec.body) statuses.add(413);

@@ -23,9 +23,13 @@ export const Ids = {
   agent: Slug,
   collection: Slug,
   document: prefixed("doc_"),
+  ingestJob: prefixed("job_"),
+  source: prefixed("src_"),
   budgetRule: prefixed("rule_"),
   staff: prefixed("st_"),
   token: prefixed("tok_"),
+  attachment: prefixed("att_"),
+  invitation: prefixed("inv_"),
   conversation: z.string().regex(CONVERSATION_ID, "a conversation id (c_ and 22 characters)"),
   secretName: z
     .string()

@@ -2,25 +2,37 @@
  * Rate limits on what visitors can do cheaply and repeat: starting conversations and
  * sending messages (per IP, counted in a RateLimiterDO; per conversation, counted in the
  * conversation's own object), and staff sign-in attempts. Each limit can be changed by an
- * environment variable; exceeding one is a 429 with Retry-After.
+ * environment variable — a count (`120`, per the default window) or a count and a window
+ * (`120/1m`, `5/2s`, `30/10m`, `1000/1h`); exceeding one is a 429 with Retry-After.
+ *
+ * Windows slide: a limit of N per W means no W-long stretch of time ever holds more than N
+ * admitted events, wherever it starts (a fixed window let 2N through across its boundary).
+ * Each admitted event is a row in the counting object's SQLite, so a limiter that is evicted
+ * or restarted goes on counting where it was.
  */
 import type { Bucket } from "../durable/rpc";
 import type { Env } from "../env";
 import { ApiError } from "./errors";
 
-const num = (value: unknown, fallback: number) => {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `"120"` → 120 per `windowMs`; `"120/30s"` → 120 per 30 s; anything else → the default. */
+export function parseLimit(value: unknown, limit: number, windowMs: number): { limit: number; windowMs: number } {
+  const match = typeof value === "string" ? /^\s*(\d+)\s*(?:\/\s*(\d+)\s*(ms|s|m|h)\s*)?$/.exec(value) : null;
+  const count = Number(match?.[1]);
+  if (!match || !(count > 0)) return { limit, windowMs };
+  const window = match[2] ? Number(match[2]) * (UNITS[match[3] ?? "ms"] ?? 1) : windowMs;
+  return { limit: count, windowMs: window > 0 ? window : windowMs };
+}
 
 export function limits(env: Env) {
   return {
-    startsPerIp: { limit: num(env.RATE_LIMIT_STARTS_PER_IP, 30), windowMs: 10 * 60_000 },
-    sendsPerIp: { limit: num(env.RATE_LIMIT_SENDS_PER_IP, 120), windowMs: 60_000 },
-    sendsPerVisitor: { limit: num(env.RATE_LIMIT_SENDS_PER_VISITOR, 20), windowMs: 60_000 },
-    loginsPerIp: { limit: num(env.RATE_LIMIT_LOGINS_PER_IP, 10), windowMs: 60_000 },
+    startsPerIp: parseLimit(env.RATE_LIMIT_STARTS_PER_IP, 30, 10 * 60_000),
+    sendsPerIp: parseLimit(env.RATE_LIMIT_SENDS_PER_IP, 120, 60_000),
+    sendsPerVisitor: parseLimit(env.RATE_LIMIT_SENDS_PER_VISITOR, 20, 60_000),
+    loginsPerIp: parseLimit(env.RATE_LIMIT_LOGINS_PER_IP, 10, 60_000),
     /** Handoff requests, leads, feedback and identify calls together. */
-    actionsPerIp: { limit: num(env.RATE_LIMIT_ACTIONS_PER_IP, 60), windowMs: 60_000 },
+    actionsPerIp: parseLimit(env.RATE_LIMIT_ACTIONS_PER_IP, 60, 60_000),
   };
 }
 
@@ -38,27 +50,48 @@ export function tooMany(retryAfterMs: number, what: string): ApiError {
 
 /** Counts one `name` event for this IP, or throws 429. */
 export async function limitIp(env: Env, ip: string, name: LimitName, what: string): Promise<void> {
-  const spec = limits(env)[name];
-  const bucket: Bucket = { name, ...spec };
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`ip:${ip}`));
-  const result = await stub.hit([bucket]);
+  const result = await ipLimiter(env, ip).hit([{ name, ...limits(env)[name] }]);
   if (!result.ok) throw tooMany(result.retryAfterMs, what);
 }
 
-/** An in-memory sliding window for one conversation's sends (lives in its Durable Object). */
-export class SlidingWindow {
-  private times: number[] = [];
+/** The object that counts everything one IP does (rate limits and open connections). */
+export const ipLimiter = (env: Env, ip: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`ip:${ip}`));
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
+export type HitResult = { ok: true } | { ok: false; retryAfterMs: number; bucket: string };
 
-  /** Records a hit, or answers how long until one fits. */
-  hit(now = Date.now()): number | null {
-    this.times = this.times.filter((t) => t > now - this.windowMs);
-    if (this.times.length >= this.limit) return (this.times[0] ?? now) + this.windowMs - now;
-    this.times.push(now);
-    return null;
+/**
+ * Sliding windows in a Durable Object's SQLite: one row per admitted event and bucket, so a
+ * bucket never holds more than its limit and the count for any window is exact. A hit counts
+ * against every bucket it names, or — when one is full — against none, and says when the
+ * oldest event that fills it leaves the window.
+ */
+export class SlidingLog {
+  constructor(private readonly storage: DurableObjectStorage) {
+    storage.sql.exec("CREATE TABLE IF NOT EXISTS rate_events (bucket TEXT NOT NULL, at INTEGER NOT NULL, until INTEGER NOT NULL)");
+    storage.sql.exec("CREATE INDEX IF NOT EXISTS rate_events_by_bucket ON rate_events (bucket, at)");
+  }
+
+  hit(buckets: Bucket[], now = Date.now()): HitResult {
+    const sql = this.storage.sql;
+    for (const b of buckets) {
+      sql.exec("DELETE FROM rate_events WHERE bucket = ? AND at <= ?", b.name, now - b.windowMs);
+      const count = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rate_events WHERE bucket = ?", b.name).one().n;
+      if (count >= b.limit) {
+        // One fits again when the event `count - limit` places from the oldest has left the window.
+        const oldest = sql.exec<{ at: number }>("SELECT at FROM rate_events WHERE bucket = ? ORDER BY at LIMIT 1 OFFSET ?", b.name, count - b.limit).one().at;
+        return { ok: false, retryAfterMs: Math.max(1, oldest + b.windowMs - now), bucket: b.name };
+      }
+    }
+    this.storage.transactionSync(() => {
+      for (const b of buckets) sql.exec("INSERT INTO rate_events (bucket, at, until) VALUES (?, ?, ?)", b.name, now, now + b.windowMs);
+    });
+    return { ok: true };
+  }
+
+  /** Forgets events every window has left behind; answers when the next one will expire (null: none left). */
+  prune(now = Date.now()): number | null {
+    const sql = this.storage.sql;
+    sql.exec("DELETE FROM rate_events WHERE until <= ?", now);
+    return sql.exec<{ next: number | null }>("SELECT MIN(until) AS next FROM rate_events").one().next;
   }
 }

@@ -60,6 +60,10 @@ export interface SectionsInput {
   etag?: string | null;
   lastModified?: string | null;
   fetchedAt?: string;
+  /** The URL-based source (sitemap, crawl, …) this document came from. */
+  sourceId?: string | null;
+  /** A crawled page's in-scope links, kept for a refresh that gets 304 Not Modified. */
+  links?: string[] | null;
   /**
    * When the same source already holds this very text (same content hash): keep the document
    * and its id, record the fetch, and report `changed: false` instead of re-indexing.
@@ -76,6 +80,8 @@ export interface IngestedSections {
   contentHash: string;
   /** What a replacement changed, in passages ("2 passages added, 1 passage removed"). */
   changeSummary: string | null;
+  /** Chunks of the document this one replaced (gone now): their vectors go too. */
+  removedChunkIds: number[];
 }
 
 /** SHA-256 of a document's text, hex: what a refresh compares. */
@@ -96,33 +102,51 @@ export async function ingestSections(db: D1Database, doc: SectionsInput): Promis
     .bind(doc.orgId, doc.collectionId, doc.source)
     .first<{ id: string; content_hash: string | null; chunks: number }>();
 
+  const links = doc.links ? JSON.stringify(doc.links) : null;
   if (existing && doc.skipUnchanged && existing.content_hash === hash) {
     await db
-      .prepare("UPDATE knowledge_documents SET etag = ?, last_modified = ?, fetched_at = COALESCE(?, fetched_at) WHERE id = ? AND org_id = ?")
-      .bind(doc.etag ?? null, doc.lastModified ?? null, fetchedAt, existing.id, doc.orgId)
+      .prepare(
+        `UPDATE knowledge_documents SET etag = ?, last_modified = ?, fetched_at = COALESCE(?, fetched_at), links = COALESCE(?, links),
+           source_id = COALESCE(?, source_id), refresh_days = COALESCE(?, refresh_days) WHERE id = ? AND org_id = ?`,
+      )
+      .bind(doc.etag ?? null, doc.lastModified ?? null, fetchedAt, links, doc.sourceId ?? null, doc.refreshDays ?? null, existing.id, doc.orgId)
       .run();
-    return { id: existing.id, chunks: existing.chunks, replaced: false, changed: false, contentHash: hash, changeSummary: null };
+    return { id: existing.id, chunks: existing.chunks, replaced: false, changed: false, contentHash: hash, changeSummary: null, removedChunkIds: [] };
   }
 
   const chunks = chunkSections(doc.sections);
   let changeSummary: string | null = null;
+  let removedChunkIds: number[] = [];
   if (existing) {
-    const old = await db.prepare("SELECT text FROM knowledge_chunks WHERE document_id = ?").bind(existing.id).all<{ text: string }>();
+    const old = await db.prepare("SELECT id, text FROM knowledge_chunks WHERE document_id = ?").bind(existing.id).all<{ id: number; text: string }>();
     changeSummary = describeChange(old.results.map((r) => r.text), chunks.map((c) => c.text));
-    await deleteDocument(db, doc.orgId, existing.id);
+    removedChunkIds = old.results.map((r) => r.id);
+    await deleteChunks(db, doc.orgId, existing.id);
   }
 
-  const id = randomId("doc_", 12);
-  await db
-    .prepare(
-      `INSERT INTO knowledge_documents (id, org_id, collection_id, source, title, url, text, bytes, format, lang, content_hash, etag, last_modified, fetched_at, changed_at, change_summary, r2_key, refresh_days)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .bind(
-      id, doc.orgId, doc.collectionId, doc.source, doc.title, doc.url ?? null, text, new TextEncoder().encode(text).byteLength,
-      doc.format ?? null, doc.lang ?? null, hash, doc.etag ?? null, doc.lastModified ?? null, fetchedAt, nowIso(), changeSummary, doc.r2Key ?? null, doc.refreshDays ?? null,
-    )
-    .run();
+  // A replaced document keeps its id (and its creation time): the same document, changed.
+  const id = existing?.id ?? randomId("doc_", 12);
+  const values = [
+    doc.title, doc.url ?? null, text, new TextEncoder().encode(text).byteLength, doc.format ?? null, doc.lang ?? null, hash, doc.etag ?? null,
+    doc.lastModified ?? null, fetchedAt, nowIso(), changeSummary, doc.r2Key ?? null, doc.refreshDays ?? null, doc.sourceId ?? null, links,
+  ];
+  if (existing) {
+    await db
+      .prepare(
+        `UPDATE knowledge_documents SET title = ?, url = ?, text = ?, bytes = ?, format = ?, lang = ?, content_hash = ?, etag = ?, last_modified = ?,
+           fetched_at = ?, changed_at = ?, change_summary = ?, r2_key = ?, refresh_days = ?, source_id = ?, links = ? WHERE id = ? AND org_id = ?`,
+      )
+      .bind(...values, id, doc.orgId)
+      .run();
+  } else {
+    await db
+      .prepare(
+        `INSERT INTO knowledge_documents (title, url, text, bytes, format, lang, content_hash, etag, last_modified, fetched_at, changed_at, change_summary, r2_key, refresh_days, source_id, links, id, org_id, collection_id, source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(...values, id, doc.orgId, doc.collectionId, doc.source)
+      .run();
+  }
   const insert = db.prepare(
     "INSERT INTO knowledge_chunks (document_id, org_id, collection_id, position, text, heading, page, start_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -141,7 +165,7 @@ export async function ingestSections(db: D1Database, doc: SectionsInput): Promis
     )
     .bind(doc.title, id)
     .run();
-  return { id, chunks: chunks.length, replaced: !!existing, changed: true, contentHash: hash, changeSummary };
+  return { id, chunks: chunks.length, replaced: !!existing, changed: true, contentHash: hash, changeSummary, removedChunkIds };
 }
 
 function describeChange(before: string[], after: string[]): string {
@@ -175,6 +199,20 @@ export async function documentChunks(db: D1Database, orgId: string, documentId: 
     .bind(orgId, documentId)
     .all<StoredChunk>();
   return rows.results;
+}
+
+export async function documentChunkIds(db: D1Database, orgId: string, documentId: string): Promise<number[]> {
+  const rows = await db.prepare("SELECT id FROM knowledge_chunks WHERE org_id = ? AND document_id = ?").bind(orgId, documentId).all<{ id: number }>();
+  return rows.results.map((r) => r.id);
+}
+
+/** A document's chunks, their FTS rows and stored vectors (the document row stays). */
+async function deleteChunks(db: D1Database, orgId: string, id: string): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM knowledge_embeddings WHERE document_id = ? AND org_id = ?").bind(id, orgId),
+    db.prepare("DELETE FROM knowledge_fts WHERE chunk_id IN (SELECT id FROM knowledge_chunks WHERE document_id = ? AND org_id = ?)").bind(id, orgId),
+    db.prepare("DELETE FROM knowledge_chunks WHERE document_id = ? AND org_id = ?").bind(id, orgId),
+  ]);
 }
 
 export async function deleteDocument(db: D1Database, orgId: string, id: string): Promise<boolean> {

@@ -5,7 +5,7 @@
  * same counters (no read-modify-write race), and a settlement changes counters and adds
  * its ledger row in one transaction.
  */
-import { type BudgetHit, type BudgetRule, type Counter, fits, type Reservation, type UsageRecord, usedUp, windowOf } from "../engine/budget";
+import { type BudgetHit, type BudgetRule, type Counter, fits, type Reservation, type UsageRecord, windowOf } from "../engine/budget";
 import { randomId } from "../ids";
 
 export interface RuleSummary {
@@ -135,9 +135,8 @@ export class BudgetBook {
   /** Every applicable rule takes the estimate, or none does and the first without room is reported. */
   reserve(team: string | null, estimate: number): Reservation | BudgetHit {
     const windows = this.applicable(team).map((rule) => ({ rule, window: windowOf(rule.period) }));
-    for (const { rule, window } of windows) {
-      if (!fits(rule, this.counter(rule.id, window), estimate)) return this.hitFor(rule, window);
-    }
+    const hit = this.check(team, estimate);
+    if (hit) return hit;
     this.storage.transactionSync(() => {
       for (const { rule, window } of windows) {
         this.sql.exec(
@@ -187,10 +186,11 @@ export class BudgetBook {
     });
   }
 
-  exhausted(team: string | null): BudgetHit | null {
+  /** The first applicable rule without room for `estimate` more tokens (the rule `reserve` applies, without reserving). */
+  check(team: string | null, estimate: number): BudgetHit | null {
     for (const rule of this.applicable(team)) {
       const window = windowOf(rule.period);
-      if (usedUp(rule, this.counter(rule.id, window))) return this.hitFor(rule, window);
+      if (!fits(rule.limit_tokens, this.counter(rule.id, window), estimate)) return this.hitFor(rule, window);
     }
     return null;
   }

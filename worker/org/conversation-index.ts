@@ -1,11 +1,13 @@
 /**
  * An org's conversation index in its inbox object's SQLite: one row per conversation with
- * what lists show (status, last message, counts, assignee, visitor, unread, waiting since,
- * site, created and updated). Each conversation's object sends its whole row after every
- * change, numbered (`rev`), so a row that arrives late never overwrites a newer one.
+ * what lists show (status, last message, counts, assignee, team, labels, visitor, unread,
+ * waiting since, site, created and updated). Each conversation's object sends its whole row
+ * after every change, numbered (`rev`), so a row that arrives late never overwrites a newer
+ * one. The inbox's filters (status, assignee, team, label, site) are queries on it; its
+ * full-text side is search-index.ts.
  */
 import type { ConversationSummary } from "../../shared/staff";
-import type { IndexEntry, IndexQuery } from "../durable/rpc";
+import type { IndexEntry, IndexQuery, VisitorKey, VisitorMatch } from "../durable/rpc";
 
 interface Row extends Record<string, SqlStorageValue> {
   id: string;
@@ -23,6 +25,9 @@ interface Row extends Record<string, SqlStorageValue> {
   visitor_name: string | null;
   visitor_email: string | null;
   identity_verified: number;
+  team_id: string | null;
+  /** JSON array of label names. */
+  labels: string;
   created_at: string;
   updated_at: string;
   rev: number;
@@ -44,6 +49,8 @@ const COLUMNS = [
   "visitor_name",
   "visitor_email",
   "identity_verified",
+  "team_id",
+  "labels",
   "created_at",
   "updated_at",
   "rev",
@@ -68,13 +75,23 @@ export class ConversationIndex {
       visitor_name TEXT,
       visitor_email TEXT,
       identity_verified INTEGER NOT NULL DEFAULT 0,
+      team_id TEXT,
+      labels TEXT NOT NULL DEFAULT '[]',
       created_at TEXT NOT NULL,
       updated_at TEXT NOT NULL,
       rev INTEGER NOT NULL DEFAULT 0
     )`);
+    // Indexes made by an earlier version get the columns added since.
+    const columns = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('conversations')").toArray().map((c) => c.name));
+    if (!columns.has("team_id")) sql.exec("ALTER TABLE conversations ADD COLUMN team_id TEXT");
+    if (!columns.has("labels")) sql.exec("ALTER TABLE conversations ADD COLUMN labels TEXT NOT NULL DEFAULT '[]'");
     sql.exec("CREATE INDEX IF NOT EXISTS conversations_status ON conversations(status, updated_at)");
     sql.exec("CREATE INDEX IF NOT EXISTS conversations_created ON conversations(created_at)");
     sql.exec("CREATE INDEX IF NOT EXISTS conversations_site ON conversations(site_key, created_at)");
+    sql.exec("CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations(assignee_id, status)");
+    sql.exec("CREATE INDEX IF NOT EXISTS conversations_user ON conversations(user_id)");
+    sql.exec("CREATE INDEX IF NOT EXISTS conversations_email ON conversations(visitor_email COLLATE NOCASE)");
+    sql.exec("CREATE INDEX IF NOT EXISTS conversations_visitor ON conversations(visitor_id)");
     sql.exec("CREATE TABLE IF NOT EXISTS index_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
@@ -99,26 +116,9 @@ export class ConversationIndex {
     return row ? toEntry(row) : null;
   }
 
-  list(query: IndexQuery): IndexEntry[] {
-    const where: string[] = [];
-    const params: SqlStorageValue[] = [];
-    if (query.status === "open") where.push("status IN ('waiting', 'human')");
-    else if (query.status && query.status !== "all") {
-      where.push("status = ?");
-      params.push(query.status);
-    }
-    if (query.assigneeId) {
-      where.push("assignee_id = ?");
-      params.push(query.assigneeId);
-    }
-    if (query.siteKey) {
-      where.push("site_key = ?");
-      params.push(query.siteKey);
-    }
-    if (query.createdBefore) {
-      where.push("created_at < ?");
-      params.push(query.createdBefore);
-    }
+  /** `teamSites`: the sites routed to `query.teamId` (their unrouted conversations are the team's too). */
+  list(query: IndexQuery, teamSites: string[] = []): IndexEntry[] {
+    const { where, params } = filters(query, teamSites);
     // The inbox's queue: waiting first (longest wait first), then claimed, then the rest.
     const order =
       query.order === "newest"
@@ -128,6 +128,52 @@ export class ConversationIndex {
       .exec<Row>(`SELECT * FROM conversations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`, ...params, query.limit)
       .toArray();
     return rows.map(toEntry);
+  }
+
+  /** Rows among `ids` that pass the filters (the search's matches, narrowed by the filter bar). */
+  filterIds(ids: string[], query: IndexQuery, teamSites: string[] = []): Map<string, IndexEntry> {
+    const out = new Map<string, IndexEntry>();
+    const { where, params } = filters(query, teamSites);
+    // SQLite takes at most 100 bound parameters per statement in a Durable Object.
+    for (let i = 0; i < ids.length; i += 50) {
+      const chunk = ids.slice(i, i + 50);
+      const clauses = [`id IN (${chunk.map(() => "?").join(", ")})`, ...where];
+      for (const row of this.sql.exec<Row>(`SELECT * FROM conversations WHERE ${clauses.join(" AND ")}`, ...chunk, ...params)) out.set(row.id, toEntry(row));
+    }
+    return out;
+  }
+
+  /** The visitor's conversations: by verified user id, else email, else the browser's visitor id. */
+  history(key: VisitorKey, exclude: string, limit: number): { matchedBy: VisitorMatch | null; entries: IndexEntry[] } {
+    const [matchedBy, clause, value]: [VisitorMatch | null, string, string] =
+      key.userId && key.identityVerified
+        ? ["user", "user_id = ? AND identity_verified = 1", key.userId]
+        : key.email
+          ? ["email", "visitor_email = ? COLLATE NOCASE", key.email]
+          : key.visitorId
+            ? ["visitor", "visitor_id = ?", key.visitorId]
+            : [null, "", ""];
+    if (!matchedBy) return { matchedBy, entries: [] };
+    const rows = this.sql.exec<Row>(`SELECT * FROM conversations WHERE ${clause} AND id <> ? ORDER BY created_at DESC LIMIT ?`, value, exclude, limit).toArray();
+    return { matchedBy, entries: rows.map(toEntry) };
+  }
+
+  /** How many conversations each staff member holds now. */
+  loads(): Map<string, number> {
+    const rows = this.sql.exec<{ assignee_id: string; n: number }>("SELECT assignee_id, COUNT(*) AS n FROM conversations WHERE status = 'human' AND assignee_id IS NOT NULL GROUP BY assignee_id");
+    return new Map([...rows].map((r) => [r.assignee_id, r.n]));
+  }
+
+  /** Conversations waiting for nobody in particular, longest wait first. */
+  unassignedWaiting(limit: number): IndexEntry[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM conversations WHERE status = 'waiting' AND assignee_id IS NULL ORDER BY waiting_since LIMIT ?", limit)
+      .toArray()
+      .map(toEntry);
+  }
+
+  heldBy(staffId: string): IndexEntry[] {
+    return this.sql.exec<Row>("SELECT * FROM conversations WHERE status = 'human' AND assignee_id = ? ORDER BY updated_at", staffId).toArray().map(toEntry);
   }
 
   count(): number {
@@ -153,7 +199,7 @@ export class ConversationIndex {
       for (const r of rows) {
         this.sql.exec(
           `INSERT OR IGNORE INTO conversations (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`,
-          ...COLUMNS.map((c) => (c === "rev" ? 0 : ((r[c] ?? (c === "message_count" || c === "unread" || c === "identity_verified" ? 0 : null)) as SqlStorageValue))),
+          ...COLUMNS.map((c) => (c === "rev" ? 0 : c === "labels" ? "[]" : ((r[c] ?? (c === "message_count" || c === "unread" || c === "identity_verified" ? 0 : null)) as SqlStorageValue))),
         );
       }
       this.sql.exec("INSERT OR REPLACE INTO index_state (key, value) VALUES ('import_cursor', ?)", String(cursor));
@@ -176,7 +222,50 @@ export function toSummary(e: IndexEntry): ConversationSummary {
     updatedAt: e.updatedAt,
     visitorName: e.visitorName,
     visitorEmail: e.visitorEmail,
+    visitorId: e.visitorId,
+    userId: e.userId,
+    identityVerified: e.identityVerified,
+    teamId: e.teamId ?? null,
+    labels: e.labels ?? [],
   };
+}
+
+/** The WHERE clauses of a query's filters (status, assignee, team, label, site, creation). */
+function filters(query: IndexQuery, teamSites: string[]): { where: string[]; params: SqlStorageValue[] } {
+  const where: string[] = [];
+  const params: SqlStorageValue[] = [];
+  if (query.status === "open") where.push("status IN ('waiting', 'human')");
+  else if (query.status && query.status !== "all") {
+    where.push("status = ?");
+    params.push(query.status);
+  }
+  if (query.assigneeId) {
+    where.push("assignee_id = ?");
+    params.push(query.assigneeId);
+  }
+  if (query.unassigned) where.push("assignee_id IS NULL");
+  if (query.siteKey) {
+    where.push("site_key = ?");
+    params.push(query.siteKey);
+  }
+  if (query.teamId) {
+    const sites = teamSites.slice(0, 40);
+    where.push(sites.length ? `(team_id = ? OR (team_id IS NULL AND site_key IN (${sites.map(() => "?").join(", ")})))` : "team_id = ?");
+    params.push(query.teamId, ...sites);
+  }
+  if (query.label) {
+    where.push("EXISTS (SELECT 1 FROM json_each(conversations.labels) WHERE value = ?)");
+    params.push(query.label);
+  }
+  if (query.createdBefore) {
+    where.push("created_at < ?");
+    params.push(query.createdBefore);
+  }
+  if (query.createdAfter) {
+    where.push("created_at >= ?");
+    params.push(query.createdAfter);
+  }
+  return { where, params };
 }
 
 function toRow(e: IndexEntry): Record<(typeof COLUMNS)[number], SqlStorageValue> {
@@ -196,6 +285,8 @@ function toRow(e: IndexEntry): Record<(typeof COLUMNS)[number], SqlStorageValue>
     visitor_name: e.visitorName,
     visitor_email: e.visitorEmail,
     identity_verified: e.identityVerified ? 1 : 0,
+    team_id: e.teamId ?? null,
+    labels: JSON.stringify(e.labels ?? []),
     created_at: e.createdAt,
     updated_at: e.updatedAt,
     rev: e.rev,
@@ -219,8 +310,19 @@ function toEntry(r: Row): IndexEntry {
     visitorName: r.visitor_name,
     visitorEmail: r.visitor_email,
     identityVerified: r.identity_verified === 1,
+    teamId: r.team_id,
+    labels: parseLabels(r.labels),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     rev: r.rev,
   };
+}
+
+function parseLabels(text: string | null): string[] {
+  try {
+    const value: unknown = JSON.parse(text ?? "[]");
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  } catch {
+    return [];
+  }
 }

@@ -82,6 +82,46 @@ export function inboxPage(): string {
 </html>`;
 }
 
+/** The site owner's console (widget/admin): one page; its own router draws the rest. */
+export function adminPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Console — Switchboard</title>
+<link rel="stylesheet" href="/admin.css">
+</head>
+<body>
+<div id="admin"></div>
+<script type="module" src="/widget/admin.js"></script>
+</body>
+</html>`;
+}
+
+/**
+ * The console's live preview: the real widget.js for a site on a neutral page, framed by the
+ * console, which sends it the unsaved config (admin-preview.js → `Switchboard("preview", …)`).
+ */
+export function adminPreviewPage(site: SiteConfig): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Preview — ${escapeHtml(site.name)}</title>
+<link rel="stylesheet" href="/admin-preview.css">
+</head>
+<body>
+<main class="pv-page" aria-label="A sample page of your site">
+  <div class="pv-bar"></div><div class="pv-line"></div><div class="pv-line pv-short"></div><div class="pv-line"></div>
+</main>
+<script type="module" src="/widget/admin-preview.js"></script>
+<script src="/widget.js" data-site-key="${escapeHtml(site.key)}" async></script>
+</body>
+</html>`;
+}
+
 export function helpArticlePage(title: string, text: string): string {
   const paragraphs = text
     .split(/\n{2,}/)

@@ -17,6 +17,7 @@ export type PhraseKey =
   | "according"
   | "englishOnly"
   | "partNotCovered"
+  /** Said as the conversation goes to a person: the conversation's own notice says when (or asks for an email). */
   | "handoffDone"
   | "leadDone"
   | "seeAlso"
@@ -37,7 +38,7 @@ const EN: Table = {
   according: "According to **{title}**:",
   englishOnly: "",
   partNotCovered: "Our help center doesn't cover this part of your question: “{part}”.",
-  handoffDone: "I've asked a member of our team to join this conversation. They'll reply right here.",
+  handoffDone: "I'm passing your conversation to our team.",
   leadDone: "Thanks, we've noted your details and will follow up by email.",
   seeAlso: "More in our help center: **{title}**.",
   noHelp: "I'm {name}, running in offline mode without a language model, and I can't answer that myself.",
@@ -58,7 +59,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     according: "D'après **{title}** :",
     englishOnly: "Notre centre d'aide n'existe qu'en anglais sur ce sujet : voici la réponse en anglais.",
     partNotCovered: "Notre centre d'aide ne traite pas cette partie de votre question : « {part} ».",
-    handoffDone: "J'ai demandé à un membre de notre équipe de rejoindre la conversation. Il vous répondra ici.",
+    handoffDone: "Je transmets votre conversation à notre équipe.",
     leadDone: "Merci, nous avons noté vos coordonnées et vous répondrons par e-mail.",
     seeAlso: "Plus d'informations dans notre centre d'aide : **{title}**.",
   },
@@ -75,7 +76,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     according: "Según **{title}**:",
     englishOnly: "Nuestro centro de ayuda está en inglés, así que esta es la respuesta en inglés.",
     partNotCovered: "Nuestro centro de ayuda no trata esta parte de tu pregunta: «{part}».",
-    handoffDone: "He pedido a una persona de nuestro equipo que se una a la conversación. Te responderá aquí.",
+    handoffDone: "Paso tu conversación a nuestro equipo.",
     leadDone: "Gracias, hemos anotado tus datos y te escribiremos por correo.",
     seeAlso: "Más en nuestro centro de ayuda: **{title}**.",
   },
@@ -92,7 +93,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     according: "Laut **{title}**:",
     englishOnly: "Unser Hilfe-Center ist auf Englisch, deshalb hier die Antwort auf Englisch.",
     partNotCovered: "Zu diesem Teil Ihrer Frage steht nichts in unserem Hilfe-Center: „{part}“.",
-    handoffDone: "Ich habe eine Person aus unserem Team gebeten, dazuzukommen. Sie antwortet Ihnen hier.",
+    handoffDone: "Ich gebe Ihr Gespräch an unser Team weiter.",
     leadDone: "Danke, wir haben Ihre Angaben notiert und melden uns per E-Mail.",
     seeAlso: "Mehr in unserem Hilfe-Center: **{title}**.",
   },
@@ -106,7 +107,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     apology: "Mi dispiace davvero. Capisco quanto sia frustrante.",
     according: "Secondo **{title}**:",
     englishOnly: "Il nostro centro assistenza è in inglese, quindi ecco la risposta in inglese.",
-    handoffDone: "Ho chiesto a una persona del nostro team di unirsi alla conversazione. Ti risponderà qui.",
+    handoffDone: "Passo la tua conversazione al nostro team.",
   },
   pt: {
     greeting: "Olá! Como posso ajudar hoje?",
@@ -118,7 +119,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     apology: "Sinto muito mesmo. Entendo como isso é frustrante.",
     according: "Segundo **{title}**:",
     englishOnly: "A nossa central de ajuda está em inglês, então aqui está a resposta em inglês.",
-    handoffDone: "Pedi a uma pessoa da nossa equipe para entrar na conversa. Ela vai responder aqui.",
+    handoffDone: "Vou passar a sua conversa para a nossa equipe.",
   },
   nl: {
     greeting: "Hallo! Waarmee kan ik je vandaag helpen?",
@@ -130,7 +131,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     apology: "Het spijt me echt. Ik begrijp hoe vervelend dit is.",
     according: "Volgens **{title}**:",
     englishOnly: "Ons helpcentrum is in het Engels, dus hier is het antwoord in het Engels.",
-    handoffDone: "Ik heb iemand van ons team gevraagd om mee te praten. Diegene antwoordt hier.",
+    handoffDone: "Ik geef je gesprek door aan ons team.",
   },
   ar: {
     greeting: "مرحبًا! كيف يمكنني مساعدتك اليوم؟",
@@ -143,7 +144,7 @@ const PHRASES: Partial<Record<Lang, Partial<Table>>> = {
     apology: "أنا آسف حقًا. أتفهم مدى الإحباط الذي تشعر به.",
     according: "وفقًا لـ **{title}**:",
     englishOnly: "مركز المساعدة لدينا باللغة الإنجليزية، لذا إليك الإجابة بالإنجليزية.",
-    handoffDone: "طلبت من أحد أعضاء فريقنا الانضمام إلى المحادثة. سيرد عليك هنا.",
+    handoffDone: "سأحيل محادثتك إلى فريقنا.",
   },
 };
 

@@ -313,7 +313,9 @@ async function blockFor(turn: Turn, { name, args, result }: Result, brief: boole
       const verdict = request.knowledge ? judge(await weighTerms(part, lang, request.knowledge), passagesOf(result), lang) : null;
       const best = verdict?.best;
       if (!best) return brief ? null : { text: "", answered: false, cites: false, declined: verdict?.vague ? "clarify" : verdict?.ambiguous ? "ambiguous" : "notCovered" };
-      const title = best.passage.title;
+      // A PDF page or a video moment is part of the citation: "According to **Manual, page 4**".
+      const cite = (Array.isArray(result.results) ? (result.results as { ref?: unknown; cite?: unknown }[]) : []).find((p) => p?.ref === best.passage.ref)?.cite;
+      const title = typeof cite === "string" && cite ? `${best.passage.title}, ${cite}` : best.passage.title;
       const body = brief ? say(lang, "seeAlso", { title }) : `${say(lang, "according", { title })}\n\n${best.excerpt}`;
       return { text: body, answered: true, cites: true, english: lang !== "en" && best.lang === "en" };
     }

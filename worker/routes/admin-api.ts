@@ -7,11 +7,18 @@ import { requireAdmin } from "../auth/admin";
 import { seedDemo } from "../demo/seed";
 import { forbidden } from "../http/errors";
 import type { ApiRoutes } from "../http/openapi";
+import { agentDraftsAdmin } from "./admin/agent-drafts";
 import { agentsAdmin } from "./admin/agents";
 import { budgetsAndStaffAdmin } from "./admin/budgets-staff";
 import { conversationsAndLeadsAdmin } from "./admin/conversations-leads";
+import { inboxAdmin } from "./admin/inbox";
+import { invitationsAdmin } from "./admin/invitations";
+import { insightsAdmin } from "./admin/insights";
+import { insightsEditsAdmin } from "./admin/insights-edits";
 import { knowledgeAdmin } from "./admin/knowledge";
+import { knowledgeInspectAdmin } from "./admin/knowledge-inspect";
 import { orgsAndTokens } from "./admin/orgs-tokens";
+import { playgroundAdmin } from "./admin/playground";
 import { secretsAdmin } from "./admin/secrets";
 import { sitesAdmin } from "./admin/sites";
 
@@ -23,6 +30,14 @@ export function adminApi(api: ApiRoutes): void {
   budgetsAndStaffAdmin(api);
   conversationsAndLeadsAdmin(api);
   secretsAdmin(api);
+  inboxAdmin(api);
+  // The console's own needs (widget/admin): drafts and the playground, a look into knowledge, invitations.
+  agentDraftsAdmin(api);
+  playgroundAdmin(api);
+  knowledgeInspectAdmin(api);
+  invitationsAdmin(api);
+  insightsAdmin(api);
+  insightsEditsAdmin(api);
 
   api.add(
     {

@@ -7,16 +7,19 @@ import type { Context, Hono } from "hono";
 import { getSite, siteKeyForDomain } from "../config/store";
 import type { AppEnv } from "../http/openapi";
 import { Ids } from "../http/params";
-import { chatPage, demoPage, helpArticlePage, inboxPage, notFoundPage } from "../pages/html";
+import { adminPage, adminPreviewPage, chatPage, demoPage, helpArticlePage, inboxPage, notFoundPage } from "../pages/html";
 
 /** Our own pages run with a strict CSP: no inline script or style anywhere. */
 export const PAGE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-function html(c: Context<AppEnv>, body: string, status = 200) {
+/** The console's widget preview is framed by the console itself, and by nothing else. */
+const PREVIEW_CSP = PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'");
+
+function html(c: Context<AppEnv>, body: string, status = 200, csp = PAGE_CSP) {
   return c.body(body, status as 200, {
     "content-type": "text/html; charset=utf-8",
-    "content-security-policy": PAGE_CSP,
+    "content-security-policy": csp,
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
   });
@@ -42,6 +45,16 @@ export function pages(app: Hono<AppEnv>): void {
   });
 
   app.get("/inbox", (c) => html(c, inboxPage()));
+
+  app.get("/admin/preview/:siteKey", async (c) => {
+    const key = c.req.param("siteKey");
+    const site = Ids.siteKey.safeParse(key).success ? await getSite(c.env, key) : null;
+    if (!site) return html(c, notFoundPage("This site does not exist."), 404);
+    return html(c, adminPreviewPage(site), 200, PREVIEW_CSP);
+  });
+  // The console is one page; its own router reads the rest of the path.
+  app.get("/admin", (c) => html(c, adminPage()));
+  app.get("/admin/*", (c) => html(c, adminPage()));
 
   app.get("/help/:slug", async (c) => {
     const slug = c.req.param("slug").slice(0, 200);

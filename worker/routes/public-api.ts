@@ -9,12 +9,14 @@ import { FeedbackBody, Identity, LeadBody, SendMessageBody, StartConversationBod
 import { checkIdentity } from "../auth/identity";
 import { clientIp, limitIp } from "../http/rate-limit";
 import { issueVisitorToken } from "../auth/visitor-token";
-import { ApiError } from "../http/errors";
+import { getSite } from "../config/store";
+import { publicConfig } from "../config/public-config";
+import { ApiError, notFound } from "../http/errors";
 import type { ApiRoutes } from "../http/openapi";
 import { Ids } from "../http/params";
 import { randomId } from "../ids";
 import { defaultProviderKind } from "../providers/select";
-import { openConversation, siteForRequest } from "./visitor-access";
+import { checkOrigin, openConversation, siteForRequest } from "./visitor-access";
 
 const TranscriptQuery = z.object({
   after: z.coerce.number().int().nonnegative().default(0),
@@ -62,17 +64,14 @@ export function publicApi(api: ApiRoutes): void {
       response: PublicSiteConfig,
     },
     async (c) => {
-      const site = await siteForRequest(c, c.req.param("siteKey") ?? "", false);
-      const config: PublicSiteConfig = {
-        key: site.key,
-        name: site.name,
-        theme: site.theme,
-        texts: site.texts,
-        locale: site.locale,
-        leadForm: site.leadForm,
-        provider: defaultProviderKind(c.env),
-        identityRequired: !!site.identitySecret,
-      };
+      const site = await getSite(c.env, c.req.param("siteKey") ?? "");
+      if (!site) throw notFound("site");
+      // The page that asked may read the answer even when it is a 403: the widget tells the
+      // site's owner, in the console, which origin to allow (a CORS error would hide why).
+      const origin = c.req.header("origin");
+      if (origin) c.set("corsOrigin", origin);
+      checkOrigin(c, site, false);
+      const config: PublicSiteConfig = await publicConfig(c.env, site);
       return c.json(config, 200, { "cache-control": "public, max-age=60" });
     },
   );
@@ -104,6 +103,7 @@ export function publicApi(api: ApiRoutes): void {
         orgId: site.orgId,
         entryAgent: site.entryAgent,
         ...(body.visitorId ? { visitorId: body.visitorId } : {}),
+        ...(body.locale ? { locale: body.locale } : {}),
         ...(body.pageUrl ? { pageUrl: body.pageUrl } : {}),
         ...(identity ? { identity } : {}),
       });
@@ -138,7 +138,8 @@ export function publicApi(api: ApiRoutes): void {
       path: "/api/conversations/{id}/messages",
       operationId: "getMessages",
       params: CONVERSATION,
-      errors: [403],
+      // 429: a live stream over the connection caps.
+      errors: [403, 429],
       summary: "The transcript after a sequence number (JSON), or a live event stream with Accept: text/event-stream",
       tag: "visitor",
       auth: "visitor",
@@ -170,10 +171,8 @@ export function publicApi(api: ApiRoutes): void {
         throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket");
       }
       const conversation = await openConversation(c);
-      // The conversation counts this socket's sends against the client's IP too.
-      const url = new URL(c.req.url);
-      url.searchParams.set("ip", clientIp(c.req.raw));
-      return conversation.stub.fetch(new Request(`https://conversation/ws${url.search}`, { headers: c.req.raw.headers }));
+      // The conversation counts this socket against the client's IP (its sends and the connection cap).
+      return conversation.stub.fetch(new Request(`https://conversation/ws${new URL(c.req.url).search}`, { headers: c.req.raw.headers }));
     },
   );
 

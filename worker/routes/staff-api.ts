@@ -9,47 +9,42 @@ import { z } from "zod";
 import { ConversationStatus, StoredMessage } from "../../shared/protocol";
 import {
   ConversationDetail,
-  ConversationSummary,
+  ConversationHit,
+  LabelName,
   LoginBody,
   Note,
   PasswordChangeBody,
   StaffNoteBody,
   StaffReplyBody,
   StaffSessionInfo,
+  TeamId,
   type StaffMember,
 } from "../../shared/staff";
 import { clearFailures, lockedFor, recordFailure } from "../auth/login-lockout";
 import { burnPasswordCheck, passwordProblem, verifyPassword } from "../auth/password";
 import { createSession, endOtherSessions, endSession, requireStaff, sameOrigin, sessionCookie } from "../auth/staff-session";
-import type { StaffResult } from "../durable/rpc";
+import type { IndexQuery, StaffResult } from "../durable/rpc";
 import { ApiError, forbidden, notFound, unauthorized } from "../http/errors";
 import { clientIp, limitIp, tooMany } from "../http/rate-limit";
 import type { ApiRoutes, AppEnv } from "../http/openapi";
-import { CONVERSATION_ID, Ids } from "../http/params";
+import { Ids } from "../http/params";
 import { toSummary } from "../org/conversation-index";
 import { findStaffByEmail, findStaffById, setStaffPassword, toMember } from "../staff/store";
+import { answer, staffConversation, takeoverContext } from "./staff-common";
+import { staffInboxApi } from "./staff-inbox";
 import { asOrg } from "./visitor-access";
 
 const ListQuery = z.object({
   status: z.union([ConversationStatus, z.literal("open"), z.literal("all"), z.literal("mine")]).default("open"),
+  /** `me`, `none` (nobody holds it) or a staff id. */
+  assignee: z.union([z.literal("me"), z.literal("none"), Ids.staff]).optional(),
+  team: TeamId.optional(),
+  label: LabelName.optional(),
+  site: Ids.siteKey.optional(),
+  /** Words in the messages, the visitor's name or email, the handoff summary. */
+  q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
-
-/**
- * The conversation's object. Every call names the staff member, whose org the object
- * compares with its own: another org's conversation answers exactly like one that does not
- * exist (404), without a lookup anywhere else.
- */
-function staffConversation(c: Context<AppEnv>) {
-  const id = c.req.param("id") ?? "";
-  if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
-  return { id, stub: c.env.CONVERSATION.get(c.env.CONVERSATION.idFromName(id)) };
-}
-
-function answer(result: StaffResult) {
-  if (!result.ok) throw new ApiError(result.httpStatus, result.code, result.message);
-  return { status: result.status };
-}
 
 const CONVERSATION = { id: Ids.conversation };
 const StatusOut = z.object({ status: ConversationStatus });
@@ -57,7 +52,7 @@ const Ok = z.object({ ok: z.boolean() });
 const TraceNodes = z.array(z.record(z.string(), z.unknown()));
 
 /** A sign-in must come from our own pages (or from no browser at all): no login CSRF. */
-function checkLoginOrigin(c: Context<AppEnv>): void {
+export function checkLoginOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header("origin");
   const site = c.req.header("sec-fetch-site");
   if ((origin !== undefined && !sameOrigin(c)) || site === "cross-site" || site === "same-site") throw forbidden("sign in from Switchboard's own pages");
@@ -153,24 +148,33 @@ export function staffApi(api: ApiRoutes): void {
       method: "get",
       path: "/api/staff/conversations",
       operationId: "staffListConversations",
-      summary: "The inbox queue: open (waiting + human), mine, a status, or all",
+      summary: "The inbox queue: open (waiting + human), mine, a status, or all; filtered by assignee, team, label, site, and words (full-text, best match first, with the matching passage)",
       tag: "staff",
       auth: "staff",
       query: ListQuery,
-      response: z.object({ conversations: z.array(ConversationSummary) }),
+      response: z.object({ conversations: z.array(ConversationHit) }),
     },
     async (c, { query, reply }) => {
       const { staff } = await requireStaff(c, { mutating: false });
       // The org's index, in its inbox object.
       const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(staff.orgId));
-      const rows = await inbox.list({
+      const mine = query.status === "mine" || query.assignee === "me";
+      const assigneeId = mine ? staff.id : query.assignee && query.assignee !== "none" ? query.assignee : undefined;
+      const filter: IndexQuery = {
         orgId: staff.orgId,
         status: query.status === "mine" ? "human" : query.status,
-        ...(query.status === "mine" ? { assigneeId: staff.id } : {}),
+        ...(assigneeId ? { assigneeId } : {}),
+        ...(query.assignee === "none" ? { unassigned: true } : {}),
+        ...(query.team ? { teamId: query.team } : {}),
+        ...(query.label ? { label: query.label } : {}),
+        ...(query.site ? { siteKey: query.site } : {}),
         order: query.status === "resolved" || query.status === "all" ? "queue-recent" : "queue",
         limit: query.limit,
-      });
-      return reply({ conversations: rows.map(toSummary) });
+      };
+      const text = query.q?.trim();
+      if (text) return reply({ conversations: await inbox.search({ ...filter, text }) });
+      const rows = await inbox.list(filter);
+      return reply({ conversations: rows.map((r) => ({ ...toSummary(r), snippet: null })) });
     },
   );
 
@@ -196,17 +200,30 @@ export function staffApi(api: ApiRoutes): void {
     },
   );
 
-  const action = (path: string, operationId: string, summary: string, run: (stub: ReturnType<typeof staffConversation>["stub"], staff: StaffMember) => Promise<StaffResult>) =>
+  const action = (
+    path: string,
+    operationId: string,
+    summary: string,
+    run: (stub: ReturnType<typeof staffConversation>["stub"], staff: StaffMember, c: Context<AppEnv>) => Promise<StaffResult>,
+    errors: number[] = [],
+  ) =>
     api.add(
-      { method: "post", path: `/api/staff/conversations/{id}/${path}`, operationId, summary, tag: "staff", auth: "staff", params: CONVERSATION, response: StatusOut, errors: [409] },
+      { method: "post", path: `/api/staff/conversations/{id}/${path}`, operationId, summary, tag: "staff", auth: "staff", params: CONVERSATION, response: StatusOut, errors: [409, ...errors] },
       async (c, { reply }) => {
         const { staff } = await requireStaff(c, { mutating: true });
         const { stub } = staffConversation(c);
-        return reply(answer(await run(stub, staff)));
+        return reply(answer(await run(stub, staff, c)));
       },
     );
 
   action("claim", "staffClaimConversation", "Take the conversation (atomic: of two staff, one gets it, the other 409)", (stub, staff) => stub.claim(staff));
+  action(
+    "take-over",
+    "staffTakeOverConversation",
+    "Take the conversation from the colleague who holds it: owners and admins at any time, agents when the assignee is away or offline or the visitor has waited the org's takeover time (403 otherwise); claims one nobody holds",
+    async (stub, staff, c) => stub.takeOver(staff, await takeoverContext(c, staff)),
+    [403],
+  );
   action("resolve", "staffResolveConversation", "Mark resolved", (stub, staff) => stub.resolve(staff));
   action("return-to-bot", "staffReturnToBot", "Hand the conversation back to the bot", (stub, staff) => stub.returnToBot(staff));
 
@@ -305,9 +322,12 @@ export function staffApi(api: ApiRoutes): void {
       const { staff } = await requireStaff(c, { mutating: false });
       checkSocketOrigin(c);
       const inbox = c.env.INBOX.get(c.env.INBOX.idFromName(staff.orgId));
-      return inbox.fetch(new Request(`https://inbox/ws?staff=${encodeURIComponent(staff.id)}`, { headers: c.req.raw.headers }));
+      const params = new URLSearchParams({ staff: staff.id, name: staff.name, org: staff.orgId });
+      return inbox.fetch(new Request(`https://inbox/ws?${params}`, { headers: c.req.raw.headers }));
     },
   );
+
+  staffInboxApi(api);
 }
 
 /** Browsers send cookies with cross-site WebSocket upgrades regardless of CORS: check Origin. */

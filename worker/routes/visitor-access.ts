@@ -9,10 +9,11 @@ import type { SiteConfig } from "../../shared/config";
 import { checkVisitorToken, tokenFromRequest } from "../auth/visitor-token";
 import { cachedSite } from "../config/store";
 import type { CheckedIdentity } from "../auth/identity";
-import { ORG_HEADER } from "../durable/rpc";
+import { IP_HEADER, ORG_HEADER } from "../durable/rpc";
 import type { AppEnv } from "../env";
 import { ApiError, forbidden, notFound } from "../http/errors";
 import { originAllowed } from "../http/origins";
+import { clientIp } from "../http/rate-limit";
 import { CONVERSATION_ID } from "../http/params";
 
 export { CONVERSATION_ID } from "../http/params";
@@ -62,7 +63,7 @@ export async function openConversation(c: Context<AppEnv>): Promise<OpenedConver
     id,
     site,
     stub: {
-      fetch: (request) => stub.fetch(asOrg(request, site.orgId)),
+      fetch: (request) => stub.fetch(asOrg(request, site.orgId, clientIp(c.req.raw))),
       identify: async (identity) => {
         if (!(await stub.identify(site.orgId, identity))) throw notFound("conversation");
       },
@@ -70,9 +71,11 @@ export async function openConversation(c: Context<AppEnv>): Promise<OpenedConver
   };
 }
 
-/** The request as the worker forwards it to a conversation: for this org (never the client's say). */
-export function asOrg(request: Request, orgId: string): Request {
+/** The request as the worker forwards it to a conversation: for this org, from this IP (never the client's say). */
+export function asOrg(request: Request, orgId: string, ip?: string): Request {
   const forwarded = new Request(request);
   forwarded.headers.set(ORG_HEADER, orgId);
+  if (ip) forwarded.headers.set(IP_HEADER, ip);
+  else forwarded.headers.delete(IP_HEADER);
   return forwarded;
 }

@@ -13,6 +13,8 @@ import { cachedAgent } from "../../config/store";
 import type { AgentRunRpc } from "../../durable/rpc";
 import { candidateHints } from "./offline-hints";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
+import { describeHit } from "../budget";
+import { firstCallEstimate } from "../estimate";
 import { runObjectName } from "../run-result";
 import { type ChildRunRequest, type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
 
@@ -63,10 +65,12 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       // model that reuses call ids across different delegations cannot collide them.
       const childName = `${ctx.runId}/${call.id}:${args.agent}`;
       const first = await attempt(ctx, toolSpanId, args.agent, childName, args, candidates);
-      if (first.status === "ok" || first.status === "refused" || first.status === "cancelled" || ctx.signal.aborted) return first;
+      // A fallback would meet the same budget: a budget refusal ends the delegation.
+      if (first.status !== "error" && first.status !== "timeout") return first;
+      if (ctx.signal.aborted) return first;
 
       // The failed specialist's configured fallback gets the same task once.
-      const failed = await cachedAgent(ctx.env, ctx.orgId, args.agent);
+      const failed = candidates.find((c) => c.id === args.agent) ?? (await cachedAgent(ctx.env, ctx.orgId, args.agent, { drafts: ctx.drafts }));
       const fallback = failed?.fallbackAgent;
       if (!fallback) return first;
       ctx.log.event("delegation", `fallback:${fallback}`, "ok", {
@@ -107,8 +111,12 @@ async function attempt(
   }
   // A candidate's config was read when this run started (no second read on the hop's way);
   // a fallback that is not a candidate is read now.
-  const config = candidates.find((c) => c.id === target) ?? (await cachedAgent(ctx.env, ctx.orgId, target));
+  const config = candidates.find((c) => c.id === target) ?? (await cachedAgent(ctx.env, ctx.orgId, target, { drafts: ctx.drafts }));
   if (!config) return refuse(ctx, toolSpanId, "unknown_agent", `no agent "${target}" exists`);
+  // The budget rule every step obeys: the child starts only if its first model call fits.
+  const content = delegatedPrompt(args);
+  const hit = await ctx.budget.check(firstCallEstimate(config, content));
+  if (hit) return toolError("budget_exceeded", `${target}: ${describeHit(hit)}`, "blocked", { agent: target });
 
   const span = ctx.log.start("delegation", target, {
     runId: ctx.runId,
@@ -140,6 +148,7 @@ async function attempt(
     deadline: ctx.deadline,
     chain: ctx.chain,
     ...(ctx.visitor ? { visitor: ctx.visitor } : {}),
+    ...(ctx.drafts ? { drafts: true } : {}),
     agent: config,
   };
 
@@ -162,14 +171,16 @@ async function attempt(
     ctx.children.delete(cancel);
   }
 
-  const status = result.status === "ok" ? "ok" : result.code === "timeout" ? "timeout" : result.code === "cancelled" ? "cancelled" : "error";
+  // A child refused by a budget (one that filled up after the check above) is that refusal.
+  const status =
+    result.status === "ok" ? "ok" : result.code === "timeout" ? "timeout" : result.code === "cancelled" ? "cancelled" : result.code === "budget_exceeded" ? "blocked" : "error";
   span.end(status, result.status === "error" ? { error: `${result.code}: ${result.message}` } : {});
-  await ctx.conversation.activity({ ...activity, kind: "delegation.end", status }).catch(() => {});
+  await ctx.conversation.activity({ ...activity, kind: "delegation.end", status: status === "blocked" ? "refused" : status }).catch(() => {});
 
   if (result.status === "ok") {
     return toolOk(
       { agent: target, status: "ok", reply: result.text, ...(result.structured !== undefined ? { structured: result.structured } : {}) },
-      { sources: result.sources, reply: { agentId: target, agentName: config.name, text: result.text } },
+      { sources: result.sources, reply: { agentId: target, agentName: config.name, text: result.text }, ...(result.evidence ? { evidence: result.evidence } : {}) },
     );
   }
   return {
@@ -189,4 +200,13 @@ async function runChild(stub: DurableObjectStub<AgentRunRpc>, request: ChildRunR
     if ((error as { retryable?: boolean }).retryable) return (await stub.run(request)) as RunResult;
     throw error;
   }
+}
+
+/** What the child is asked: the prompt, the explicit context, and the schema its reply must match. */
+export function delegatedPrompt(request: { prompt: string; context?: Record<string, unknown>; output_schema?: Record<string, unknown> }): string {
+  return (
+    request.prompt +
+    (request.context && Object.keys(request.context).length ? `\n\nContext:\n${JSON.stringify(request.context, null, 2)}` : "") +
+    (request.output_schema ? `\n\nReply with only a JSON value that matches this JSON Schema:\n${JSON.stringify(request.output_schema)}` : "")
+  );
 }

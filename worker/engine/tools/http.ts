@@ -43,7 +43,10 @@ function validatorFor(config: HttpToolConfig): z.ZodType | null {
   return validators.get(key) ?? null;
 }
 
-async function callHttpTool(ctx: RunContext, config: HttpToolConfig, raw: Record<string, unknown>) {
+/** What one call needs of its run (the console's "try it" calls it outside any run). */
+export type HttpCallContext = Pick<RunContext, "env" | "orgId" | "conversationId" | "visitor" | "deadline" | "signal">;
+
+export async function callHttpTool(ctx: HttpCallContext, config: HttpToolConfig, raw: Record<string, unknown>) {
   const checked = validatorFor(config)?.safeParse(raw);
   if (checked && !checked.success) {
     return toolError("invalid_arguments", checked.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; "));

@@ -11,7 +11,7 @@ import { transferTool } from "./transfer";
 const builtins = { search_knowledge: searchKnowledgeTool, handoff_to_human: handoffTool, capture_lead: captureLeadTool };
 
 async function loadAgents(ctx: RunContext, ids: string[]): Promise<AgentConfig[]> {
-  const configs = await Promise.all(ids.map((id) => cachedAgent(ctx.env, ctx.orgId, id)));
+  const configs = await Promise.all(ids.map((id) => cachedAgent(ctx.env, ctx.orgId, id, { drafts: ctx.drafts })));
   return configs.filter((c): c is AgentConfig => c !== null);
 }
 

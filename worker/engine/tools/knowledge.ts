@@ -5,7 +5,7 @@ export const searchKnowledgeTool: ToolHandler = {
   spec: {
     name: "search_knowledge",
     description:
-      "Search this agent's knowledge base (help-center articles). Returns passages with the title and url of their source. Cite the article titles you use.",
+      "Search this agent's knowledge base (help-center articles, documents, video transcripts). Returns passages with the title and url of their source, and where in it (`cite`: a PDF page such as \"page 4\", or a video moment such as \"1:33\"). Cite the titles you use, with the page or moment when there is one.",
     parameters: {
       type: "object",
       properties: {
@@ -28,7 +28,7 @@ export const searchKnowledgeTool: ToolHandler = {
     });
     let passages;
     try {
-      passages = await searchKnowledge(ctx.env.DB, ctx.orgId, ctx.agent.knowledge, query, limit);
+      passages = await searchKnowledge(ctx.env, ctx.orgId, ctx.agent.knowledge, query, limit);
     } catch (error) {
       span.end("error", { error: error instanceof Error ? error.message : String(error) });
       throw error;
@@ -36,8 +36,19 @@ export const searchKnowledgeTool: ToolHandler = {
     // Scores (BM25, lower is better) go with the ids: the turn's fact record reports both.
     span.end("ok", { data: { results: passages.map((p) => p.ref), scores: passages.map((p) => p.score) } });
     return toolOk(
-      { results: passages.map((p) => ({ ref: p.ref, title: p.title, url: p.url, text: p.text })) },
-      { sources: passages.map(passageSource) },
+      {
+        results: passages.map((p) => ({
+          ref: p.ref,
+          title: p.title,
+          url: p.url,
+          ...(p.cite ? { cite: p.cite } : {}),
+          ...(p.heading ? { heading: p.heading } : {}),
+          ...(p.page != null ? { page: p.page } : {}),
+          ...(p.startSec != null ? { startSec: p.startSec } : {}),
+          text: p.text,
+        })),
+      },
+      { sources: passages.map(passageSource), evidence: passages.map((p) => p.text) },
     );
   },
 };

@@ -14,7 +14,7 @@ import { htmlSections } from "./html";
 import { markdownSections } from "./markdown";
 import { isPdf, parsePdf } from "./pdf";
 import { checkDocumentText, limitsWith, noContent, tidy, titleFromFilename as titleFromPath, tooLarge, unsupported, type ContentFormat, type FormatLimits, type ParseResult, type ParsedDocument, type Skipped } from "./types";
-import { isZip, readZip } from "./zip";
+import { inspectZip, isZip, readZip } from "./zip";
 
 export type { ContentFormat, FormatLimits, ParseResult, ParsedDocument, Section, Skipped } from "./types";
 export { FORMAT_LIMITS } from "./types";
@@ -81,6 +81,28 @@ const BINARY = new Set<ContentFormat>(["pdf", "docx", "zip"]);
 function decodeText(bytes: Uint8Array, limits: FormatLimits, what: string): string {
   if (bytes.length > limits.textBytes) throw tooLarge(`${what} is larger than ${limits.textBytes} bytes`);
   return new TextDecoder().decode(bytes).replace(/^\uFEFF/, "");
+}
+
+/**
+ * What can be told about an upload without parsing it, for the request that receives it: its
+ * format (415 when none), its size for that format (413), and for a ZIP or Word file every
+ * check made before inflating (413/415/422 for a hostile or oversized archive). What is left
+ * — text extraction, inflating, pdf.js — is the background job's.
+ */
+export function preflight(input: Pick<ContentInput, "bytes" | "filename" | "contentType">, overrides?: Partial<FormatLimits>): ContentFormat {
+  const limits = limitsWith(overrides);
+  const format = detectFormat(input);
+  if (!format) throw unsupported(`cannot tell what ${input.filename ? JSON.stringify(input.filename) : "this file"} is; upload PDF, DOCX, CSV, JSON, VTT, SRT, ZIP, Markdown, HTML or text`);
+  if (BINARY.has(format)) {
+    if (input.bytes.length > limits.fileBytes) throw tooLarge(`the file is larger than ${limits.fileBytes} bytes`);
+  } else if (input.bytes.length > limits.textBytes) throw tooLarge(`${input.filename ?? "the file"} is larger than ${limits.textBytes} bytes`);
+  if (format === "pdf" && !isPdf(input.bytes)) throw unsupported(`${input.filename ?? "the file"} is named as a PDF but is not one`);
+  if (format === "zip") inspectZip(input.bytes, limits, (path) => ARCHIVE_FORMATS.has(EXTENSIONS[extensionOf(path)] as ContentFormat));
+  if (format === "docx") {
+    if (!isZip(input.bytes)) throw unsupported(`${input.filename ?? "the file"} is named as a Word file but is not one`);
+    inspectZip(input.bytes, { ...limits, zipEntryBytes: limits.docxPartBytes }, (path) => /\.(xml|rels)$/i.test(path));
+  }
+  return format;
 }
 
 export async function parseContent(input: ContentInput, overrides?: Partial<FormatLimits>): Promise<ParseResult> {

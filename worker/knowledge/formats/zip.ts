@@ -121,6 +121,29 @@ export interface ReadZipResult {
  * archive over the count or total caps, or one built to attack, is refused whole.
  */
 export function readZip(bytes: Uint8Array, limits: FormatLimits, accept: (path: string) => boolean): ReadZipResult {
+  const { wanted, skipped } = planZip(bytes, limits, accept);
+  const files: ZipFileEntry[] = [];
+  for (const e of wanted) {
+    const data = bytes.subarray(e.dataStart, e.dataStart + e.compressedSize);
+    const out = e.method === 0 ? data.slice() : inflateCapped(data, e.size, e.path);
+    if (out.length !== e.size) throw unsafeArchive(`${e.path} holds ${out.length} bytes but declares ${e.size}`);
+    if (crc32(out) !== e.crc) throw malformed(`${e.path} is corrupt (CRC mismatch)`);
+    files.push({ path: e.path, bytes: out });
+  }
+  return { files, skipped };
+}
+
+/**
+ * Every check `readZip` makes before it inflates anything (entry and file counts, names,
+ * declared sizes, shared data), without inflating: cheap enough for an upload's request,
+ * so a hostile archive is refused there rather than in the background.
+ */
+export function inspectZip(bytes: Uint8Array, limits: FormatLimits, accept: (path: string) => boolean): { files: number; skipped: Skipped[] } {
+  const { wanted, skipped } = planZip(bytes, limits, accept);
+  return { files: wanted.length, skipped };
+}
+
+function planZip(bytes: Uint8Array, limits: FormatLimits, accept: (path: string) => boolean): { wanted: (CentralEntry & { dataStart: number })[]; skipped: Skipped[] } {
   if (bytes.length > limits.fileBytes) throw tooLarge(`the archive is larger than ${limits.fileBytes} bytes`);
   if (!isZip(bytes)) throw malformed("not a ZIP archive");
   const entries = centralDirectory(bytes, limits);
@@ -168,15 +191,7 @@ export function readZip(bytes: Uint8Array, limits: FormatLimits, accept: (path: 
     if (byOffset[i]!.localOffset < prev.dataStart + prev.compressedSize) throw unsafeArchive(`${byOffset[i]!.path} overlaps ${prev.path}: the archive reuses compressed data`);
   }
 
-  const files: ZipFileEntry[] = [];
-  for (const e of wanted) {
-    const data = bytes.subarray(e.dataStart, e.dataStart + e.compressedSize);
-    const out = e.method === 0 ? data.slice() : inflateCapped(data, e.size, e.path);
-    if (out.length !== e.size) throw unsafeArchive(`${e.path} holds ${out.length} bytes but declares ${e.size}`);
-    if (crc32(out) !== e.crc) throw malformed(`${e.path} is corrupt (CRC mismatch)`);
-    files.push({ path: e.path, bytes: out });
-  }
-  return { files, skipped };
+  return { wanted, skipped };
 }
 
 /** Inflates `data`, refusing the moment the output passes `declared` bytes. */

@@ -3,6 +3,7 @@
  * whole org's delegation graph: unknown agents, cycles, chains past the depth cap) and
  * versioned (history readable, rollback writes an old version as the newest).
  */
+import { AgentOut } from "../../../shared/admin";
 import { AgentConfig, type AgentConfigInput } from "../../../shared/config";
 import { agentGraphProblem, referrers } from "../../config/agent-graph";
 import { deleteAgent, getAgentVersion, getSite, getStoredAgent, listAgents, putAgent, type StoredAgent } from "../../config/store";
@@ -20,12 +21,15 @@ const maxDepth = (env: Env) => {
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_DEPTH;
 };
 
-/** Validates `input` as the org's agent `id`, against the rest of the org's agents. */
-async function validated(env: Env, orgId: string, input: AgentConfigInput): Promise<AgentConfig> {
+/**
+ * Validates `input` as the org's agent `id`, against the rest of the org's agents (their
+ * published versions; `others` overrides them — a draft is checked against the drafts).
+ */
+export async function validated(env: Env, orgId: string, input: AgentConfigInput, others?: AgentConfig[]): Promise<AgentConfig> {
   const parsed = AgentConfig.safeParse(input);
   if (!parsed.success) throw new ApiError(400, "invalid_request", parsed.error.issues.map((i) => `${i.path.join(".") || "agent"}: ${i.message}`).join("; "));
   checkAgentUrls(env, parsed.data);
-  const others = (await listAgents(env, orgId)).map((s) => s.config).filter((a) => a.id !== parsed.data.id);
+  others = (others ?? (await listAgents(env, orgId)).map((s) => s.config)).filter((a) => a.id !== parsed.data.id);
   const problem = agentGraphProblem([...others, parsed.data], maxDepth(env));
   if (problem) throw new ApiError(400, "invalid_agent_graph", problem);
   return parsed.data;
@@ -44,10 +48,8 @@ function checkAgentUrls(env: Env, agent: AgentConfig): void {
   });
 }
 
-/** An agent as the admin API shows it: its config, version and time of that version. */
-const AgentOut = AgentConfig.extend({ version: z.number(), updatedAt: z.string() });
-const out = (s: StoredAgent): z.input<typeof AgentOut> => ({ ...s.config, version: s.version, updatedAt: s.updatedAt });
-const AGENT_PARAMS = { ...ORG_PARAMS, id: Ids.agent };
+export const out = (s: StoredAgent): z.input<typeof AgentOut> => ({ ...s.config, version: s.version, updatedAt: s.updatedAt });
+export const AGENT_PARAMS = { ...ORG_PARAMS, id: Ids.agent };
 
 export function agentsAdmin(api: ApiRoutes): void {
   api.add(

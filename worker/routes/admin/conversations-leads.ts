@@ -17,6 +17,8 @@ const ListQuery = z.object({
   site: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.string().max(40).optional(),
+  /** Created at or after this time (ISO 8601; with `before`, a date range). */
+  after: z.string().max(40).optional(),
 });
 
 const ConversationRow = z.object({
@@ -73,6 +75,7 @@ export function conversationsAndLeadsAdmin(api: ApiRoutes): void {
       ...(query.status ? { status: query.status } : {}),
       ...(query.site ? { siteKey: query.site } : {}),
       ...(query.before ? { createdBefore: query.before } : {}),
+      ...(query.after ? { createdAfter: query.after } : {}),
       order: "newest",
       limit: query.limit,
     });

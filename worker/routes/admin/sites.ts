@@ -8,25 +8,23 @@
  * to the deployment's own host names.
  */
 import { z } from "zod";
+import { SiteOut, SitePatch as SiteMergePatch, WebhookDelivery } from "../../../shared/admin";
 import { SiteConfig } from "../../../shared/config";
-import { type AdminPrincipal, requireAdmin } from "../../auth/admin";
+import type { AdminPrincipal } from "../../auth/admin";
+import { applySitePatch } from "../../config/site-patch";
 import { deleteSite, getAgent, getSite, putSite, siteKeyForDomain } from "../../config/store";
 import type { Env } from "../../env";
+import { describeIssues } from "../../http/body";
 import { ApiError, forbidden, notFound } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
 import { Ids } from "../../http/params";
+import { randomId } from "../../ids";
 import { hostRule, outboundUrlProblem } from "../../net/outbound";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
 
 const SiteBody = SiteConfig.omit({ orgId: true });
 /** PUT replaces the config; custom domains are kept when the body leaves them out. */
 const SitePatch = SiteConfig.omit({ orgId: true, key: true }).extend({ customDomains: SiteConfig.shape.customDomains.unwrap().optional() });
-
-/** A site as the admin API shows it: secrets are write-only (`••••` when set). */
-const SiteOut = SiteConfig.extend({
-  identitySecret: z.string().optional(),
-  webhook: z.object({ url: z.string(), secret: z.string() }).optional(),
-});
 
 function redact(site: SiteConfig): z.input<typeof SiteOut> {
   return {
@@ -107,6 +105,83 @@ export function sitesAdmin(api: ApiRoutes): void {
       const site = await putSite(c.env, { ...next, orgId });
       await c.env.DB.prepare("UPDATE sites SET name = ? WHERE key = ?").bind(site.name, params.key).run();
       return reply(redact(site));
+    },
+  );
+
+  api.add(
+    {
+      method: "patch",
+      path: `${ORG}/sites/{key}`,
+      operationId: "updateSite",
+      summary:
+        "Change only the fields given (a JSON merge patch: objects merge, null removes; write-only secrets sent back as •••• are kept; business hours are replaced whole)",
+      tag: "admin",
+      auth: "admin",
+      params: SITE_PARAMS,
+      body: SiteMergePatch,
+      response: SiteOut,
+      errors: [409],
+    },
+    async (c, { params, body, reply }) => {
+      const { orgId, admin } = await orgAccess(c, "sites", "write");
+      const current = await getSite(c.env, params.key);
+      if (!current || current.orgId !== orgId) throw notFound("site");
+      const next = SiteConfig.safeParse(applySitePatch(current, body));
+      if (!next.success) throw new ApiError(400, "invalid_request", describeIssues(next.error));
+      await checkSite(c.env, orgId, admin, next.data, current.customDomains, new URL(c.req.url).hostname);
+      const site = await putSite(c.env, next.data);
+      if (site.name !== current.name) await c.env.DB.prepare("UPDATE sites SET name = ? WHERE key = ?").bind(site.name, params.key).run();
+      return reply(redact(site));
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: `${ORG}/sites/{key}/webhook/test`,
+      operationId: "sendTestWebhook",
+      summary: "Queue a `webhook.test` event to the site's webhook (see its deliveries for how it went)",
+      tag: "admin",
+      auth: "admin",
+      params: SITE_PARAMS,
+      status: 202,
+      response: z.object({ id: z.string() }),
+      errors: [409],
+    },
+    async (c, { params, reply }) => {
+      const { orgId } = await orgAccess(c, "sites", "write");
+      const site = await getSite(c.env, params.key);
+      if (!site || site.orgId !== orgId) throw notFound("site");
+      if (!site.webhook) throw new ApiError(409, "no_webhook", "this site has no webhook: set webhook.url and webhook.secret first");
+      const id = randomId("evt_test_", 12);
+      await c.env.WEBHOOKS.get(c.env.WEBHOOKS.idFromName(site.key)).enqueue({
+        id,
+        type: "webhook.test",
+        url: site.webhook.url,
+        secret: site.webhook.secret,
+        payload: { siteKey: site.key, message: "A test event from the Switchboard console." },
+      });
+      return reply({ id });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: `${ORG}/sites/{key}/webhook/deliveries`,
+      operationId: "listWebhookDeliveries",
+      summary: "The site's latest webhook deliveries (newest first) with their status, attempts and last error",
+      tag: "admin",
+      auth: "admin",
+      params: SITE_PARAMS,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      response: z.object({ deliveries: z.array(WebhookDelivery) }),
+    },
+    async (c, { params, query, reply }) => {
+      const { orgId } = await orgAccess(c, "sites", "read");
+      const site = await getSite(c.env, params.key);
+      if (!site || site.orgId !== orgId) throw notFound("site");
+      return reply({ deliveries: await c.env.WEBHOOKS.get(c.env.WEBHOOKS.idFromName(site.key)).deliveries(query.limit) });
     },
   );
 
