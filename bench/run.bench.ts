@@ -323,6 +323,7 @@ it("D1 statements and bytes per turn", async () => {
       const start = await counts();
       let beforeDone = { statements: 0, reads: 0, writes: 0 };
       const writesBeforeDone: Record<string, number> = {};
+      const readsBeforeDone: Record<string, number> = {};
       for (let i = 0; i < turns; i++) {
         const conv = await startConversation(sbCount);
         await quiet();
@@ -339,6 +340,7 @@ it("D1 statements and bytes per turn", async () => {
         const [ta, tb] = [turnOnly(a), turnOnly(b)];
         beforeDone = { statements: beforeDone.statements + tb.statements - ta.statements, reads: beforeDone.reads + tb.reads - ta.reads, writes: beforeDone.writes + tb.writes - ta.writes };
         if (tb.writes > ta.writes) for (const [sql, n] of Object.entries(b.writeSql)) if (n > (a.writeSql[sql] ?? 0)) writesBeforeDone[sql] = (writesBeforeDone[sql] ?? 0) + n - (a.writeSql[sql] ?? 0);
+        for (const [sql, n] of Object.entries(b.readSql)) if (n > (a.readSql[sql] ?? 0)) readsBeforeDone[sql] = (readsBeforeDone[sql] ?? 0) + n - (a.readSql[sql] ?? 0);
         await afterDone(conv.id);
       }
       const end = await counts();
@@ -351,7 +353,7 @@ it("D1 statements and bytes per turn", async () => {
       record(section, `${kind.name}: writes in all (conversation start included), rows written`, `${per(end.writes - start.writes)} writes, ${per(end.rowsWritten - start.rowsWritten)} rows${was(before?.writes)}`);
       record(section, `${kind.name}: database growth per turn`, `${(bytes / turns / 1024).toFixed(2)} KB${was(before?.growth)}`);
       const after = Object.entries(end.writeSql).filter(([sql, n]) => n > (start.writeSql[sql] ?? 0)).map(([sql, n]) => `${sql}… ×${n - (start.writeSql[sql] ?? 0)}`);
-      console.log(`${kind.key}: writes before done`, writesBeforeDone, "all writes", after);
+      console.log(`${kind.key}: writes before done`, writesBeforeDone, "reads before done (the queue's and OrgDO's included)", readsBeforeDone, "all writes", after);
     }
   } finally {
     await sbCount.close();
