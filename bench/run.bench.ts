@@ -255,6 +255,8 @@ it("load through npm start: SSE and WebSocket, 50 to 1,000 conversations at once
     RATE_LIMIT_STARTS_PER_IP: "1000000",
     RATE_LIMIT_SENDS_PER_IP: "1000000",
     RATE_LIMIT_SENDS_PER_VISITOR: "1000000",
+    // …and so are its open connections (default 100 per IP).
+    MAX_CONNECTIONS_PER_IP: "1000000",
   });
   const section = "Load through `npm start` (the demo on the scripted model; one message per conversation, all sent at once)";
   const reuseProbe = async (when: string) => {
@@ -279,7 +281,7 @@ it("load through npm start: SSE and WebSocket, 50 to 1,000 conversations at once
     await app.stop();
     await loadModel.stop();
   }
-});
+}, 900_000);
 
 /**
  * The same measurement on the code before storage moved out of D1 (commit a250343, every
