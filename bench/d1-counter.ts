@@ -26,8 +26,9 @@ export interface D1Tally {
 }
 
 export interface D1Counts extends D1Tally {
-  /** The SQL of each write, first 60 characters, with how often it ran. */
+  /** The SQL of each write and each read, first 60 characters after its origin, with how often it ran. */
   writeSql: Record<string, number>;
+  readSql: Record<string, number>;
   byOrigin: Record<string, D1Tally>;
 }
 
@@ -38,7 +39,7 @@ export function writeCountingEntry(durableObjectClasses: string[]): string {
   const source = `
 import * as app from "./index.js";
 const tally = () => ({ statements: 0, reads: 0, writes: 0, rowsWritten: 0 });
-const counts = { ...tally(), writeSql: {}, byOrigin: {} };
+const counts = { ...tally(), writeSql: {}, readSql: {}, byOrigin: {} };
 const real = new WeakMap();
 function record(origin, sql, meta) {
   const by = (counts.byOrigin[origin] ??= tally());
@@ -49,10 +50,9 @@ function record(origin, sql, meta) {
     else t.reads++;
     t.rowsWritten += meta?.rows_written ?? 0;
   }
-  if (write) {
-    const key = sql.replace(/\\s+/g, " ").trim().slice(0, 60);
-    counts.writeSql[key] = (counts.writeSql[key] ?? 0) + 1;
-  }
+  const key = origin + ": " + sql.replace(/\\s+/g, " ").trim().slice(0, 60);
+  const bySql = write ? counts.writeSql : counts.readSql;
+  bySql[key] = (bySql[key] ?? 0) + 1;
 }
 function wrapStatement(origin, statement, sql) {
   const wrapped = {

@@ -1,17 +1,22 @@
 /**
  * `npm run bench`: measures what the product promises — widget weight, reply latency,
- * throughput over WebSockets, delegation overhead, budget counter contention — against the
- * real worker in workerd, and writes the figures to BENCHMARKS.md. Run through vitest only
+ * throughput over WebSockets, budget counter contention, the first token, whole turn and a
+ * delegation hop against the peer (against-peer.ts), D1 per turn, recovery, and load through
+ * `npm start` (load.ts) — against the real worker in workerd, and writes the figures to
+ * BENCHMARKS.md. Run through vitest only
  * for its TypeScript loader; nothing here asserts a wall-clock limit.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, it } from "vitest";
 import { ScriptedModel } from "../test/helpers/model-server";
-import { ROOT, send, startConversation, startSwitchboard, type Switchboard, waitForTurnFacts } from "../test/helpers/switchboard";
+import { BUNDLE_DIR, ROOT, send, startConversation, startSwitchboard, type Switchboard, waitForTurnFacts } from "../test/helpers/switchboard";
 import { WsClient, wsUrl } from "../test/helpers/ws-client";
+import { againstPeer, type PeerComparison, type Sample } from "./against-peer";
 import { type D1Counts, writeCountingEntry } from "./d1-counter";
+import { load, reuseAfterSse } from "./load";
+import { npmStart } from "./npm-start";
 
 const rows: { section: string; metric: string; value: string }[] = [];
 /** The machine is shared: how busy it was when the run started goes in the header. */
@@ -187,36 +192,96 @@ it("budget counters under contention", async () => {
   }
 });
 
-it("delegation overhead with the scripted model", async () => {
-  const sbModel = await startSwitchboard({ seed: true, vars: { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: model.url } });
-  try {
-    await sbModel.putAgent("demo", { id: "router", name: "Router", description: "router", instructions: "bench router", delegates: ["billing"] });
-    await sbModel.putAgent("demo", { id: "billing", name: "Billing", description: "billing", instructions: "bench billing" });
-    const direct: number[] = [];
-    const delegated: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      model.reset();
-      model.on("bench router", { text: "Direct answer." });
-      let conv = await startConversation(sbModel);
-      let t0 = performance.now();
-      await send(sbModel, conv, "hello");
-      direct.push(performance.now() - t0);
+/**
+ * The same comparison on the code before the latency work (main at a93908c, with its token
+ * ceiling, site tone and limits, insights: a new AgentRunDO per delegation, the site, agent
+ * and delegate configs read from KV one after the other before the model call, settlements
+ * awaited between model calls), measured in one run with the current code on this machine.
+ * Set BENCH_BASELINE_BUNDLE to a bundle of an older commit (`wrangler deploy --dry-run
+ * --outdir`) to measure it again.
+ */
+const PEER_BEFORE = { first: "×1.25", total: "×1.16", hop: "26.8 ms" };
 
-      model.reset();
-      model.on("bench router", { toolCalls: [{ name: "delegate", arguments: { agent: "billing", prompt: "check" } }] }, { text: "Consolidated." });
-      model.on("bench billing", { text: "Billing says hi." });
-      conv = await startConversation(sbModel);
-      t0 = performance.now();
-      await send(sbModel, conv, "hello");
-      delegated.push(performance.now() - t0);
-    }
-    record("Delegation (scripted model, 30 turns each)", "router answers itself, p50", ms(pct(direct, 50)));
-    record("Delegation (scripted model, 30 turns each)", "router → specialist (child Durable Object) → router, p50", ms(pct(delegated, 50)));
-    record("Delegation (scripted model, 30 turns each)", "added by one delegation (3 model calls vs 1), p50", ms(pct(delegated, 50) - pct(direct, 50)));
-  } finally {
-    await sbModel.close();
+it("against the peer: first token, whole turn and a delegation hop", async () => {
+  const rounds = 60;
+  const section = `Against the peer (Cloudflare agents AIChatAgent; WebSocket, scripted model, ${rounds} rounds interleaved)`;
+  const summarize = (r: PeerComparison) => {
+    const p50 = (samples: Sample[], k: "first" | "total") => pct(samples.map((x) => x[k]), 50);
+    const p95 = (samples: Sample[], k: "first" | "total") => pct(samples.map((x) => x[k]), 95);
+    // A turn's time outside its model calls, as the engine timed them (its `model` spans).
+    const outside = (samples: Sample[]) => pct(samples.map((x) => x.total - (x.modelSpans ?? x.model)), 50);
+    const median = (samples: Sample[], k: "modelSpans" | "delegation" | "childRun") => pct(samples.map((x) => x[k] ?? 0), 50);
+    return {
+      first: { sb: p50(r.direct, "first"), peer: p50(r.peer, "first"), sb95: p95(r.direct, "first"), peer95: p95(r.peer, "first") },
+      total: { sb: p50(r.direct, "total"), peer: p50(r.peer, "total"), sb95: p95(r.direct, "total"), peer95: p95(r.peer, "total") },
+      hop: outside(r.delegated) - outside(r.direct),
+      delegated: p50(r.delegated, "total"),
+      models: { delegated: median(r.delegated, "modelSpans"), direct: median(r.direct, "modelSpans") },
+      parts: { delegation: median(r.delegated, "delegation"), child: median(r.delegated, "childRun") },
+    };
+  };
+  const ratio = (a: number, b: number) => `×${(a / b).toFixed(2)}`;
+  let before = PEER_BEFORE;
+  if (process.env.BENCH_BASELINE_BUNDLE) {
+    copyFileSync(process.env.BENCH_BASELINE_BUNDLE, join(BUNDLE_DIR, "baseline.js"));
+    const old = summarize(await againstPeer(model, rounds, { main: "baseline.js" }));
+    before = { first: ratio(old.first.sb, old.first.peer), total: ratio(old.total.sb, old.total.peer), hop: ms(old.hop) };
+    console.log("before (baseline bundle):", before);
+  }
+  const run = await againstPeer(model, rounds);
+  const now = summarize(run);
+  record(section, "first streamed delta, p50 (p95): Switchboard / peer", `${ms(now.first.sb)} (${ms(now.first.sb95)}) / ${ms(now.first.peer)} (${ms(now.first.peer95)})`);
+  record(section, "first streamed delta, Switchboard ÷ peer (target ≤ ×0.8)", `**${ratio(now.first.sb, now.first.peer)}** (before: ${before.first})`);
+  record(section, "whole turn, p50 (p95): Switchboard / peer", `${ms(now.total.sb)} (${ms(now.total.sb95)}) / ${ms(now.total.peer)} (${ms(now.total.peer95)})`);
+  record(section, "whole turn, Switchboard ÷ peer", `**${ratio(now.total.sb, now.total.peer)}** (before: ${before.total})`);
+  record(section, "router → specialist (its run object) → router: whole turn, p50", `${ms(now.delegated)}; its 3 model calls ${ms(now.models.delegated)} against the direct turn's 1 call ${ms(now.models.direct)} (the engine's \`model\` spans)`);
+  record(section, "a delegation hop beyond the model calls it adds, p50 (target ≤ 10 ms)", `**${ms(now.hop)}** (before: ${before.hop})`);
+  record(section, "its parts, p50: the `delegation` span / the child's `run` span in it", `${ms(now.parts.delegation)} / ${ms(now.parts.child)}`);
+  if (run.cpu.peer !== null) {
+    record(section, "workerd CPU per turn: Switchboard direct / delegated / peer", `${ms(run.cpu.direct ?? 0)} / ${ms(run.cpu.delegated ?? 0)} / ${ms(run.cpu.peer)}`);
   }
 });
+
+it("load through npm start: SSE and WebSocket, 50 to 1,000 conversations at once", async () => {
+  // The demo's agents on the scripted model (the operator's OPENAI_BASE_URL), answering at
+  // once: what is measured is the app under many conversations, not a model or the offline
+  // provider's searches.
+  const loadModel = await new ScriptedModel().start();
+  loadModel.always(() => true, { text: "Thanks for asking: here is the answer." });
+  const app = await npmStart({
+    OPENAI_API_KEY: "sk-bench",
+    OPENAI_BASE_URL: loadModel.url,
+    // One client IP sends everything: the per-IP limits are raised for the run.
+    RATE_LIMIT_STARTS_PER_IP: "1000000",
+    RATE_LIMIT_SENDS_PER_IP: "1000000",
+    RATE_LIMIT_SENDS_PER_VISITOR: "1000000",
+    // …and so are its open connections (default 100 per IP).
+    MAX_CONNECTIONS_PER_IP: "1000000",
+  });
+  const section = "Load through `npm start` (the demo on the scripted model; one message per conversation, all sent at once)";
+  const reuseProbe = async (when: string) => {
+    const reuse = await reuseAfterSse(app, 50);
+    record(section, `a second request on each of 50 keep-alive connections that just carried an SSE reply, ${when} (plain sockets)`, `${reuse.answered} answered, ${reuse.closed} closed by workerd without an answer (README "Latency")`);
+  };
+  try {
+    await reuseProbe("on a fresh start");
+    for (const n of [50, 200, 500, 1000]) {
+      for (const transport of ["SSE", "WebSocket"] as const) {
+        const r = await load(app, transport, n);
+        const cpu = (v: number | null) => (v === null ? "n/a" : ms(v));
+        record(
+          section,
+          `${transport}, ${n.toLocaleString("en")} conversations`,
+          `${r.errors} errors${r.kinds.length ? ` (${r.kinds.join("; ")})` : ""} · ${(n / r.seconds).toFixed(1)} turns/s · p50 ${ms(r.p50)} / p95 ${ms(r.p95)} · CPU per turn: workerd ${cpu(r.cpuPerTurn.workerd)}, Node (Miniflare's host) ${cpu(r.cpuPerTurn.host)}, bench client ${ms(r.cpuPerTurn.bench)}`,
+        );
+      }
+    }
+    await reuseProbe("after the load");
+  } finally {
+    await app.stop();
+    await loadModel.stop();
+  }
+}, 900_000);
 
 /**
  * The same measurement on the code before storage moved out of D1 (commit a250343, every
@@ -261,6 +326,7 @@ it("D1 statements and bytes per turn", async () => {
       const start = await counts();
       let beforeDone = { statements: 0, reads: 0, writes: 0 };
       const writesBeforeDone: Record<string, number> = {};
+      const readsBeforeDone: Record<string, number> = {};
       for (let i = 0; i < turns; i++) {
         const conv = await startConversation(sbCount);
         await quiet();
@@ -277,6 +343,7 @@ it("D1 statements and bytes per turn", async () => {
         const [ta, tb] = [turnOnly(a), turnOnly(b)];
         beforeDone = { statements: beforeDone.statements + tb.statements - ta.statements, reads: beforeDone.reads + tb.reads - ta.reads, writes: beforeDone.writes + tb.writes - ta.writes };
         if (tb.writes > ta.writes) for (const [sql, n] of Object.entries(b.writeSql)) if (n > (a.writeSql[sql] ?? 0)) writesBeforeDone[sql] = (writesBeforeDone[sql] ?? 0) + n - (a.writeSql[sql] ?? 0);
+        for (const [sql, n] of Object.entries(b.readSql)) if (n > (a.readSql[sql] ?? 0)) readsBeforeDone[sql] = (readsBeforeDone[sql] ?? 0) + n - (a.readSql[sql] ?? 0);
         await afterDone(conv.id);
       }
       const end = await counts();
@@ -289,7 +356,7 @@ it("D1 statements and bytes per turn", async () => {
       record(section, `${kind.name}: writes in all (conversation start included), rows written`, `${per(end.writes - start.writes)} writes, ${per(end.rowsWritten - start.rowsWritten)} rows${was(before?.writes)}`);
       record(section, `${kind.name}: database growth per turn`, `${(bytes / turns / 1024).toFixed(2)} KB${was(before?.growth)}`);
       const after = Object.entries(end.writeSql).filter(([sql, n]) => n > (start.writeSql[sql] ?? 0)).map(([sql, n]) => `${sql}… ×${n - (start.writeSql[sql] ?? 0)}`);
-      console.log(`${kind.key}: writes before done`, writesBeforeDone, "all writes", after);
+      console.log(`${kind.key}: writes before done`, writesBeforeDone, "reads before done (the queue's and OrgDO's included)", readsBeforeDone, "all writes", after);
     }
   } finally {
     await sbCount.close();

@@ -51,6 +51,11 @@ export interface Env {
   WEBHOOK_RETRY_BASE_MS?: string;
   /** Days a conversation's execution log is kept (default 30); its object's alarm prunes older spans. */
   TRACE_RETENTION_DAYS?: string;
+  /**
+   * Seconds an isolate keeps the site and agent configs a visitor's turn reads (config/store.ts);
+   * unset or 0: read from KV every time. wrangler.toml sets 5.
+   */
+  CONFIG_CACHE_SECONDS?: string;
   /** Rate limits (see http/rate-limit.ts for the defaults). */
   RATE_LIMIT_STARTS_PER_IP?: string;
   RATE_LIMIT_SENDS_PER_IP?: string;

@@ -27,6 +27,61 @@ const agentVersionKey = (orgId: string, id: string, version: number) => `agent-v
 const agentDraftKey = (orgId: string, id: string) => `agent-draft:${orgId}:${id}`;
 const domainKey = (host: string) => `domain:${host.toLowerCase()}`;
 
+/**
+ * What a visitor's turn reads on its way to the model (its site, its agent, the agents it
+ * may delegate to) is kept per isolate for CONFIG_CACHE_SECONDS: a KV read is the slowest
+ * step left before a model call, and 500 conversations starting at once read the same site
+ * once. A change made through this module is seen at once by the isolate that made it (it
+ * drops its copy); other isolates see it within those seconds — KV itself may serve a value
+ * up to 60 s old to other locations, so this adds little to what a deployment already
+ * accepts. Writes and the admin API read KV directly (`getSite`, `getStoredAgent`); the
+ * cached readers are `cachedSite` and `cachedAgent`. Cached values are frozen, since they
+ * are shared.
+ */
+const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+const CACHE_ENTRIES = 2_000;
+
+function cacheMs(env: Env): number {
+  const seconds = Number(env.CONFIG_CACHE_SECONDS ?? 0);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
+function cached<T>(env: Env, key: string, read: () => Promise<T>): Promise<T> {
+  const ttl = cacheMs(env);
+  if (!ttl) return read();
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < ttl) return hit.value as Promise<T>;
+  const value = read().then(deepFreeze);
+  cache.delete(key);
+  cache.set(key, { at: Date.now(), value });
+  // A failed read is not kept; the oldest entry goes when the map is full.
+  value.catch(() => cache.get(key)?.value === value && cache.delete(key));
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** A site's config as a visitor's request uses it (kept per isolate, see above). */
+export function cachedSite(env: Env, key: string): Promise<SiteConfig | null> {
+  return cached(env, siteKey(key), () => getSite(env, key));
+}
+
+/**
+ * An agent's config as a turn uses it (kept per isolate, see above). A playground run
+ * (`lookup.drafts`) reads KV every time: the console's owner is editing the draft it runs.
+ */
+export function cachedAgent(env: Env, orgId: string, id: string, lookup: AgentLookup = {}): Promise<AgentConfig | null> {
+  if (lookup.drafts) return getAgent(env, orgId, id, lookup);
+  return cached(env, agentKey(orgId, id), () => getAgent(env, orgId, id));
+}
+
 function invalidStored(what: string, error: z.ZodError): ApiError {
   return new ApiError(500, "invalid_config", `stored ${what} is invalid: ${z.prettifyError(error)}`);
 }
@@ -43,6 +98,7 @@ export async function putSite(env: Env, input: SiteConfigInput): Promise<SiteCon
   const site = SiteConfig.parse(input);
   const previous = await getSite(env, site.key);
   await env.CONFIG.put(siteKey(site.key), JSON.stringify(site));
+  cache.delete(siteKey(site.key));
   for (const host of previous?.customDomains ?? []) {
     if (!site.customDomains.includes(host)) await env.CONFIG.delete(domainKey(host));
   }
@@ -54,6 +110,7 @@ export async function deleteSite(env: Env, key: string): Promise<void> {
   const site = await getSite(env, key);
   for (const host of site?.customDomains ?? []) await env.CONFIG.delete(domainKey(host));
   await env.CONFIG.delete(siteKey(key));
+  cache.delete(siteKey(key));
 }
 
 export async function siteKeyForDomain(env: Env, host: string): Promise<string | null> {
@@ -132,12 +189,14 @@ export async function putAgent(env: Env, orgId: string, input: AgentConfigInput)
   const json = JSON.stringify(stored);
   await env.CONFIG.put(agentVersionKey(orgId, config.id, stored.version), json);
   await env.CONFIG.put(agentKey(orgId, config.id), json);
+  cache.delete(agentKey(orgId, config.id));
   return stored;
 }
 
 export async function deleteAgent(env: Env, orgId: string, id: string): Promise<void> {
   await env.CONFIG.delete(agentKey(orgId, id));
   await env.CONFIG.delete(agentDraftKey(orgId, id));
+  cache.delete(agentKey(orgId, id));
 }
 
 export async function listAgents(env: Env, orgId: string): Promise<StoredAgent[]> {

@@ -8,7 +8,7 @@
 import type { SiteConfig } from "../../shared/config";
 import type { ConversationStatus, StatusData } from "../../shared/protocol";
 import type { StaffMember } from "../../shared/staff";
-import { getSite } from "../config/store";
+import { cachedSite } from "../config/store";
 import { randomId } from "../ids";
 import { staffedNow } from "./business-hours";
 import type { Delivery } from "./delivery";
@@ -161,10 +161,14 @@ export class StatusMachine {
     };
   }
 
-  /** The conversation's site — only while it still belongs to this conversation's org. */
+  /**
+   * The conversation's site — only while it still belongs to this conversation's org. Read
+   * as a visitor's request reads it (kept per isolate for CONFIG_CACHE_SECONDS): every turn
+   * needs it (tone, history and token limits) before its model call.
+   */
   async ownSite(): Promise<SiteConfig | null> {
     const meta = this.c.requireMeta();
-    const site = await getSite(this.c.env, meta.siteKey).catch(() => null);
+    const site = await cachedSite(this.c.env, meta.siteKey).catch(() => null);
     return site && site.orgId === meta.orgId ? site : null;
   }
 }

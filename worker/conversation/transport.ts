@@ -171,6 +171,8 @@ export class Transport {
     }
     switch (frame.type) {
       case "send":
+        // Latency: the turn's configs are read while the limits are checked and the message stored.
+        this.turns.prepare();
         await this.serially(async () => {
           if (!this.c.transcript.byClientId(frame.clientMessageId)) {
             const wait = this.visitorLimit() ?? (await this.ipLimit(socket?.ip ?? "local"));
@@ -268,6 +270,8 @@ export class Transport {
   }
 
   private postMessage(body: { clientMessageId: string; text: string }, ip: string): Promise<Response> {
+    // Latency: the turn's configs are read while the message is stored.
+    this.turns.prepare();
     return this.serially(() => this.postMessageNow(body, ip));
   }
 

@@ -13,7 +13,7 @@
  */
 import { type AgentConfig, DEFAULT_CONVERSATION_TOKEN_LIMIT, DEFAULT_HISTORY_TOKEN_LIMIT, type SiteConfig } from "../../shared/config";
 import type { StoredMessage } from "../../shared/protocol";
-import { getAgent } from "../config/store";
+import { cachedAgent } from "../config/store";
 import { RunCancelled, runController, sleep } from "../engine/abort";
 import { runAgent } from "../engine/run-agent";
 import { withTone } from "../engine/tone";
@@ -43,9 +43,20 @@ const MAX_TURN_ATTEMPTS = 3;
 const FAILURE_POLICY = 2;
 /** While a turn runs, the object's alarm stays this far ahead: a process that dies mid-turn is back on it within this. */
 export const TURN_LEASE_MS = 5_000;
+/** Configs read when a message arrived serve the turn that starts within this. */
+const PREPARED_MS = 1_000;
 
 export class Turns {
   private loop: Promise<void> | null = null;
+  /** The active agent's config and the site's, being read since a visitor message arrived (see `prepare`). */
+  private prepared: {
+    orgId: string;
+    agentId: string;
+    drafts: boolean;
+    at: number;
+    agent: Promise<AgentConfig | null>;
+    site: Promise<SiteConfig | null>;
+  } | null = null;
 
   constructor(
     private readonly c: ConversationState,
@@ -81,6 +92,36 @@ export class Turns {
         await this.scheduleAlarm();
       }
     })();
+  }
+
+  /**
+   * A visitor message has arrived: start reading the configs the turn that answers it needs
+   * (its agent's and its site's), before the message is stored. A read that leaves before
+   * the object writes is not held until the write is durable (the output gate), so it
+   * overlaps the limit checks and the write instead of following them. The turn uses them
+   * only if it starts within PREPARED_MS and for the same agent; otherwise it reads again.
+   */
+  prepare(): void {
+    const meta = this.c.meta.get();
+    if (!meta || meta.status !== "bot" || this.loop) return;
+    const drafts = meta.drafts === true;
+    if (this.fresh(meta.orgId, meta.activeAgent, drafts)) return;
+    const agent = cachedAgent(this.c.env, meta.orgId, meta.activeAgent, { drafts });
+    agent.catch(() => {});
+    this.prepared = { orgId: meta.orgId, agentId: meta.activeAgent, drafts, at: Date.now(), agent, site: this.status.ownSite() };
+  }
+
+  private fresh(orgId: string, agentId: string, drafts: boolean): boolean {
+    const p = this.prepared;
+    return !!p && p.orgId === orgId && p.agentId === agentId && p.drafts === drafts && Date.now() - p.at < PREPARED_MS;
+  }
+
+  /** The agent's config and the site's: the ones being read since the message arrived if fresh, else both read now. */
+  private configs(orgId: string, agentId: string, drafts: boolean): Promise<[AgentConfig | null, SiteConfig | null]> {
+    const prepared = this.fresh(orgId, agentId, drafts) ? this.prepared : null;
+    this.prepared = null;
+    if (prepared) return Promise.all([prepared.agent, prepared.site]);
+    return Promise.all([cachedAgent(this.c.env, orgId, agentId, { drafts }), this.status.ownSite()]);
   }
 
   /** After a restart (or from the alarm): unanswered messages get their turn now. */
@@ -144,11 +185,12 @@ export class Turns {
     const stillOurs = () => !turn.abort.signal.aborted && this.c.requireMeta().status === "bot";
     try {
       if (attempts > MAX_TURN_ATTEMPTS) throw new Error(`the turn failed ${attempts - 1} times`);
-      const site = await this.status.ownSite();
       // A playground conversation (the console's) runs agent drafts first.
       const lookup = { drafts: meta.drafts === true };
-      agent = await getAgent(this.c.env, meta.orgId, meta.activeAgent, lookup);
-      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await getAgent(this.c.env, meta.orgId, site.entryAgent, lookup);
+      // The agent and the site (tone, history and token limits) are read at once.
+      const [active, site] = await this.configs(meta.orgId, meta.activeAgent, lookup.drafts);
+      agent = active;
+      if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await cachedAgent(this.c.env, meta.orgId, site.entryAgent, lookup);
       if (!agent) {
         end = "error";
         error = "agent_not_found";
@@ -164,7 +206,7 @@ export class Turns {
         if (!stillOurs()) break;
         result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop, site?.tone);
         if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
-        const next = await getAgent(this.c.env, meta.orgId, result.transferTo, lookup);
+        const next = await cachedAgent(this.c.env, meta.orgId, result.transferTo, lookup);
         if (!next) break;
         this.c.meta.update({ activeAgent: next.id });
         agent = next;

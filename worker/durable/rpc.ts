@@ -115,11 +115,13 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded, CeilingLedger
   setLabels(staff: StaffMember, labels: string[]): Promise<string[] | null>;
 }
 
-// ---- AgentRunDO: one per delegated run ------------------------------------------------------
+// ---- AgentRunDO: an org's delegated runs, over a few objects (runObjectName) -----------------
 
 export interface AgentRunRpc extends Rpc.DurableObjectBranded {
+  /** Runs (or, for a run id seen before, answers what it answered) a delegation. */
   run(request: ChildRunRequest): Promise<RunResult>;
-  cancel(): Promise<void>;
+  /** Stops the run with this id (of this conversation) and every run it started. */
+  cancel(runId: string, conversationId: string): Promise<void>;
 }
 
 // ---- InboxDO: one per org — its conversation index and the inbox's live feed --------------

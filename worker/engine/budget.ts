@@ -101,19 +101,36 @@ export interface CeilingLedger {
  * team's) and its conversation's ceiling. Like the rules themselves, "no org rule applies"
  * is learnt once per run: a run whose first reservation touched no rule asks the org's
  * object again only to settle.
+ *
+ * A settlement goes out without holding up the run (`settleLater`): the next question to
+ * the budgets (a reservation, a tool's check) waits for it first, so the org's object and
+ * the ceiling see every call in the same order as before, and `drain` — which a run awaits
+ * before it returns — makes sure the counters and the ledger have it before anyone hears
+ * the run's result. What it saves is the round trip between a model call and what follows
+ * it (a tool call, a delegation), and, at a run's end, the wait overlaps whatever the run
+ * still does.
  */
 export class Budget {
   private unlimited = false;
+  private pending: Promise<void>[] = [];
 
   constructor(
     private readonly ledger: BudgetLedger,
     readonly orgId: string,
     readonly team: string | undefined,
     private readonly ceiling?: CeilingLedger,
+    /**
+     * Where the org's part of a settlement that touches none of its counters (no org rule
+     * applied to its reservation) may finish instead of being drained: only a ledger row is
+     * left to write, which nothing waits for. A delegated run passes its object's
+     * `waitUntil`, so its answer is not held up by it; without one, everything is drained.
+     */
+    private readonly background?: (settling: Promise<void>) => void,
   ) {}
 
   /** Reserves `estimate` tokens under the ceiling and every applicable rule, or reports the first that has no room (holding nothing). */
   async reserve(estimate: number): Promise<Reservation | BudgetHit> {
+    await this.drain();
     const [ceilingHit, org] = await Promise.all([this.ceiling?.reserveTokens(estimate) ?? null, this.reserveOrg(estimate)]);
     if (ceilingHit) {
       if (!isBudgetHit(org)) await this.release(org);
@@ -135,6 +152,29 @@ export class Budget {
     ]);
   }
 
+  /**
+   * Settles without waiting; `onError` runs if the settlement fails (the caller gives the
+   * reservation back). `drain` waits for it.
+   */
+  settleLater(reservation: Reservation, usage: UsageRecord, onError: (error: unknown) => Promise<void>): void {
+    if (!this.background || reservation.windows.length) {
+      this.pending.push(this.settle(reservation, usage).catch(onError));
+      return;
+    }
+    // No org rule holds this reservation: the org's part is only a ledger row, which
+    // nothing waits for; the ceiling's part (a counter) is drained like any other.
+    // (Its failure has no counter to give back; the ceiling's part settles on its own.)
+    this.background(
+      this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage }).catch((e: unknown) => console.error("usage ledger row not written", e)),
+    );
+    if (reservation.ceiling && this.ceiling) this.pending.push(this.ceiling.settleTokens(reservation.estimate, usage.tokens).catch(onError));
+  }
+
+  /** Waits for every settlement still on its way. */
+  async drain(): Promise<void> {
+    while (this.pending.length) await Promise.all(this.pending.splice(0));
+  }
+
   async release(reservation: Reservation): Promise<void> {
     await Promise.all([
       reservation.windows.length ? this.ledger.release({ orgId: this.orgId, reservation }) : undefined,
@@ -144,6 +184,7 @@ export class Budget {
 
   /** The first budget with no room for `estimate` more tokens (the ceiling first), if any; reserves nothing. */
   async check(estimate: number): Promise<BudgetHit | null> {
+    await this.drain();
     const [ceilingHit, orgHit] = await Promise.all([
       this.ceiling?.checkTokens(estimate) ?? null,
       this.unlimited ? null : this.ledger.check({ orgId: this.orgId, team: this.team ?? null, estimate }),

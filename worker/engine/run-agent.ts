@@ -12,7 +12,7 @@ import { type ChatMessage, type ModelChunk, ModelError, type ModelProvider, type
 import { DeadlineExceeded, mapLimit, raceSignal, RunCancelled } from "./abort";
 import { type BudgetHit, describeHit, isBudgetHit } from "./budget";
 import { callEstimate, promptEstimate } from "./estimate";
-import { toolsFor } from "./tools";
+import { toolNames, toolsFor } from "./tools";
 import type { DelegateReply, RunContext, RunErrorCode, RunResult, ToolHandler, ToolOutcome } from "./types";
 import { toolError } from "./types";
 
@@ -34,6 +34,15 @@ interface ModelTurn {
 }
 
 export async function runAgent(ctx: RunContext, input: ChatMessage[], options: RunOptions = {}): Promise<RunResult> {
+  try {
+    return await run(ctx, input, options);
+  } finally {
+    // Nobody hears a run's result before its spend is in the org's counters and ledger.
+    await ctx.budget.drain();
+  }
+}
+
+async function run(ctx: RunContext, input: ChatMessage[], options: RunOptions): Promise<RunResult> {
   const { agent } = ctx;
   const runSpan = ctx.log.start("run", agent.id, {
     runId: ctx.runId,
@@ -41,9 +50,12 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
     agentId: agent.id,
     data: { chain: ctx.chain, deadline: ctx.deadline },
   });
-  const tools = await toolsFor(ctx);
-  const specs = [...tools.values()].map((t) => t.spec);
-  const messages: ChatMessage[] = [{ role: "system", content: systemPrompt(ctx, specs) }, ...input];
+  // The tools load (a delegate's candidates are configs to read) while the first
+  // reservation is on its way: the system prompt needs only their names.
+  const loading = toolsFor(ctx);
+  loading.catch(() => {});
+  let tools: Map<string, ToolHandler> | null = null;
+  const messages: ChatMessage[] = [{ role: "system", content: systemPrompt(ctx, toolNames(ctx)) }, ...input];
   const sources = new Map<string, Source>();
   const replies: DelegateReply[] = [];
   const texts: string[] = [];
@@ -71,7 +83,6 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
       turns++;
       // The last allowed model call gets no tools, so the model has to answer.
       const lastTurn = turns >= agent.maxTurns || toolCalls >= agent.maxToolCalls;
-      const offered = lastTurn ? [] : specs;
 
       const promptTokens = promptEstimate(messages);
       const reservation = await ctx.budget.reserve(callEstimate(agent, messages));
@@ -82,6 +93,8 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         });
         return fail("budget_exceeded", describeHit(reservation), undefined, reservation);
       }
+      const toolbox = (tools ??= await loading);
+      const offered = lastTurn ? [] : [...toolbox.values()].map((t) => t.spec);
 
       const provider = await providerFor(ctx.env, agent, ctx.orgId);
       const modelSpan = ctx.log.start("model", provider.kind === "offline" ? "offline" : agent.model.name, {
@@ -110,14 +123,14 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
         if (interrupted) throw error;
         return fail(code, message);
       }
-      try {
-        await ctx.budget.settle(reservation, { ...usage, tokens: out.tokensIn + out.tokensOut });
-      } catch (error) {
-        // The answer stands; this call is missing from the ledger and the counters alike
-        // (they change in one transaction), and its reservation is given back.
+      // Settled on the way (the budget waits for it before its next question, and the run
+      // before it returns). If it fails, the answer stands; this call is missing from the
+      // ledger and the counters alike (they change in one transaction), and its
+      // reservation is given back.
+      ctx.budget.settleLater(reservation, { ...usage, tokens: out.tokensIn + out.tokensOut }, async (error) => {
         console.error("budget settle failed", error);
         await ctx.budget.release(reservation).catch(() => {});
-      }
+      });
       // An abstention (the provider found nothing that answers and said so) is marked on its span.
       modelSpan.end("ok", {
         tokensIn: out.tokensIn,
@@ -171,7 +184,7 @@ export async function runAgent(ctx: RunContext, input: ChatMessage[], options: R
       const nextCall = callEstimate(agent, messages);
       const outcomes = await mapLimit(out.calls, agent.maxParallel, async (call) => {
         const number = ++toolCalls;
-        return runTool(ctx, tools, call, number, runSpan.id, nextCall);
+        return runTool(ctx, toolbox, call, number, runSpan.id, nextCall);
       });
       let transferTo: string | undefined;
       out.calls.forEach((call, i) => {
@@ -295,8 +308,8 @@ function describeError(error: unknown): { status: "timeout" | "cancelled" | "err
   return { status: "error", code: "failed", message: error instanceof Error ? error.message : String(error) };
 }
 
-function systemPrompt(ctx: RunContext, specs: ToolSpec[]): string {
-  const has = (name: string) => specs.some((s) => s.name === name);
+function systemPrompt(ctx: RunContext, tools: string[]): string {
+  const has = (name: string) => tools.includes(name);
   const lines = [ctx.agent.instructions.trim() || `You are ${ctx.agent.name}. ${ctx.agent.description}`];
   if (has("delegate")) lines.push("Delegate to a specialist when the question is in its field; the specialist sees only what you send it.");
   if (has("search_knowledge")) lines.push("Look answers up with search_knowledge before answering from memory, and cite the article titles you use.");

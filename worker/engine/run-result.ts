@@ -4,7 +4,9 @@
  * retries). Nothing here depends on the environment, so the objects' RPC contracts
  * (durable/rpc.ts) can name these types without importing the engine.
  */
+import type { AgentConfig } from "../../shared/config";
 import type { Source } from "../../shared/protocol";
+import type { SpanRecord } from "../log/spans";
 import type { BudgetHit } from "./budget";
 
 export type RunErrorCode =
@@ -18,7 +20,7 @@ export type RunErrorCode =
   | "not_found"
   | "failed";
 
-export type RunResult =
+export type RunResult = (
   | {
       status: "ok";
       text: string;
@@ -50,7 +52,14 @@ export type RunResult =
       issues?: string[];
       /** With `budget_exceeded`: the budget that had no room (an org rule or the conversation's ceiling). */
       hit?: BudgetHit;
-    };
+    }
+) & {
+  /**
+   * A delegated run's spans (its children's included), travelling back with its result: the
+   * parent adds them to its own log, one round trip fewer than sending them separately.
+   */
+  spans?: SpanRecord[];
+};
 
 /** A specialist's answer that reached this run (kept so a budget stop can still deliver it). */
 export interface DelegateReply {
@@ -79,4 +88,20 @@ export interface ChildRunRequest {
   visitor?: { userId: string; email?: string };
   /** A playground conversation's run: agents are read draft first. */
   drafts?: boolean;
+  /** The target's config as the parent's run read it, so the child need not read it again. */
+  agent?: AgentConfig;
+}
+
+/** Objects per org that its delegated runs are spread over (AgentRunDO). */
+export const RUN_SHARDS = 8;
+
+/**
+ * The AgentRunDO that runs a delegation of this conversation: one of its org's few, always
+ * the same one for one conversation (so a retried call finds its run), and already running
+ * while the org has traffic.
+ */
+export function runObjectName(orgId: string, conversationId: string): string {
+  let hash = 0;
+  for (let i = 0; i < conversationId.length; i++) hash = (hash * 31 + conversationId.charCodeAt(i)) >>> 0;
+  return `${orgId}/runs/${hash % RUN_SHARDS}`;
 }

@@ -3,9 +3,11 @@
  * budget hit, timeout, cancellation, handoff, refusal) and hands them to its sink in one
  * batch when the run ends, before it reports its result. The sink is the conversation's own
  * Durable Object (its SQLite, see span-store.ts): the conversation's run writes there
- * directly, a delegated run sends its batch there over RPC before it returns, so by the
- * time a turn's `done` goes out its whole tree is readable. Span ids are made here, so a
- * child run in another Durable Object can name its parent span before anything is written.
+ * directly; a delegated run hands its batch back with its result, and its parent adds it to
+ * its own (a stopped child, whose result nobody reads, sends it there over RPC before its
+ * cancel returns), so by the time a turn's `done` goes out its whole tree is readable. Span
+ * ids are made here, so a child run in another Durable Object can name its parent span
+ * before anything is written.
  */
 import { randomId } from "../ids";
 
@@ -108,6 +110,7 @@ export class Span {
 
 export class SpanLog {
   private rows: Row[] = [];
+  private adopted: SpanRecord[] = [];
 
   constructor(
     private readonly sink: SpanSink,
@@ -129,13 +132,23 @@ export class SpanLog {
     this.rows.push(row);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Records finished elsewhere (a delegated run's, which travel back with its result) that
+   * go to this log's sink with its own at the next flush.
+   */
+  adopt(records: SpanRecord[]): void {
+    this.adopted.push(...records);
+  }
+
+  /** Everything recorded so far, handed over instead of sent to the sink (and forgotten here). */
+  take(): SpanRecord[] {
     const rows = this.rows;
-    if (rows.length === 0) return;
+    const adopted = this.adopted;
     this.rows = [];
+    this.adopted = [];
     const turnId = this.scope.turnId ?? null;
-    await this.sink(
-      rows.map((r) => {
+    return [
+      ...rows.map((r) => {
         const data = { ...r.start.data, ...r.end.data };
         return {
           id: r.id,
@@ -154,6 +167,12 @@ export class SpanLog {
           data: Object.keys(data).length ? data : null,
         };
       }),
-    );
+      ...adopted,
+    ];
+  }
+
+  async flush(): Promise<void> {
+    const records = this.take();
+    if (records.length) await this.sink(records);
   }
 }

@@ -7,7 +7,14 @@
 import { Budget, type BudgetLedger, type CeilingLedger } from "../engine/budget";
 import type { Env } from "../env";
 
-export function orgBudget(env: Env, orgId: string, team: string | undefined, ceiling?: CeilingLedger): Budget {
-  const stub = env.ORG.get(env.ORG.idFromName(orgId));
-  return new Budget(stub as unknown as BudgetLedger, orgId, team, ceiling);
+export interface BudgetOptions {
+  /** Where a settlement that touches no counter may finish (see Budget). */
+  background?: (settling: Promise<void>) => void;
+  /** Wraps the org's object (a delegated run makes its reservations wait for its own writes). */
+  ledger?: (stub: BudgetLedger) => BudgetLedger;
+}
+
+export function orgBudget(env: Env, orgId: string, team: string | undefined, ceiling?: CeilingLedger, options: BudgetOptions = {}): Budget {
+  const stub = env.ORG.get(env.ORG.idFromName(orgId)) as unknown as BudgetLedger;
+  return new Budget(options.ledger ? options.ledger(stub) : stub, orgId, team, ceiling, options.background);
 }

@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { SiteConfig } from "../../shared/config";
 import { checkVisitorToken, tokenFromRequest } from "../auth/visitor-token";
-import { getSite } from "../config/store";
+import { cachedSite } from "../config/store";
 import type { CheckedIdentity } from "../auth/identity";
 import { IP_HEADER, ORG_HEADER } from "../durable/rpc";
 import type { AppEnv } from "../env";
@@ -30,7 +30,8 @@ export interface OpenedConversation {
 
 /** The site for a request, with its Origin checked; `requireOrigin` for conversation starts. */
 export async function siteForRequest(c: Context<AppEnv>, siteKey: string, requireOrigin: boolean): Promise<SiteConfig> {
-  const site = await getSite(c.env, siteKey);
+  // Every visitor request reads its site: kept per isolate for a few seconds (config/store.ts).
+  const site = await cachedSite(c.env, siteKey);
   if (!site) throw notFound("site");
   checkOrigin(c, site, requireOrigin);
   return site;
@@ -52,7 +53,7 @@ export async function openConversation(c: Context<AppEnv>): Promise<OpenedConver
   const id = c.req.param("id") ?? "";
   if (!CONVERSATION_ID.test(id)) throw notFound("conversation");
   const siteKey = await checkVisitorToken(c.env, id, tokenFromRequest(c.req.raw));
-  const site = await getSite(c.env, siteKey);
+  const site = await cachedSite(c.env, siteKey);
   if (!site) throw new ApiError(404, "not_found", "the site of this conversation no longer exists");
   checkOrigin(c, site, false);
   // Belt and braces (keys are never reused): the site must still be the conversation's org's.

@@ -1,19 +1,21 @@
 /**
- * `delegate`: the sub-agents tool. Each call starts a child run in its own AgentRunDO, named
- * from this run and the tool-call id, so a retried call reaches the same child (which
- * answers with its first result) instead of starting a second run. The child sees only
+ * `delegate`: the sub-agents tool. Each call starts a child run in an AgentRunDO (one of the
+ * org's few, see `runObjectName`), with an id made from this run and the tool-call id, so a
+ * retried call reaches the same child run (which answers with its first result) instead of
+ * starting a second one. The child sees only
  * the prompt and context sent here; its deadline is capped by this run's; a stop reaches
  * it through `cancel`. Loop rules (depth, no agent twice in a chain) are checked here and
  * refused as tool errors the model can read.
  */
 import { z } from "zod";
 import type { AgentConfig } from "../../../shared/config";
-import { getAgent } from "../../config/store";
+import { cachedAgent } from "../../config/store";
 import type { AgentRunRpc } from "../../durable/rpc";
 import { candidateHints } from "./offline-hints";
 import { DeadlineExceeded, raceSignal, RunCancelled } from "../abort";
 import { describeHit } from "../budget";
 import { firstCallEstimate } from "../estimate";
+import { runObjectName } from "../run-result";
 import { type ChildRunRequest, type RunContext, type RunResult, type ToolHandler, type ToolOutcome, toolError, toolOk } from "../types";
 
 export const DEFAULT_MAX_DEPTH = 3;
@@ -62,13 +64,13 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
       // The same call (a retry) reaches the same child; the agent is part of the name so a
       // model that reuses call ids across different delegations cannot collide them.
       const childName = `${ctx.runId}/${call.id}:${args.agent}`;
-      const first = await attempt(ctx, toolSpanId, args.agent, childName, args);
+      const first = await attempt(ctx, toolSpanId, args.agent, childName, args, candidates);
       // A fallback would meet the same budget: a budget refusal ends the delegation.
       if (first.status !== "error" && first.status !== "timeout") return first;
       if (ctx.signal.aborted) return first;
 
       // The failed specialist's configured fallback gets the same task once.
-      const failed = await getAgent(ctx.env, ctx.orgId, args.agent, { drafts: ctx.drafts });
+      const failed = candidates.find((c) => c.id === args.agent) ?? (await cachedAgent(ctx.env, ctx.orgId, args.agent, { drafts: ctx.drafts }));
       const fallback = failed?.fallbackAgent;
       if (!fallback) return first;
       ctx.log.event("delegation", `fallback:${fallback}`, "ok", {
@@ -77,7 +79,7 @@ export function delegateTool(candidates: AgentConfig[]): ToolHandler {
         agentId: ctx.agent.id,
         data: { from: args.agent, to: fallback, reason: JSON.parse(first.content).error?.code },
       });
-      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback:${fallback}`, args);
+      const second = await attempt(ctx, toolSpanId, fallback, `${childName}/fallback:${fallback}`, args, candidates);
       if (second.status === "ok") {
         const body = JSON.parse(second.content);
         return { ...second, content: JSON.stringify({ ...body, fallbackFrom: args.agent }) };
@@ -98,6 +100,7 @@ async function attempt(
   target: string,
   childName: string,
   args: z.infer<typeof DelegateArgs>,
+  candidates: AgentConfig[],
 ): Promise<ToolOutcome> {
   if (ctx.chain.includes(target)) {
     return refuse(ctx, toolSpanId, "loop_detected", `${target} is already in this chain (${[...ctx.chain, target].join(" → ")}); an agent may appear only once`);
@@ -106,7 +109,9 @@ async function attempt(
   if (ctx.chain.length > depth) {
     return refuse(ctx, toolSpanId, "depth_exceeded", `the chain ${[...ctx.chain, target].join(" → ")} would exceed ${depth} hops`);
   }
-  const config = await getAgent(ctx.env, ctx.orgId, target, { drafts: ctx.drafts });
+  // A candidate's config was read when this run started (no second read on the hop's way);
+  // a fallback that is not a candidate is read now.
+  const config = candidates.find((c) => c.id === target) ?? (await cachedAgent(ctx.env, ctx.orgId, target, { drafts: ctx.drafts }));
   if (!config) return refuse(ctx, toolSpanId, "unknown_agent", `no agent "${target}" exists`);
   // The budget rule every step obeys: the child starts only if its first model call fits.
   const content = delegatedPrompt(args);
@@ -122,9 +127,10 @@ async function attempt(
   const activity = { runId: ctx.runId, agentId: ctx.agent.id, target, targetName: config.name, ...(ctx.parentRunId ? { parentRunId: ctx.parentRunId } : {}) };
   await ctx.conversation.activity({ ...activity, kind: "delegation.start" }).catch(() => {});
 
-  const stub = ctx.env.AGENT_RUN.get(ctx.env.AGENT_RUN.idFromName(childName));
+  // The conversation's run object among its org's few (warm, not created for this call).
+  const stub = ctx.env.AGENT_RUN.get(ctx.env.AGENT_RUN.idFromName(runObjectName(ctx.orgId, ctx.conversationId)));
   const cancel = async () => {
-    await stub.cancel().catch(() => {});
+    await stub.cancel(childName, ctx.conversationId).catch(() => {});
   };
   ctx.children.add(cancel);
   const request: ChildRunRequest = {
@@ -143,11 +149,15 @@ async function attempt(
     chain: ctx.chain,
     ...(ctx.visitor ? { visitor: ctx.visitor } : {}),
     ...(ctx.drafts ? { drafts: true } : {}),
+    agent: config,
   };
 
   let result: RunResult;
   try {
-    result = await raceSignal(runChild(stub, request), ctx.signal);
+    const { spans, ...answer } = await raceSignal(runChild(stub, request), ctx.signal);
+    // The child's spans come back with its result; they go out with this run's own.
+    if (spans) ctx.log.adopt(spans);
+    result = answer;
   } catch (error) {
     const reason = ctx.signal.aborted ? ctx.signal.reason : error;
     const status = reason instanceof DeadlineExceeded ? "timeout" : reason instanceof RunCancelled ? "cancelled" : "error";

@@ -1,5 +1,5 @@
 import type { AgentConfig } from "../../../shared/config";
-import { getAgent } from "../../config/store";
+import { cachedAgent } from "../../config/store";
 import type { RunContext, ToolHandler } from "../types";
 import { delegateTool } from "./delegate";
 import { handoffTool } from "./handoff";
@@ -11,8 +11,19 @@ import { transferTool } from "./transfer";
 const builtins = { search_knowledge: searchKnowledgeTool, handoff_to_human: handoffTool, capture_lead: captureLeadTool };
 
 async function loadAgents(ctx: RunContext, ids: string[]): Promise<AgentConfig[]> {
-  const configs = await Promise.all(ids.map((id) => getAgent(ctx.env, ctx.orgId, id, { drafts: ctx.drafts })));
+  const configs = await Promise.all(ids.map((id) => cachedAgent(ctx.env, ctx.orgId, id, { drafts: ctx.drafts })));
   return configs.filter((c): c is AgentConfig => c !== null);
+}
+
+/** The names of the tools `toolsFor` gives, known from the config alone (no config to read). */
+export function toolNames(ctx: RunContext): string[] {
+  const agent = ctx.agent;
+  return [
+    ...agent.tools,
+    ...agent.httpTools.map((t) => t.name),
+    ...(agent.delegates.length ? ["delegate"] : []),
+    ...(ctx.isRoot && agent.transfers.length ? ["transfer_to_agent"] : []),
+  ];
 }
 
 /** The tools an agent's config gives it, by name. */
