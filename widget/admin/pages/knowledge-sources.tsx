@@ -127,7 +127,8 @@ export function AddSource({ org, collection, kind, jobs, added }: { org: string;
       {job ? (
         <div class={running(job) ? "ad-hint" : "ad-ok"} role="status" data-started={job.id}>
           <p>
-            {kind === "crawl" ? "Crawl" : "Sitemap"} <StatusBadge job={job} /> {running(job) ? "" : `: ${changeWords(job)}.`}
+            {kind === "crawl" ? "Crawl" : "Sitemap"} <StatusBadge job={job} />
+            {running(job) ? "" : ` ${changeWords(job)}.`}
           </p>
           <JobProgress job={job} />
           <JobErrors job={job} />

@@ -120,16 +120,16 @@ export function KnowledgePage({ org }: PageProps) {
 
 type AddTab = "file" | "url" | "sitemap" | "crawl" | "text";
 
-/** "Fetched 3 May, 10:02 · updated 3 May: 2 sections changed" — or where it came from when it is not fetched. */
+/** When it was last fetched and, once a refresh changed it, when and how ("1 passage added, 1 passage removed"); or how it came when it is not fetched. */
 function Freshness({ doc }: { doc: KnowledgeDocument }) {
   if (!doc.fetchedAt) return <span class="ad-sub">{doc.format ? `uploaded (${doc.format})` : "uploaded"}</span>;
   return (
     <>
       <span data-fetched>{when(doc.fetchedAt)}</span>
-      {doc.changedAt ? (
+      {/* The first fetch "changes" nothing worth saying: a later one that changed the text says how. */}
+      {doc.changedAt && doc.changeSummary ? (
         <span class="ad-sub ad-block" data-changed>
-          changed {when(doc.changedAt)}
-          {doc.changeSummary ? `: ${doc.changeSummary}` : ""}
+          changed {when(doc.changedAt)}: {doc.changeSummary}
         </span>
       ) : null}
     </>
