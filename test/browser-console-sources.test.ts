@@ -181,10 +181,13 @@ describe("sources and jobs in the console, as the demo owner", () => {
     await section.locator('[data-embeddings="on"]').waitFor({ timeout: 30_000 });
     // The embed job's progress, followed to the end; then the counts say every chunk has a vector.
     await expect.poll(() => section.locator("[role=status] .ad-badge").textContent(), { timeout: 60_000 }).toBe("done");
-    const status = await section.locator('[data-embeddings="on"]').textContent();
-    const [, embedded, total] = /([\d,]+) of ([\d,]+) chunks? embedded/.exec(status ?? "") ?? [];
-    expect(Number(total?.replace(/,/g, ""))).toBeGreaterThan(0);
-    expect(embedded).toBe(total);
+    // The settings are read again once the job ends: every chunk has its vector.
+    const counts = async () => /([\d,]+) of ([\d,]+) chunks? embedded/.exec((await section.locator('[data-embeddings="on"]').textContent()) ?? "")?.slice(1, 3) ?? [];
+    const allEmbedded = async () => {
+      const [embedded, total] = await counts();
+      return Number(total?.replace(/,/g, "")) > 0 && embedded === total;
+    };
+    await expect.poll(allEmbedded, { timeout: 20_000 }).toBe(true);
     expect(embeddings.requests.length).toBeGreaterThan(1);
     await axe(page, "knowledge: embeddings on");
 

@@ -182,8 +182,11 @@ export function useJobs(org: string, collection: string, onFinished: (job: Inges
     if (!load.data) return;
     setJobs((m) => {
       const next = new Map(m);
-      // A listed job carries its last 20 documents: a fuller copy already held wins.
-      for (const j of load.data!.jobs) if (!next.has(j.id) || next.get(j.id)!.documents.length <= j.documents.length || running(next.get(j.id)!)) next.set(j.id, j);
+      // A listed job carries its last 20 documents: a fuller copy already held, or one being followed, wins.
+      for (const j of load.data!.jobs) {
+        const held = next.get(j.id);
+        if (!held || (!followed.current.has(j.id) && held.documents.length <= j.documents.length)) next.set(j.id, j);
+      }
       return next;
     });
     setOrder((o) => [...new Set([...o, ...load.data!.jobs.map((j) => j.id)])]);
