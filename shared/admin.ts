@@ -162,16 +162,6 @@ export const KnowledgeHit = z.object({ ref: z.string(), title: z.string(), url: 
 export const KnowledgeSearchResult = z.object({ query: z.string(), results: z.array(KnowledgeHit) });
 export type KnowledgeSearchResult = z.infer<typeof KnowledgeSearchResult>;
 
-/** The content engineer's background ingestion (`POST …/collections/:c/files` → `202 {job}`). */
-export const IngestJob = z.object({
-  id: z.string(),
-  status: z.enum(["queued", "running", "done", "failed"]),
-  progress: z.object({ done: z.number(), total: z.number() }).optional(),
-  documents: z.array(z.unknown()).optional(),
-  errors: z.array(z.unknown()).optional(),
-});
-export type IngestJob = z.infer<typeof IngestJob>;
-
 // ---- budgets, secrets ---------------------------------------------------------------------
 
 export const BudgetRule = z.object({

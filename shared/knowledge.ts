@@ -112,3 +112,45 @@ export const EmbeddingsSettings = z.object({
   dimensions: z.number().int().min(8).max(4096).optional(),
 });
 export type EmbeddingsSettings = z.infer<typeof EmbeddingsSettings>;
+
+/** A collection, with its document count and default refresh interval. */
+export const KnowledgeCollection = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  documents: z.number(),
+  /** Every URL-based source of the collection that sets no interval of its own is re-fetched this often (null: never). */
+  refreshDays: RefreshDays,
+});
+export type KnowledgeCollection = z.infer<typeof KnowledgeCollection>;
+
+/** A document as the collection's list shows it. */
+export const KnowledgeDocument = z.object({
+  id: z.string(),
+  source: z.string(),
+  title: z.string(),
+  url: z.string().nullable(),
+  bytes: z.number(),
+  createdAt: z.string(),
+  chunks: z.number(),
+  /** pdf, docx, csv, json, vtt, srt, markdown, html, text (null: ingested before formats were recorded). */
+  format: z.string().nullable(),
+  /** The URL-based source it came from (null: uploaded or sent as text). */
+  sourceId: z.string().nullable(),
+  /** When it was last fetched from its URL, when its text last changed, and how. */
+  fetchedAt: z.string().nullable(),
+  changedAt: z.string().nullable(),
+  changeSummary: z.string().nullable(),
+  /** Its uploaded original is kept, so it can be parsed again. */
+  hasOriginal: z.boolean(),
+});
+export type KnowledgeDocument = z.infer<typeof KnowledgeDocument>;
+
+/** The org's embedding index as `GET …/embeddings` answers it. */
+export const EmbeddingsStatus = z.object({
+  embeddings: EmbeddingsSettings.nullable(),
+  /** Where vectors are searched: Cloudflare Vectorize when bound, else exactly in the Worker. */
+  index: z.enum(["exact", "vectorize"]),
+  chunks: z.object({ total: z.number(), embedded: z.number() }),
+});
+export type EmbeddingsStatus = z.infer<typeof EmbeddingsStatus>;

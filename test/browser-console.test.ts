@@ -177,8 +177,8 @@ describe("a new site owner, at desktop width", () => {
     await page.getByLabel("Page URL").fill(`${host.origin}/acme/launch-faq.html`);
     await page.getByRole("button", { name: "Fetch page" }).click();
     await expect.poll(() => page.locator(".ad-ok").textContent(), { timeout: 15_000 }).toContain("1 page added");
-    await expect.poll(() => page.locator("table.ad-table tbody tr").count()).toBe(3);
-    expect(await page.locator("table.ad-table").textContent()).toContain("Launch FAQ");
+    await expect.poll(() => page.locator('table[data-table="documents"] tbody tr').count()).toBe(3);
+    expect(await page.locator('table[data-table="documents"]').textContent()).toContain("Launch FAQ");
 
     await page.getByLabel("A visitor's question").fill("when do rockets launch?");
     await page.getByRole("button", { name: "Search", exact: true }).click();

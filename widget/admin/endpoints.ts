@@ -9,11 +9,8 @@ import type {
   AgentDraft,
   AgentOut,
   BudgetRule,
-  Collection,
   ConversationRow,
   DocumentChunks,
-  DocumentInfo,
-  IngestJob,
   IngestResult,
   Invitation,
   InvitationCreated,
@@ -54,6 +51,17 @@ import type {
   TopicRecord,
   TopicsResponse,
 } from "../../shared/insights";
+import type {
+  CrawlOptions,
+  EmbeddingsSettings,
+  EmbeddingsStatus,
+  IngestJob,
+  JobStatus,
+  KnowledgeCollection,
+  KnowledgeDocument,
+  KnowledgeSource,
+  SourceKind,
+} from "../../shared/knowledge";
 import type { ConversationDetail, StaffMember, StaffRole } from "../../shared/staff";
 import type { TraceNode } from "../../shared/trace";
 import { del, get, patch, post, put, upload } from "./api";
@@ -112,10 +120,11 @@ export const tryHttpTool = (org: string, tool: Partial<HttpToolConfig>, args: Re
 
 // ---- knowledge --------------------------------------------------------------------------
 
-export const listCollections = (org: string) => get<{ collections: Collection[] }>(`${o(org)}/collections`);
+export const listCollections = (org: string) => get<{ collections: KnowledgeCollection[] }>(`${o(org)}/collections`);
+export const updateCollection = (org: string, id: string, body: { name?: string; refreshDays?: number | null }) => patch<KnowledgeCollection>(`${o(org)}/collections/${e(id)}`, body);
 export const createCollection = (org: string, id: string, name?: string) => post<{ id: string; name: string }>(`${o(org)}/collections`, { id, ...(name ? { name } : {}) });
 export const deleteCollection = (org: string, id: string) => del<{ deleted: boolean; documents: number }>(`${o(org)}/collections/${e(id)}`);
-export const listDocuments = (org: string, collection: string) => get<{ documents: DocumentInfo[] }>(`${o(org)}/collections/${e(collection)}/documents`);
+export const listDocuments = (org: string, collection: string) => get<{ documents: KnowledgeDocument[] }>(`${o(org)}/collections/${e(collection)}/documents`);
 export type DocumentInput =
   | { format: "text" | "markdown" | "html"; content: string; title?: string; source?: string }
   | { url: string; title?: string }
@@ -127,6 +136,21 @@ export const searchCollection = (org: string, collection: string, q: string) => 
 /** The content engineer's background ingestion (PDF, DOCX, captions, ZIP, CSV, JSON). */
 export const uploadFile = (org: string, collection: string, form: FormData) => upload<{ job: IngestJob }>(`${o(org)}/collections/${e(collection)}/files`, form);
 export const ingestJob = (org: string, id: string) => get<IngestJob>(`${o(org)}/ingest-jobs/${e(id)}`);
+/** Newest first; each carries its last 20 documents and errors (the job itself has all). */
+export const listIngestJobs = (org: string, q: { collection?: string; status?: JobStatus; before?: string; limit?: number } = {}) =>
+  get<{ jobs: IngestJob[] }>(`${o(org)}/ingest-jobs${qs(q)}`);
+/** URL-based sources: a page, a sitemap, a crawl of a site section, a video page; each re-fetched on its schedule. */
+export const listSources = (org: string, collection: string) => get<{ sources: KnowledgeSource[] }>(`${o(org)}/collections/${e(collection)}/sources`);
+export const addSource = (org: string, collection: string, body: { kind: SourceKind; url: string; refreshDays?: number | null; crawl?: CrawlOptions }) =>
+  post<{ source: KnowledgeSource; job: IngestJob }>(`${o(org)}/collections/${e(collection)}/sources`, body);
+export const updateSource = (org: string, collection: string, id: string, refreshDays: number | null) =>
+  patch<KnowledgeSource>(`${o(org)}/collections/${e(collection)}/sources/${e(id)}`, { refreshDays });
+export const refreshSource = (org: string, collection: string, id: string) => post<{ job: IngestJob }>(`${o(org)}/collections/${e(collection)}/sources/${e(id)}/refresh`);
+export const deleteSource = (org: string, collection: string, id: string) => del<{ deleted: boolean; documents: number }>(`${o(org)}/collections/${e(collection)}/sources/${e(id)}`);
+/** The org's optional embedding index (naming a key secret needs the secrets:write scope). */
+export const getEmbeddings = (org: string) => get<EmbeddingsStatus>(`${o(org)}/embeddings`);
+export const putEmbeddings = (org: string, body: EmbeddingsSettings) => put<{ embeddings: EmbeddingsSettings; job: IngestJob }>(`${o(org)}/embeddings`, body);
+export const deleteEmbeddings = (org: string) => del<{ deleted: boolean }>(`${o(org)}/embeddings`);
 
 // ---- budgets, secrets -------------------------------------------------------------------
 

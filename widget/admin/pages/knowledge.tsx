@@ -1,29 +1,25 @@
 /**
- * Knowledge: collections; a collection's documents, added from files (dropped or chosen),
- * a web page, a sitemap or pasted text; which agents read it; a search that retrieves
- * exactly what the agents' search_knowledge would; a document's chunks, re-fetching a page,
- * deleting.
- *
- * Files: Markdown, text and HTML are read in the browser and sent as text (the documents
- * API); PDF, Word, captions (VTT/SRT), ZIP exports, CSV and JSON go to the ingestion
- * service (`POST …/collections/:c/files` → a job the page follows).
+ * Knowledge: collections, and the org's optional embedding index; a collection's documents
+ * (with when each was last fetched and what changed), its URL-based sources and recent
+ * ingestion jobs, live; which agents read it; a search that retrieves exactly what the
+ * agents' search_knowledge would; a document's chunks, re-fetching a page, deleting.
+ * Adding: knowledge-add.tsx (files, a page, text) and knowledge-sources.tsx (sitemaps,
+ * crawls); jobs: knowledge-jobs.tsx; embeddings: knowledge-embeddings.tsx.
  */
-import { useRef, useState } from "preact/hooks";
-import type { AgentOut, IngestJob } from "../../../shared/admin";
-import { ApiFailure } from "../api";
+import { useState } from "preact/hooks";
+import type { AgentOut } from "../../../shared/admin";
+import type { KnowledgeDocument } from "../../../shared/knowledge";
 import {
   createCollection,
   deleteCollection,
   deleteDocument,
-  type DocumentInput,
   documentChunks,
   ingestDocument,
-  ingestJob,
   listAgents,
   listCollections,
   listDocuments,
+  listSources,
   searchCollection,
-  uploadFile,
 } from "../endpoints";
 import type { PageProps } from "../routes";
 import { Link, navigate } from "../router";
@@ -40,12 +36,15 @@ import {
   TableWrap,
   TabPanel,
   Tabs,
-  TextArea,
   TextField,
   useAction,
   useLoad,
   when,
 } from "../ui";
+import { AddFiles, AddText, AddUrl } from "./knowledge-add";
+import { EmbeddingsSection } from "./knowledge-embeddings";
+import { JobsSection, useJobs } from "./knowledge-jobs";
+import { AddSource, SourcesSection } from "./knowledge-sources";
 
 const kb = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
 
@@ -109,6 +108,7 @@ export function KnowledgePage({ org }: PageProps) {
               </form>
               {create.error && !Object.keys(create.error.fields).length ? <ErrorNote error={create.error} /> : null}
             </Section>
+            <EmbeddingsSection org={org} />
           </>
         )}
       </Await>
@@ -118,13 +118,39 @@ export function KnowledgePage({ org }: PageProps) {
 
 // ---- one collection -----------------------------------------------------------------------
 
-type AddTab = "file" | "url" | "sitemap" | "text";
+type AddTab = "file" | "url" | "sitemap" | "crawl" | "text";
+
+/** When it was last fetched and, once a refresh changed it, when and how ("1 passage added, 1 passage removed"); or how it came when it is not fetched. */
+function Freshness({ doc }: { doc: KnowledgeDocument }) {
+  if (!doc.fetchedAt) return <span class="ad-sub">{doc.format ? `uploaded (${doc.format})` : "uploaded"}</span>;
+  return (
+    <>
+      <span data-fetched>{when(doc.fetchedAt)}</span>
+      {/* The first fetch "changes" nothing worth saying: a later one that changed the text says how. */}
+      {doc.changedAt && doc.changeSummary ? (
+        <span class="ad-sub ad-block" data-changed>
+          changed {when(doc.changedAt)}: {doc.changeSummary}
+        </span>
+      ) : null}
+    </>
+  );
+}
 
 export function CollectionPage({ org, params }: PageProps) {
   const collection = params.collection as string;
   const load = useLoad(() => Promise.all([listDocuments(org, collection), listAgents(org), listCollections(org)]), [org, collection]);
+  const sources = useLoad(() => listSources(org, collection), [org, collection]);
+  // A job that ends changes documents and sources: both are read again.
+  const jobs = useJobs(org, collection, () => {
+    void load.reload();
+    void sources.reload();
+  });
   const [tab, setTab] = useState<AddTab>("file");
   const remove = useAction();
+  const reloadAll = () => {
+    void load.reload();
+    void sources.reload();
+  };
   return (
     <Await load={load}>
       {([{ documents }, { agents }, { collections }]) => {
@@ -168,53 +194,66 @@ export function CollectionPage({ org, params }: PageProps) {
                   { id: "file", label: "Files" },
                   { id: "url", label: "Web page" },
                   { id: "sitemap", label: "Sitemap" },
+                  { id: "crawl", label: "Crawl a site" },
                   { id: "text", label: "Paste text" },
                 ]}
                 value={tab}
                 onValue={setTab}
               />
               <TabPanel id={tab}>
-                {tab === "file" ? <AddFiles org={org} collection={collection} done={() => void load.reload()} /> : null}
-                {tab === "url" ? <AddUrl org={org} collection={collection} done={() => void load.reload()} sitemap={false} /> : null}
-                {tab === "sitemap" ? <AddUrl org={org} collection={collection} done={() => void load.reload()} sitemap /> : null}
+                {tab === "file" ? <AddFiles org={org} collection={collection} jobs={jobs} done={() => void load.reload()} /> : null}
+                {tab === "url" ? <AddUrl org={org} collection={collection} done={reloadAll} /> : null}
+                {tab === "sitemap" || tab === "crawl" ? <AddSource key={tab} org={org} collection={collection} kind={tab} jobs={jobs} added={() => void sources.reload()} /> : null}
                 {tab === "text" ? <AddText org={org} collection={collection} done={() => void load.reload()} /> : null}
               </TabPanel>
             </Section>
-            <Section title="Documents">
+            <Section title="Documents" id="documents">
               {documents.length === 0 ? (
                 <Empty title="No document in this collection">
-                  <p>Add your help articles above: drop files, give a page's address, or paste text.</p>
+                  <p>Add your help articles above: drop files, give a page's address, a sitemap or a site section to crawl, or paste text.</p>
                 </Empty>
               ) : (
                 <TableWrap label="Documents">
-                <table class="ad-table">
-                  <caption class="ad-offscreen">Documents</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Title</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">Chunks</th>
-                      <th scope="col">Size</th>
-                      <th scope="col">Added</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {documents.map((d) => (
-                      <tr key={d.id} data-doc={d.id}>
-                        <td>
-                          <Link href={`/admin/orgs/${org}/knowledge/${collection}/${d.id}`}>{d.title}</Link>
-                        </td>
-                        <td class="ad-ellipsis">{d.url ?? d.source}</td>
-                        <td>{d.chunks}</td>
-                        <td>{kb(d.bytes)}</td>
-                        <td>{when(d.createdAt)}</td>
+                  <table class="ad-table" data-table="documents">
+                    <caption class="ad-offscreen">Documents</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Title</th>
+                        <th scope="col">Source</th>
+                        <th scope="col">Chunks</th>
+                        <th scope="col">Size</th>
+                        <th scope="col">Added</th>
+                        <th scope="col">Last fetched</th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {documents.map((d) => (
+                        <tr key={d.id} data-doc={d.id}>
+                          <td>
+                            <Link href={`/admin/orgs/${org}/knowledge/${collection}/${d.id}`}>{d.title}</Link>
+                          </td>
+                          <td class="ad-ellipsis" title={d.url ?? d.source}>
+                            {d.url ?? d.source}
+                          </td>
+                          <td>{d.chunks}</td>
+                          <td>{kb(d.bytes)}</td>
+                          <td>{when(d.createdAt)}</td>
+                          <td>
+                            <Freshness doc={d} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
                 </TableWrap>
               )}
             </Section>
+            {sources.error && !sources.data ? (
+              <ErrorNote error={sources.error} retry={() => void sources.reload()} />
+            ) : (
+              <SourcesSection org={org} collection={collection} info={info} sources={sources.data?.sources} jobs={jobs} changed={reloadAll} />
+            )}
+            <JobsSection jobs={jobs} />
             <SearchBox org={org} collection={collection} />
             <Section title="Delete this collection">
               <ErrorNote error={remove.error} />
@@ -277,199 +316,6 @@ function SearchBox({ org, collection }: { org: string; collection: string }) {
         )
       ) : null}
     </Section>
-  );
-}
-
-const TEXT_FORMATS: Record<string, "markdown" | "text" | "html"> = { md: "markdown", markdown: "markdown", txt: "text", html: "html", htm: "html" };
-const SERVICE_FORMATS = ["pdf", "docx", "vtt", "srt", "zip", "csv", "json"];
-
-interface FileState {
-  name: string;
-  status: "reading" | "uploading" | "queued" | "running" | "done" | "failed";
-  detail: string;
-}
-
-function AddFiles({ org, collection, done }: { org: string; collection: string; done: () => void }) {
-  const [files, setFiles] = useState<FileState[]>([]);
-  const [over, setOver] = useState(false);
-  const [videoUrl, setVideoUrl] = useState("");
-  const input = useRef<HTMLInputElement>(null);
-  const update = (name: string, patch: Partial<FileState>) => setFiles((fs) => fs.map((f) => (f.name === name ? { ...f, ...patch } : f)));
-
-  const follow = async (file: string, job: IngestJob) => {
-    let current = job;
-    for (let i = 0; i < 600 && (current.status === "queued" || current.status === "running"); i++) {
-      update(file, { status: current.status, detail: current.progress ? `${current.progress.done} of ${current.progress.total}` : current.status });
-      await new Promise((r) => setTimeout(r, 1000));
-      current = await ingestJob(org, current.id);
-    }
-    update(file, current.status === "done" ? { status: "done", detail: `${current.documents?.length ?? 0} document(s) added` } : { status: "failed", detail: JSON.stringify(current.errors ?? []).slice(0, 300) });
-  };
-
-  const add = async (list: FileList | File[]) => {
-    const chosen = Array.from(list);
-    setFiles((fs) => [...fs.filter((f) => !chosen.some((c) => c.name === f.name)), ...chosen.map((f) => ({ name: f.name, status: "reading" as const, detail: "" }))]);
-    for (const file of chosen) {
-      const ext = file.name.split(".").pop()?.toLowerCase() ?? "";
-      try {
-        const format = TEXT_FORMATS[ext];
-        if (format) {
-          update(file.name, { status: "uploading", detail: "sending…" });
-          const content = await file.text();
-          const body: DocumentInput = { format, content, source: file.name, ...(format === "text" ? { title: file.name.replace(/\.[^.]+$/, "") } : {}) };
-          const res = await ingestDocument(org, collection, body);
-          const doc = res.documents[0];
-          update(file.name, { status: "done", detail: doc ? `“${doc.title}”, ${plural(doc.chunks, "chunk")}${doc.replaced ? " (replaced the earlier copy)" : ""}` : "added" });
-        } else if (SERVICE_FORMATS.includes(ext)) {
-          update(file.name, { status: "uploading", detail: "uploading…" });
-          const form = new FormData();
-          form.append("file", file);
-          if (videoUrl && (ext === "vtt" || ext === "srt")) form.append("url", videoUrl);
-          const { job } = await uploadFile(org, collection, form);
-          await follow(file.name, job);
-        } else {
-          update(file.name, { status: "failed", detail: `.${ext || "?"} files are not supported: use Markdown, text, HTML, PDF, Word, captions (VTT/SRT), ZIP, CSV or JSON` });
-        }
-      } catch (e) {
-        const message =
-          e instanceof ApiFailure && e.status === 404 && SERVICE_FORMATS.includes(ext)
-            ? `this server cannot read .${ext} files yet (its file ingestion is not installed): paste the text, or upload Markdown, text or HTML`
-            : e instanceof Error
-              ? e.message
-              : String(e);
-        update(file.name, { status: "failed", detail: message });
-      }
-    }
-    done();
-  };
-
-  return (
-    <div>
-      <div
-        class={over ? "ad-drop ad-over" : "ad-drop"}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          if (e.dataTransfer?.files.length) void add(e.dataTransfer.files);
-        }}
-      >
-        <p>
-          <strong>Drop files here</strong> or
-        </p>
-        <label class="ad-btn ad-primary" for="ad-file-input">
-          Choose files
-        </label>
-        <input
-          ref={input}
-          id="ad-file-input"
-          class="ad-offscreen"
-          type="file"
-          multiple
-          accept=".md,.markdown,.txt,.html,.htm,.pdf,.docx,.vtt,.srt,.zip,.csv,.json"
-          onChange={(e) => {
-            const list = (e.target as HTMLInputElement).files;
-            if (list?.length) void add(list);
-            (e.target as HTMLInputElement).value = "";
-          }}
-        />
-        <p class="ad-hint">Markdown, text, HTML, PDF, Word (.docx), captions (.vtt, .srt), a help-center ZIP, FAQ as CSV or JSON.</p>
-      </div>
-      <TextField label="Video URL (for caption files)" type="url" placeholder="https://www.example.com/videos/setup" value={videoUrl} onValue={setVideoUrl} hint="Captions uploaded with a video's address cite that video." />
-      {files.length ? (
-        <ul class="ad-files" aria-label="Files">
-          {files.map((f) => (
-            <li key={f.name} data-status={f.status}>
-              <span class="ad-file-name">{f.name}</span> <span class={`ad-badge ad-b-${f.status === "done" ? "delivered" : f.status === "failed" ? "failed" : "pending"}`}>{f.status}</span>{" "}
-              <span class="ad-sub">{f.detail}</span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
-  );
-}
-
-function AddUrl({ org, collection, done, sitemap }: { org: string; collection: string; done: () => void; sitemap: boolean }) {
-  const [url, setUrl] = useState("");
-  const action = useAction();
-  const [result, setResult] = useState("");
-  return (
-    <form
-      class="ad-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setResult("");
-        await action.run(async () => {
-          const res = await ingestDocument(org, collection, sitemap ? { sitemap: url } : { url });
-          setResult(
-            `${plural(res.documents.length, "page")} added${res.failed?.length ? `; ${plural(res.failed.length, "page")} failed: ${res.failed.map((x) => `${x.url} (${x.error})`).join("; ")}` : ""}.`,
-          );
-          setUrl("");
-          done();
-        });
-      }}
-    >
-      <TextField
-        label={sitemap ? "Sitemap URL" : "Page URL"}
-        type="url"
-        required
-        placeholder={sitemap ? "https://www.example.com/sitemap.xml" : "https://www.example.com/help/getting-started"}
-        value={url}
-        onValue={setUrl}
-        error={action.error?.fields.url ?? action.error?.fields.sitemap}
-        hint={sitemap ? "Every page it lists (up to 100) is fetched; fetching the same page again replaces it." : "Fetched now; fetch it again later to refresh it."}
-      />
-      <ErrorNote error={action.error?.fields.url || action.error?.fields.sitemap ? null : action.error} />
-      {result ? (
-        <p class="ad-ok" role="status">
-          {result}
-        </p>
-      ) : null}
-      <Button type="submit" kind="primary" busy={action.busy} busyLabel="Fetching…">
-        {sitemap ? "Fetch the sitemap's pages" : "Fetch page"}
-      </Button>
-    </form>
-  );
-}
-
-function AddText({ org, collection, done }: { org: string; collection: string; done: () => void }) {
-  const [title, setTitle] = useState("");
-  const [content, setContent] = useState("");
-  const [format, setFormat] = useState<"text" | "markdown">("markdown");
-  const action = useAction();
-  return (
-    <form
-      class="ad-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (await action.run(() => ingestDocument(org, collection, { format, content, title, source: title }))) {
-          notify("Document added");
-          setTitle("");
-          setContent("");
-          done();
-        }
-      }}
-    >
-      <TextField label="Title" required maxLength={300} value={title} onValue={setTitle} error={action.error?.fields.title} />
-      <TextArea label="Text" required rows={8} value={content} onValue={setContent} error={action.error?.fields.content} hint="Markdown headings (#) split it into sections." />
-      <fieldset class="ad-group ad-inline">
-        <legend>Format</legend>
-        {(["markdown", "text"] as const).map((f) => (
-          <label key={f} class="ad-radio">
-            <input type="radio" name="ad-format" value={f} checked={format === f} onChange={() => setFormat(f)} /> {f === "markdown" ? "Markdown" : "Plain text"}
-          </label>
-        ))}
-      </fieldset>
-      <ErrorNote error={action.error?.fields.content || action.error?.fields.title ? null : action.error} />
-      <Button type="submit" kind="primary" busy={action.busy} busyLabel="Adding…">
-        Add document
-      </Button>
-    </form>
   );
 }
 

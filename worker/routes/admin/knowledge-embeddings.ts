@@ -6,7 +6,7 @@
  * BM25. Turning it off deletes the vectors; search is BM25 alone again.
  */
 import { z } from "zod";
-import { EmbeddingsSettings, IngestJob } from "../../../shared/knowledge";
+import { EmbeddingsSettings, EmbeddingsStatus, IngestJob } from "../../../shared/knowledge";
 import { orgSecret } from "../../config/secrets";
 import { ApiError } from "../../http/errors";
 import type { ApiRoutes } from "../../http/openapi";
@@ -18,12 +18,7 @@ import { checkOutboundUrl, UrlRefused } from "../../net/outbound";
 import { ORG, ORG_PARAMS, orgAccess } from "./common";
 import { requireSecretsWrite } from "./secret-scope";
 
-const Status = z.object({
-  embeddings: EmbeddingsSettings.nullable(),
-  /** Where vectors are searched: Cloudflare Vectorize when bound, else exactly in the Worker. */
-  index: z.enum(["exact", "vectorize"]),
-  chunks: z.object({ total: z.number(), embedded: z.number() }),
-});
+const Status = EmbeddingsStatus;
 
 export function knowledgeEmbeddingsAdmin(api: ApiRoutes): void {
   api.add(

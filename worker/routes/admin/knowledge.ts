@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { Slug } from "../../../shared/config";
-import { RefreshDays } from "../../../shared/knowledge";
+import { KnowledgeCollection, KnowledgeDocument, RefreshDays } from "../../../shared/knowledge";
 import { ApiError, notFound } from "../../http/errors";
 import type { Env } from "../../env";
 import type { ApiRoutes } from "../../http/openapi";
@@ -47,33 +47,8 @@ const DocumentBody = z.union([
 
 const Ingested = z.object({ id: z.string(), source: z.string(), title: z.string(), chunks: z.number(), replaced: z.boolean() });
 type Ingested = z.infer<typeof Ingested>;
-const Collection = z.object({
-  id: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-  documents: z.number(),
-  /** Every URL-based source of the collection that sets no interval of its own is re-fetched this often (null: never). */
-  refreshDays: RefreshDays,
-});
-const DocumentInfo = z.object({
-  id: z.string(),
-  source: z.string(),
-  title: z.string(),
-  url: z.string().nullable(),
-  bytes: z.number(),
-  createdAt: z.string(),
-  chunks: z.number(),
-  /** pdf, docx, csv, json, vtt, srt, markdown, html, text (null: ingested before formats were recorded). */
-  format: z.string().nullable(),
-  /** The URL-based source it came from (null: uploaded or sent as text). */
-  sourceId: z.string().nullable(),
-  /** When it was last fetched from its URL, when its text last changed, and how. */
-  fetchedAt: z.string().nullable(),
-  changedAt: z.string().nullable(),
-  changeSummary: z.string().nullable(),
-  /** Its uploaded original is kept, so it can be parsed again. */
-  hasOriginal: z.boolean(),
-});
+const Collection = KnowledgeCollection;
+const DocumentInfo = KnowledgeDocument;
 const COLLECTION_PARAMS = { ...ORG_PARAMS, collection: Ids.collection };
 
 export function knowledgeAdmin(api: ApiRoutes): void {
