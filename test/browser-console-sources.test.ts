@@ -151,6 +151,20 @@ describe("sources and jobs in the console, as the demo owner", () => {
     await expect.poll(() => source(page).locator("dd", { hasText: /^daily$/ }).count()).toBe(1);
   });
 
+  it("a crawled page's own page says when it was fetched, and Fetch again refreshes its crawl rather than adding a page", { timeout: 150_000 }, async () => {
+    await docRows(page).filter({ hasText: "Billing" }).getByRole("link").first().click();
+    await page.locator(".ad-facts [data-fetched]").waitFor();
+    expect(await page.locator(".ad-facts [data-changed]").textContent()).toMatch(/^changed .+: .*passage/);
+    const refreshed = page.waitForResponse((r) => r.url().endsWith("/refresh") && r.request().method() === "POST");
+    await page.getByRole("button", { name: "Fetch again" }).click();
+    expect((await refreshed).status()).toBe(202);
+    await page.locator(".ad-notice", { hasText: /^Fetched again: .*3 unchanged/ }).waitFor({ timeout: 90_000 });
+    const res = await sb.admin(`/api/admin/orgs/${ORG}/collections/${COLLECTION}/sources`);
+    expect(((await res.json()) as { sources: unknown[] }).sources).toHaveLength(1);
+    await page.goto(`${sb.url}/admin/orgs/${ORG}/knowledge/${COLLECTION}`);
+    await docRows(page).first().waitFor();
+  });
+
   it("a private address is refused with the server's message under the URL, and nothing is added", { timeout: 60_000 }, async () => {
     const direct = await sb.admin(`/api/admin/orgs/${ORG}/collections/${COLLECTION}/sources`, { method: "POST", body: JSON.stringify({ kind: "crawl", url: "http://10.1.2.3/docs/" }) });
     expect(direct.status).toBe(400);

@@ -19,6 +19,7 @@ import {
   listCollections,
   listDocuments,
   listSources,
+  refreshSource,
   searchCollection,
 } from "../endpoints";
 import type { PageProps } from "../routes";
@@ -43,7 +44,7 @@ import {
 } from "../ui";
 import { AddFiles, AddText, AddUrl } from "./knowledge-add";
 import { EmbeddingsSection } from "./knowledge-embeddings";
-import { JobsSection, useJobs } from "./knowledge-jobs";
+import { changeWords, followJob, JobsSection, useJobs } from "./knowledge-jobs";
 import { AddSource, SourcesSection } from "./knowledge-sources";
 
 const kb = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
@@ -121,7 +122,7 @@ export function KnowledgePage({ org }: PageProps) {
 type AddTab = "file" | "url" | "sitemap" | "crawl" | "text";
 
 /** When it was last fetched and, once a refresh changed it, when and how ("1 passage added, 1 passage removed"); or how it came when it is not fetched. */
-function Freshness({ doc }: { doc: KnowledgeDocument }) {
+function Freshness({ doc }: { doc: Pick<KnowledgeDocument, "fetchedAt" | "changedAt" | "changeSummary"> & { format?: string | null } }) {
   if (!doc.fetchedAt) return <span class="ad-sub">{doc.format ? `uploaded (${doc.format})` : "uploaded"}</span>;
   return (
     <>
@@ -347,13 +348,24 @@ export function DocumentPage({ org, params }: PageProps) {
                   busyLabel="Fetching…"
                   onClick={async () => {
                     let next = "";
+                    let done = "Fetched again";
                     if (
                       await refetch.run(async () => {
-                        const res = await ingestDocument(org, collection, { url: doc.url as string });
-                        next = res.documents[0]?.id ?? id;
+                        if (doc.sourceId) {
+                          // A page of a sitemap or crawl is refreshed through its source (the
+                          // whole source, as the schedule would), not added as a page of its own.
+                          const { job } = await refreshSource(org, collection, doc.sourceId);
+                          const last = await followJob(org, job, () => {});
+                          if (last.status === "failed") throw new Error(last.error?.message ?? "the refresh failed");
+                          done = `Fetched again: ${changeWords(last)}`;
+                          next = id;
+                        } else {
+                          const res = await ingestDocument(org, collection, { url: doc.url as string });
+                          next = res.documents[0]?.id ?? id;
+                        }
                       })
                     ) {
-                      notify("Fetched again");
+                      notify(done);
                       if (next !== id) navigate(`/admin/orgs/${org}/knowledge/${collection}/${next}`, { replace: true });
                       else void load.reload();
                     }
@@ -367,6 +379,10 @@ export function DocumentPage({ org, params }: PageProps) {
             <dl class="ad-facts">
               <dt>Source</dt>
               <dd>{doc.url ? <a href={doc.url} target="_blank" rel="noopener noreferrer">{doc.url}</a> : doc.source}</dd>
+              <dt>Fetched</dt>
+              <dd>
+                <Freshness doc={doc} />
+              </dd>
               <dt>Used by</dt>
               <dd>{by.length ? by.map((a) => a.name).join(", ") : "no agent reads this collection"}</dd>
             </dl>

@@ -49,7 +49,8 @@ export function knowledgeInspectAdmin(api: ApiRoutes): void {
     async (c, { params, reply }) => {
       const { orgId } = await orgAccess(c, "knowledge", "read");
       const document = await c.env.DB.prepare(
-        `SELECT id, source, title, url, bytes, created_at AS createdAt, (SELECT COUNT(*) FROM knowledge_chunks k WHERE k.document_id = d.id) AS chunks
+        `SELECT id, source, title, url, bytes, created_at AS createdAt, (SELECT COUNT(*) FROM knowledge_chunks k WHERE k.document_id = d.id) AS chunks,
+                source_id AS sourceId, fetched_at AS fetchedAt, changed_at AS changedAt, change_summary AS changeSummary
          FROM knowledge_documents d WHERE id = ? AND org_id = ? AND collection_id = ?`,
       )
         .bind(params.id, orgId, params.collection)
