@@ -246,6 +246,21 @@ describe("an admin without secrets:write, at 390 px", () => {
     await axe(phone, "phone: crawl form");
   });
 
+  it("a video page is added as a source: its captions become a document that cites the moment", { timeout: 150_000 }, async () => {
+    pages.set("/media/tour.vtt", ["WEBVTT", "", "00:01:33.000 --> 00:01:37.000", "To pause sync, open Settings and switch off Background sync."].join("\n"));
+    pages.set("/media/tour.html", html("Sync tour", `<video src="/media/tour.mp4"><track kind="captions" src="/media/tour.vtt" srclang="en" default></video>`));
+    await openCollection(page);
+    await page.getByRole("tab", { name: "Video page" }).click();
+    await page.getByLabel("Video page URL").fill(`${site}/media/tour.html`);
+    await page.getByRole("button", { name: "Add video page" }).click();
+    await page.locator('table[data-table="jobs"] tbody tr[data-status="done"]', { hasText: "Video page" }).waitFor({ timeout: 90_000 });
+    await expect.poll(() => docRows(page).filter({ hasText: "Sync tour" }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator("li.ad-source", { hasText: `${site}/media/tour.html` }).locator(".ad-kind").textContent()).toBe("Video page");
+    await axe(page, "collection: video page added");
+    const chunks = await sb.admin(`/api/admin/orgs/${ORG}/collections/${COLLECTION}/search?q=${encodeURIComponent("pause background sync")}`);
+    expect(JSON.stringify(await chunks.json())).toContain("Sync tour");
+  });
+
   it("no serious or critical axe violation and no script error anywhere", () => {
     expect(violations).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -54,7 +54,27 @@ function crawlWords(o: CrawlOptions): string {
 // ---- adding -------------------------------------------------------------------------------
 
 /** A sitemap or a crawl of a site section (a page has its own, immediate form). */
-export function AddSource({ org, collection, kind, jobs, added }: { org: string; collection: string; kind: "sitemap" | "crawl"; jobs: Jobs; added: () => void }) {
+/** What the add form says for each kind of source it adds. */
+const ADD_WORDS = {
+  sitemap: { field: "Sitemap URL", placeholder: "https://www.example.com/sitemap.xml", hint: "Every page it lists is fetched in the background.", added: "Sitemap added", submit: "Add sitemap" },
+  crawl: {
+    field: "Start URL",
+    placeholder: "https://www.example.com/docs/",
+    hint: "Pages linked from it are followed within its folder (or the patterns below), on its site only; robots.txt is honoured.",
+    added: "Crawl started",
+    submit: "Start crawl",
+  },
+  video: {
+    field: "Video page URL",
+    placeholder: "https://www.example.com/videos/tour",
+    hint: "A page whose video links its captions (WebVTT or SRT): the transcript is kept with its timestamps, so answers cite the moment.",
+    added: "Video page added",
+    submit: "Add video page",
+  },
+} as const;
+
+export function AddSource({ org, collection, kind, jobs, added }: { org: string; collection: string; kind: keyof typeof ADD_WORDS; jobs: Jobs; added: () => void }) {
+  const words = ADD_WORDS[kind];
   const [url, setUrl] = useState("");
   const [include, setInclude] = useState("");
   const [exclude, setExclude] = useState("");
@@ -81,25 +101,21 @@ export function AddSource({ org, collection, kind, jobs, added }: { org: string;
           const res = await addSource(org, collection, { kind, url, ...(every ? { refreshDays: Number(every) } : {}), ...(kind === "crawl" ? { crawl } : {}) });
           jobs.track(res.job);
           setStarted(res.job.id);
-          notify(kind === "crawl" ? "Crawl started" : "Sitemap added");
+          notify(words.added);
           setUrl("");
           added();
         });
       }}
     >
       <TextField
-        label={kind === "crawl" ? "Start URL" : "Sitemap URL"}
+        label={words.field}
         type="url"
         required
-        placeholder={kind === "crawl" ? "https://www.example.com/docs/" : "https://www.example.com/sitemap.xml"}
+        placeholder={words.placeholder}
         value={url}
         onValue={setUrl}
         error={urlError(action.error)}
-        hint={
-          kind === "crawl"
-            ? "Pages linked from it are followed within its folder (or the patterns below), on its site only; robots.txt is honoured."
-            : "Every page it lists is fetched in the background."
-        }
+        hint={words.hint}
       />
       {kind === "crawl" ? (
         <>
@@ -127,7 +143,7 @@ export function AddSource({ org, collection, kind, jobs, added }: { org: string;
       {job ? (
         <div class={running(job) ? "ad-hint" : "ad-ok"} role="status" data-started={job.id}>
           <p>
-            {kind === "crawl" ? "Crawl" : "Sitemap"} <StatusBadge job={job} />
+            {KIND_WORDS[kind]} <StatusBadge job={job} />
             {running(job) ? "" : ` ${changeWords(job)}.`}
           </p>
           <JobProgress job={job} />
@@ -135,7 +151,7 @@ export function AddSource({ org, collection, kind, jobs, added }: { org: string;
         </div>
       ) : null}
       <Button type="submit" kind="primary" busy={action.busy} busyLabel="Starting…">
-        {kind === "crawl" ? "Start crawl" : "Add sitemap"}
+        {words.submit}
       </Button>
     </form>
   );

@@ -119,7 +119,7 @@ export function KnowledgePage({ org }: PageProps) {
 
 // ---- one collection -----------------------------------------------------------------------
 
-type AddTab = "file" | "url" | "sitemap" | "crawl" | "text";
+type AddTab = "file" | "url" | "sitemap" | "crawl" | "video" | "text";
 
 /** When it was last fetched and, once a refresh changed it, when and how ("1 passage added, 1 passage removed"); or how it came when it is not fetched. */
 function Freshness({ doc }: { doc: Pick<KnowledgeDocument, "fetchedAt" | "changedAt" | "changeSummary"> & { format?: string | null } }) {
@@ -196,6 +196,7 @@ export function CollectionPage({ org, params }: PageProps) {
                   { id: "url", label: "Web page" },
                   { id: "sitemap", label: "Sitemap" },
                   { id: "crawl", label: "Crawl a site" },
+                  { id: "video", label: "Video page" },
                   { id: "text", label: "Paste text" },
                 ]}
                 value={tab}
@@ -204,7 +205,7 @@ export function CollectionPage({ org, params }: PageProps) {
               <TabPanel id={tab}>
                 {tab === "file" ? <AddFiles org={org} collection={collection} jobs={jobs} done={() => void load.reload()} /> : null}
                 {tab === "url" ? <AddUrl org={org} collection={collection} done={reloadAll} /> : null}
-                {tab === "sitemap" || tab === "crawl" ? <AddSource key={tab} org={org} collection={collection} kind={tab} jobs={jobs} added={() => void sources.reload()} /> : null}
+                {tab === "sitemap" || tab === "crawl" || tab === "video" ? <AddSource key={tab} org={org} collection={collection} kind={tab} jobs={jobs} added={() => void sources.reload()} /> : null}
                 {tab === "text" ? <AddText org={org} collection={collection} done={() => void load.reload()} /> : null}
               </TabPanel>
             </Section>
