@@ -493,6 +493,7 @@ export const AnswersQuery = PeriodQuery.extend({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export const AnswersResponse = z.object({ period: Period, site: z.string().nullable(), answers: z.array(AnswerRow) });
+export type AnswersResponse = z.infer<typeof AnswersResponse>;
 
 // ---- leads ----------------------------------------------------------------------------------
 

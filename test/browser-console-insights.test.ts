@@ -174,6 +174,13 @@ describe("insights in the console, as the demo owner", () => {
     expect(await all.locator('[data-col="handed-off"]').textContent()).toBe("1");
     const ended = await page.getByRole("img", { name: /^How conversations ended:/ }).getAttribute("aria-label");
     expect(ended).toContain("Answered (confirmed) 1, Answered (assumed) 1, Handed off 1, Abandoned 1, Failed 0");
+    // The answers to read first: the API's worst ones, in its order, each linking to its conversation.
+    const worst = (await (await sb.admin(`/api/admin/orgs/demo/insights/answers?site=${SITE}&limit=10`)).json()) as { answers: { question: string; conversationId: string }[] };
+    expect(worst.answers.length).toBeGreaterThan(0);
+    const rows = page.locator('table[data-table="answers"] tbody tr');
+    expect(await rows.count()).toBe(worst.answers.length);
+    expect(await rows.locator("th").allTextContents()).toEqual(worst.answers.map((a) => a.question));
+    expect(await rows.first().getByRole("link").getAttribute("href")).toBe(`/admin/orgs/demo/conversations/${worst.answers[0]!.conversationId}`);
     await axe(page, "outcomes");
   });
 

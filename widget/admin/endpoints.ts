@@ -29,6 +29,7 @@ import type {
 } from "../../shared/admin";
 import type { AgentConfigInput, HttpToolConfig, PublicSiteConfig, SiteConfigInput } from "../../shared/config";
 import type {
+  AnswersResponse,
   CostsResponse,
   DigestResponse,
   Draft,
@@ -233,6 +234,8 @@ export const insightsSources = (org: string, q: InsightsQuery) => get<SourcesRes
 export const insightsOutcomes = (org: string, q: InsightsQuery) => get<OutcomesResponse>(`${ins(org)}/outcomes${qs(q)}`);
 export const insightsQuality = (org: string, q: InsightsQuery) => get<QualityResponse>(`${ins(org)}/quality${qs(q)}`);
 export const insightsCosts = (org: string, q: InsightsQuery) => get<CostsResponse>(`${ins(org)}/costs${qs(q)}`);
+/** Answers ranked by their quality score, worst first: the ones to read. */
+export const insightsAnswers = (org: string, q: InsightsQuery & { limit?: number }) => get<AnswersResponse>(`${ins(org)}/answers${qs(q)}`);
 export const insightsLeads = (org: string, q: InsightsQuery & { sort?: "score" | "newest" }) => get<LeadsResponse>(`${ins(org)}/leads${qs(q)}`);
 export const insightsDigest = (org: string, q: { site?: string }) => get<DigestResponse>(`${ins(org)}/digest${qs(q)}`);
 export const getInsightsSettings = (org: string) => get<InsightsSettings>(`${ins(org)}/settings`);

@@ -7,12 +7,12 @@
 import { useEffect, useState } from "preact/hooks";
 import type { InsightsSettings } from "../../../shared/insights";
 import { Bars, Funnel, Line, percent, Trend } from "../charts";
-import { getInsightsSettings, insightsCosts, insightsDigest, insightsOutcomes, insightsQuality, insightsSources, listAgents, putInsightsSettings } from "../endpoints";
+import { getInsightsSettings, insightsAnswers, insightsCosts, insightsDigest, insightsOutcomes, insightsQuality, insightsSources, listAgents, putInsightsSettings } from "../endpoints";
 import type { PageProps } from "../routes";
 import { Link } from "../router";
 import { Await, Button, CheckField, Empty, ErrorNote, Section, SelectField, TableWrap, TextField, notify, useAction, useLoad } from "../ui";
 import { CsvLink, Figures, InsightsFrame, insightsPath, insightsQuery } from "./insights-frame";
-import { Votes } from "./insights";
+import { conversationLink, Votes } from "./insights";
 
 // ---- sources --------------------------------------------------------------------------------
 
@@ -95,11 +95,11 @@ const score = (n: number | null) => (n === null ? "—" : n.toFixed(2));
 
 export function InsightsOutcomesPage({ org, query }: PageProps) {
   const q = insightsQuery(query);
-  const load = useLoad(() => Promise.all([insightsOutcomes(org, q), insightsQuality(org, q), insightsCosts(org, q)]), [org, q.site, q.days, q.asOf]);
+  const load = useLoad(() => Promise.all([insightsOutcomes(org, q), insightsQuality(org, q), insightsCosts(org, q), insightsAnswers(org, { ...q, limit: 10 })]), [org, q.site, q.days, q.asOf]);
   return (
     <InsightsFrame org={org} title="Outcomes & quality" subtitle="How conversations end, how fast and well they are answered, and what they cost.">
       <Await load={load} label="Reading outcomes…">
-        {([o, quality, costs]) =>
+        {([o, quality, costs, worst]) =>
           o.total.conversations === 0 ? (
             <Empty title="No conversations in this period — share your site's snippet">
               <p>Once visitors chat, this page shows how many the assistant resolved, handed off or lost, and what each cost.</p>
@@ -219,6 +219,46 @@ export function InsightsOutcomesPage({ org, query }: PageProps) {
                     </tbody>
                   </table>
                 </TableWrap>
+              </Section>
+              <Section title="Answers to read first" id="answers" description="The period's ten answers with the lowest quality score: uncited, not grounded in what was retrieved, or over budget.">
+                <div class="ad-actions">
+                  <CsvLink org={org} table="answers" query={q} name={`answers-${q.site ?? "all"}`} />
+                </div>
+                {worst.answers.length === 0 ? (
+                  <p class="ad-hint">No answer in this period.</p>
+                ) : (
+                  <TableWrap label="Answers to read first">
+                    <table class="ad-table ad-compact" data-table="answers">
+                      <caption class="ad-offscreen">The answers with the lowest quality score</caption>
+                      <thead>
+                        <tr>
+                          <th scope="col">Question</th>
+                          <th scope="col">Agent</th>
+                          <th scope="col">Quality</th>
+                          <th scope="col">Cited</th>
+                          <th scope="col">Grounded</th>
+                          <th scope="col">Within budget</th>
+                          <th scope="col">Day</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {worst.answers.map((a) => (
+                          <tr key={a.turnId}>
+                            <th scope="row">
+                              <Link href={conversationLink(org, a.conversationId)}>{a.question || "(no text)"}</Link>
+                            </th>
+                            <td>{a.agentId ?? "—"}</td>
+                            <td>{score(a.quality)}</td>
+                            <td>{a.cited}</td>
+                            <td>{score(a.grounded)}</td>
+                            <td>{a.withinBudget ? "yes" : "no"}</td>
+                            <td>{a.day}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </TableWrap>
+                )}
               </Section>
               <Section title="Delegations per specialist" id="delegations">
                 {quality.delegations.length === 0 ? (
