@@ -18,8 +18,8 @@ const npx = process.platform === "win32" ? "npx.cmd" : "npx";
 // No network: skip miniflare's download of a sample `request.cf` object.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
-export function run(args, label) {
-  const r = spawnSync(npx, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CI: "true" } });
+export function run(args, label, env = {}) {
+  const r = spawnSync(npx, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CI: "true", ...env } });
   if (r.status !== 0) {
     console.error(`\n✗ ${label} failed`);
     process.exit(r.status ?? 1);

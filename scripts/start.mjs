@@ -18,7 +18,8 @@ const vars = { ...devVars(), ...environmentVars() };
 buildWidget();
 const bundle = process.env.SWITCHBOARD_BUNDLE ? resolve(process.env.SWITCHBOARD_BUNDLE) : resolve(STATE, "..", "start-bundle");
 if (!process.env.SWITCHBOARD_BUNDLE || !existsSync(join(bundle, "index.js"))) {
-  run(["wrangler", "deploy", "--dry-run", "--outdir", bundle, "--log-level", "error"], "Worker bundle");
+  // `wrangler deploy` takes no --log-level flag (wrangler dev does): the variable sets it.
+  run(["wrangler", "deploy", "--dry-run", "--outdir", bundle], "Worker bundle", { WRANGLER_LOG: "error" });
 }
 migrate();
 

@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BUNDLE_DIR, LOCAL_ORIGIN, readSse, ROOT } from "./helpers/switchboard";
+import { LOCAL_ORIGIN, readSse, ROOT } from "./helpers/switchboard";
 
 const dir = mkdtempSync(join(tmpdir(), "switchboard-start-"));
 const running: ChildProcess[] = [];
@@ -41,8 +41,9 @@ async function npmStart(port: number) {
       PORT: String(port),
       SWITCHBOARD_STATE: join(dir, "state"),
       SWITCHBOARD_DEV_VARS: join(dir, ".dev.vars"),
-      // The suite built both already.
-      SWITCHBOARD_BUNDLE: BUNDLE_DIR,
+      // The worker bundle is built by npm start itself, into this test's directory, as on a
+      // fresh clone (the second start reuses it); the widget was built by the suite.
+      SWITCHBOARD_BUNDLE: join(dir, "bundle"),
       SKIP_BUILD: "1",
       RATE_LIMIT_STARTS_PER_IP: "2",
     },
