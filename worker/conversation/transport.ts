@@ -175,7 +175,13 @@ export class Transport {
         this.turns.prepare();
         await this.serially(async () => {
           if (!this.c.transcript.byClientId(frame.clientMessageId)) {
-            const wait = this.visitorLimit() ?? (await this.ipLimit(socket?.ip ?? "local"));
+            // The IP's limiter is asked before this object writes (the visitor's count is
+            // only read first): a call that leaves before a write is not held until the
+            // write is durable (the output gate). The visitor's send is counted once the IP admitted it.
+            let wait: number | null;
+            if (this.sends.fits([{ name: "sendsPerVisitor", ...limits(this.c.env).sendsPerVisitor }])) {
+              wait = (await this.ipLimit(socket?.ip ?? "local")) ?? this.visitorLimit();
+            } else wait = this.visitorLimit();
             if (wait !== null) {
               const seconds = Math.max(1, Math.ceil(wait / 1000));
               Clients.sendTo(ws, { type: "error", data: { code: "rate_limited", message: `too many messages; try again in ${seconds} s`, retryAfter: seconds } });

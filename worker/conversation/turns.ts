@@ -22,7 +22,7 @@ import { turnFact, type TurnEnd } from "../facts/turn-fact";
 import { randomId } from "../ids";
 import { answerSignals, gradeAnswer } from "../insights/turn-end";
 import type { SpanLog } from "../log/spans";
-import { orgBudget } from "../org/budget-client";
+import { noOrgRule, orgBudget } from "../org/budget-client";
 import { providerFor } from "../providers/select";
 import type { ChatMessage } from "../providers/types";
 import type { Delivery } from "./delivery";
@@ -48,7 +48,7 @@ const PREPARED_MS = 1_000;
 
 export class Turns {
   private loop: Promise<void> | null = null;
-  /** The active agent's config and the site's, being read since a visitor message arrived (see `prepare`). */
+  /** The active agent's config and the site's, and whether an org budget rule applies to it, being read since a visitor message arrived (see `prepare`). */
   private prepared: {
     orgId: string;
     agentId: string;
@@ -56,6 +56,7 @@ export class Turns {
     at: number;
     agent: Promise<AgentConfig | null>;
     site: Promise<SiteConfig | null>;
+    noRule: Promise<boolean>;
   } | null = null;
 
   constructor(
@@ -96,10 +97,11 @@ export class Turns {
 
   /**
    * A visitor message has arrived: start reading the configs the turn that answers it needs
-   * (its agent's and its site's), before the message is stored. A read that leaves before
-   * the object writes is not held until the write is durable (the output gate), so it
-   * overlaps the limit checks and the write instead of following them. The turn uses them
-   * only if it starts within PREPARED_MS and for the same agent; otherwise it reads again.
+   * (its agent's and its site's) and asking the org's object whether a budget rule applies
+   * to that agent, before the message is stored. A read that leaves before the object writes
+   * is not held until the write is durable (the output gate), so it overlaps the limit
+   * checks and the write instead of following them. The turn uses them only if it starts
+   * within PREPARED_MS and for the same agent; otherwise it reads again (and reserves as usual).
    */
   prepare(): void {
     const meta = this.c.meta.get();
@@ -108,7 +110,9 @@ export class Turns {
     if (this.fresh(meta.orgId, meta.activeAgent, drafts)) return;
     const agent = cachedAgent(this.c.env, meta.orgId, meta.activeAgent, { drafts });
     agent.catch(() => {});
-    this.prepared = { orgId: meta.orgId, agentId: meta.activeAgent, drafts, at: Date.now(), agent, site: this.status.ownSite() };
+    // A cached config has been read already: the question leaves at once, before any write.
+    const noRule = agent.then((config) => (config ? noOrgRule(this.c.env, meta.orgId, config.team) : false)).catch(() => false);
+    this.prepared = { orgId: meta.orgId, agentId: meta.activeAgent, drafts, at: Date.now(), agent, site: this.status.ownSite(), noRule };
   }
 
   private fresh(orgId: string, agentId: string, drafts: boolean): boolean {
@@ -116,12 +120,15 @@ export class Turns {
     return !!p && p.orgId === orgId && p.agentId === agentId && p.drafts === drafts && Date.now() - p.at < PREPARED_MS;
   }
 
-  /** The agent's config and the site's: the ones being read since the message arrived if fresh, else both read now. */
-  private configs(orgId: string, agentId: string, drafts: boolean): Promise<[AgentConfig | null, SiteConfig | null]> {
+  /**
+   * The agent's config and the site's: the ones being read since the message arrived if
+   * fresh, else both read now; and, if prepared, whether no org budget rule applies to the agent.
+   */
+  private async configs(orgId: string, agentId: string, drafts: boolean): Promise<[AgentConfig | null, SiteConfig | null, Promise<boolean> | null]> {
     const prepared = this.fresh(orgId, agentId, drafts) ? this.prepared : null;
     this.prepared = null;
-    if (prepared) return Promise.all([prepared.agent, prepared.site]);
-    return Promise.all([cachedAgent(this.c.env, orgId, agentId, { drafts }), this.status.ownSite()]);
+    if (prepared) return [...(await Promise.all([prepared.agent, prepared.site])), prepared.noRule];
+    return [...(await Promise.all([cachedAgent(this.c.env, orgId, agentId, { drafts }), this.status.ownSite()])), null];
   }
 
   /** After a restart (or from the alarm): unanswered messages get their turn now. */
@@ -188,7 +195,7 @@ export class Turns {
       // A playground conversation (the console's) runs agent drafts first.
       const lookup = { drafts: meta.drafts === true };
       // The agent and the site (tone, history and token limits) are read at once.
-      const [active, site] = await this.configs(meta.orgId, meta.activeAgent, lookup.drafts);
+      const [active, site, noRule] = await this.configs(meta.orgId, meta.activeAgent, lookup.drafts);
       agent = active;
       if (!agent && site && site.entryAgent !== meta.activeAgent) agent = await cachedAgent(this.c.env, meta.orgId, site.entryAgent, lookup);
       if (!agent) {
@@ -204,7 +211,9 @@ export class Turns {
       for (let hop = 0; hop <= MAX_TRANSFERS; hop++) {
         // Stopped, or a person took over, while this turn was still getting ready.
         if (!stillOurs()) break;
-        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop, site?.tone);
+        // What the org's object said of budget rules holds for the agent it was asked about.
+        const unruled = hop === 0 && agent === active ? noRule : null;
+        result = await this.runRoot(turn, agent, history, log, turnSpan.id, hop, site?.tone, unruled);
         if (result.status !== "ok" || !result.transferTo || hop === MAX_TRANSFERS) break;
         const next = await cachedAgent(this.c.env, meta.orgId, result.transferTo, lookup);
         if (!next) break;
@@ -237,8 +246,19 @@ export class Turns {
     }
   }
 
-  private async runRoot(turn: Turn, agent: AgentConfig, history: ChatMessage[], log: SpanLog, turnSpanId: string, hop: number, tone?: SiteConfig["tone"]): Promise<RunResult> {
+  private async runRoot(
+    turn: Turn,
+    agent: AgentConfig,
+    history: ChatMessage[],
+    log: SpanLog,
+    turnSpanId: string,
+    hop: number,
+    tone: SiteConfig["tone"] | undefined,
+    noRule: Promise<boolean> | null,
+  ): Promise<RunResult> {
     const meta = this.c.requireMeta();
+    const budget = orgBudget(this.c.env, meta.orgId, agent.team, this.ceiling);
+    if (noRule && (await noRule)) budget.orgHasNoRule();
     const deadline = Date.now() + agent.timeoutMs;
     const control = runController(deadline);
     // The turn's stop reaches this hop's run (and, through it, every delegated run).
@@ -264,7 +284,7 @@ export class Turns {
           deadline,
           signal: control.signal,
           log,
-          budget: orgBudget(this.c.env, meta.orgId, agent.team, this.ceiling),
+          budget,
           conversation: this.port,
           isRoot: true,
           children: turn.children,

@@ -174,6 +174,22 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
       ...(request.context ? { context: request.context } : {}),
       ...(request.outputSchema ? { output_schema: request.outputSchema } : {}),
     });
+    // The org's rules, and the conversation's ceiling (kept by the conversation's object).
+    const budget = orgBudget(this.env, request.orgId, agent.team, conversation, {
+      // A settlement that touches no counter does not hold up the answer.
+      background: (settling) => this.ctx.waitUntil(settling),
+      // Every reservation returns only once what this object wrote (the run's
+      // `started` mark) is durable; the write and the round trip overlap. (A run told that
+      // no org rule applies makes no reservation there: its model call, held by the output
+      // gate until that write is durable, is then the first thing to leave.)
+      ledger: (stub) => ({
+        reserve: async (r) => (await Promise.all([stub.reserve(r), this.ctx.storage.sync()]))[0],
+        settle: (r) => stub.settle(r),
+        release: (r) => stub.release(r),
+        check: (r) => stub.check(r),
+      }),
+    });
+    if (request.noOrgRule) budget.orgHasNoRule();
     let result: RunResult;
     try {
       result = await runAgent(
@@ -192,19 +208,7 @@ export class AgentRunDO extends DurableObject<Env> implements AgentRunRpc {
           deadline,
           signal: control.signal,
           log,
-          // The org's rules, and the conversation's ceiling (kept by the conversation's object).
-          budget: orgBudget(this.env, request.orgId, agent.team, conversation, {
-            // A settlement that touches no counter does not hold up the answer.
-            background: (settling) => this.ctx.waitUntil(settling),
-            // Every reservation returns only once what this object wrote (the run's
-            // `started` mark) is durable; the write and the round trip overlap.
-            ledger: (stub) => ({
-              reserve: async (r) => (await Promise.all([stub.reserve(r), this.ctx.storage.sync()]))[0],
-              settle: (r) => stub.settle(r),
-              release: (r) => stub.release(r),
-              check: (r) => stub.check(r),
-            }),
-          }),
+          budget,
           conversation: port,
           isRoot: false,
           ...(request.drafts ? { drafts: true } : {}),

@@ -104,7 +104,9 @@ export interface CeilingLedger {
  *
  * A settlement goes out without holding up the run (`settleLater`): the next question to
  * the budgets (a reservation, a tool's check) waits for it first, so the org's object and
- * the ceiling see every call in the same order as before, and `drain` — which a run awaits
+ * the ceiling see every call in the same order as before — except a settlement that changes
+ * no counter (no org rule held its reservation: only a ledger row), which nothing asks
+ * about, so only the run's end waits for it — and `drain` — which a run awaits
  * before it returns — makes sure the counters and the ledger have it before anyone hears
  * the run's result. What it saves is the round trip between a model call and what follows
  * it (a tool call, a delegation), and, at a run's end, the wait overlaps whatever the run
@@ -112,7 +114,10 @@ export interface CeilingLedger {
  */
 export class Budget {
   private unlimited = false;
+  /** Settlements the next question to the budgets waits for (they change a counter). */
   private pending: Promise<void>[] = [];
+  /** Ledger rows on their way that change no counter: only the run's end (`drain`) waits for them. */
+  private rows: Promise<void>[] = [];
 
   constructor(
     private readonly ledger: BudgetLedger,
@@ -128,9 +133,24 @@ export class Budget {
     private readonly background?: (settling: Promise<void>) => void,
   ) {}
 
+  /**
+   * No org rule applies to this run: learnt before it started (see org/budget-client.ts
+   * `noOrgRule`), so even its first call asks the org's object only to settle. A rule added
+   * after that is missed by this run, as it is today by a run after its first reservation.
+   */
+  orgHasNoRule(): this {
+    this.unlimited = true;
+    return this;
+  }
+
+  /** Whether this run knows that no org rule applies to it (a child of the same team may be told so). */
+  get knowsNoOrgRule(): boolean {
+    return this.unlimited;
+  }
+
   /** Reserves `estimate` tokens under the ceiling and every applicable rule, or reports the first that has no room (holding nothing). */
   async reserve(estimate: number): Promise<Reservation | BudgetHit> {
-    await this.drain();
+    await this.settled();
     const [ceilingHit, org] = await Promise.all([this.ceiling?.reserveTokens(estimate) ?? null, this.reserveOrg(estimate)]);
     if (ceilingHit) {
       if (!isBudgetHit(org)) await this.release(org);
@@ -157,21 +177,28 @@ export class Budget {
    * reservation back). `drain` waits for it.
    */
   settleLater(reservation: Reservation, usage: UsageRecord, onError: (error: unknown) => Promise<void>): void {
-    if (!this.background || reservation.windows.length) {
+    if (reservation.windows.length) {
       this.pending.push(this.settle(reservation, usage).catch(onError));
       return;
     }
-    // No org rule holds this reservation: the org's part is only a ledger row, which
-    // nothing waits for; the ceiling's part (a counter) is drained like any other.
-    // (Its failure has no counter to give back; the ceiling's part settles on its own.)
-    this.background(
-      this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage }).catch((e: unknown) => console.error("usage ledger row not written", e)),
-    );
+    // No org rule holds this reservation: the org's part is only a ledger row, which no
+    // reservation or check depends on (it changes no counter), so the run's next call and
+    // its delegations do not wait for it; the run's end does, or, where there is one, the
+    // object's `background`. The ceiling's part (a counter) is waited for like any other.
+    // (The row's failure has no counter to give back; the ceiling's part settles on its own.)
+    const row = this.ledger.settle({ orgId: this.orgId, team: this.team ?? null, reservation, usage }).catch((e: unknown) => console.error("usage ledger row not written", e));
+    if (this.background) this.background(row);
+    else this.rows.push(row);
     if (reservation.ceiling && this.ceiling) this.pending.push(this.ceiling.settleTokens(reservation.estimate, usage.tokens).catch(onError));
   }
 
-  /** Waits for every settlement still on its way. */
+  /** Waits for every settlement still on its way, ledger rows included (a run awaits it before it returns). */
   async drain(): Promise<void> {
+    while (this.pending.length || this.rows.length) await Promise.all([...this.pending.splice(0), ...this.rows.splice(0)]);
+  }
+
+  /** Waits for the settlements that change a counter: what a reservation or a check must see first. */
+  private async settled(): Promise<void> {
     while (this.pending.length) await Promise.all(this.pending.splice(0));
   }
 
@@ -184,7 +211,7 @@ export class Budget {
 
   /** The first budget with no room for `estimate` more tokens (the ceiling first), if any; reserves nothing. */
   async check(estimate: number): Promise<BudgetHit | null> {
-    await this.drain();
+    await this.settled();
     const [ceilingHit, orgHit] = await Promise.all([
       this.ceiling?.checkTokens(estimate) ?? null,
       this.unlimited ? null : this.ledger.check({ orgId: this.orgId, team: this.team ?? null, estimate }),

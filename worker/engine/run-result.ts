@@ -90,6 +90,8 @@ export interface ChildRunRequest {
   drafts?: boolean;
   /** The target's config as the parent's run read it, so the child need not read it again. */
   agent?: AgentConfig;
+  /** The parent's run learnt that no org budget rule applies to the child's team (the parent's own): the child asks the org's object only to settle. */
+  noOrgRule?: true;
 }
 
 /** Objects per org that its delegated runs are spread over (AgentRunDO). */

@@ -88,6 +88,12 @@ export class SlidingLog {
     return { ok: true };
   }
 
+  /** Whether `hit` would admit one more event now, read only (nothing recorded, nothing forgotten). */
+  fits(buckets: Bucket[], now = Date.now()): boolean {
+    const sql = this.storage.sql;
+    return buckets.every((b) => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rate_events WHERE bucket = ? AND at > ?", b.name, now - b.windowMs).one().n < b.limit);
+  }
+
   /** Forgets events every window has left behind; answers when the next one will expire (null: none left). */
   prune(now = Date.now()): number | null {
     const sql = this.storage.sql;

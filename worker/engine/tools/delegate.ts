@@ -150,6 +150,8 @@ async function attempt(
     ...(ctx.visitor ? { visitor: ctx.visitor } : {}),
     ...(ctx.drafts ? { drafts: true } : {}),
     agent: config,
+    // Rules apply by team: what this run learnt of them holds for a child of its own team.
+    ...(ctx.budget.knowsNoOrgRule && (config.team ?? null) === (ctx.budget.team ?? null) ? { noOrgRule: true as const } : {}),
   };
 
   let result: RunResult;
