@@ -17,6 +17,7 @@ import {
   Slug,
   Theme,
 } from "./config";
+import { KnowledgeDocument } from "./knowledge";
 import { NewPassword, StaffRole, StaffSessionInfo } from "./staff";
 
 import { WRITE_ONLY } from "./admin-constants";
@@ -137,20 +138,8 @@ export const TryHttpToolResult = z.object({
 
 export const Collection = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), documents: z.number() });
 export type Collection = z.infer<typeof Collection>;
-export const DocumentInfo = z.object({
-  id: z.string(),
-  source: z.string(),
-  title: z.string(),
-  url: z.string().nullable(),
-  bytes: z.number(),
-  createdAt: z.string(),
-  chunks: z.number(),
-  /** The URL-based source it came from (a crawl's page is refreshed through its source). */
-  sourceId: z.string().nullable(),
-  fetchedAt: z.string().nullable(),
-  changedAt: z.string().nullable(),
-  changeSummary: z.string().nullable(),
-});
+/** A document as its own page shows it: the list's row, less what only the list needs. */
+export const DocumentInfo = KnowledgeDocument.omit({ format: true, hasOriginal: true });
 export type DocumentInfo = z.infer<typeof DocumentInfo>;
 export const Ingested = z.object({ id: z.string(), source: z.string(), title: z.string(), chunks: z.number(), replaced: z.boolean() });
 export const IngestResult = z.object({ documents: z.array(Ingested), failed: z.array(z.object({ url: z.string(), error: z.string() })).optional() });
