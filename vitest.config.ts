@@ -20,6 +20,9 @@ export default defineConfig({
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // expect.poll waits on a condition (a page drawing what the API said): 1 s, the
+          // default, is too short for a browser on a loaded 2-core machine.
+          expect: { poll: { timeout: 10_000, interval: 50 } },
           // Each file runs its own workerd; two at a time suits a 2-core machine.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },

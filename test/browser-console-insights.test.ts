@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GapsResponse, OutcomesResponse, TopicsResponse } from "../shared/insights";
+import type { GapDetail, GapsResponse, OutcomesResponse, TopicsResponse } from "../shared/insights";
 import { axeViolations, launchChromium } from "./helpers/browser";
 import { eventually, LOCAL_ORIGIN, send, STAFF_PASSWORD, staffLogin, startSwitchboard, type Switchboard } from "./helpers/switchboard";
 
@@ -86,6 +86,14 @@ beforeAll(async () => {
     const [t, o, g] = await Promise.all([api<TopicsResponse>(`topics?${q}`), api<OutcomesResponse>(`outcomes?${q}&asOf=${asOf}`), api<GapsResponse>(`gaps?${q}`)]);
     return t.totals.questions === 4 && o.total.conversations === 4 && o.total.handedOff === 1 && o.total.answeredConfirmed === 1 && g.gaps.some((x) => x.sampleQuestions.some((s) => s.includes("Mars")));
   }, "the driven conversations in the insights", 90_000);
+  // The staff's reply is a fact of its own, possibly in a later batch: wait for it on the gap too.
+  await eventually(async () => {
+    const g = await api<GapsResponse>(`gaps?${q}`);
+    const mars = g.gaps.find((x) => x.sampleQuestions.some((s) => s.includes("Mars")));
+    if (!mars) return false;
+    const detail = await api<GapDetail>(`gaps/${mars.id}`);
+    return detail.turns.some((t) => t.staffReply?.text === STAFF_ANSWER);
+  }, "the staff reply on the Mars gap", 90_000);
 
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
   page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -145,7 +153,7 @@ describe("insights in the console, as the demo owner", () => {
     await axe(page, "gaps");
     await gap.getByRole("link").first().click();
     await expect.poll(() => heading(page).textContent(), { timeout: 20_000 }).toMatch(/^Gap: /);
-    await expect.poll(() => page.locator(".ad-staff-reply").first().textContent()).toContain(STAFF_ANSWER);
+    await expect.poll(() => page.locator(".ad-staff-reply").first().textContent(), { timeout: 20_000 }).toContain(STAFF_ANSWER);
     await axe(page, "gap");
 
     await page.getByRole("button", { name: "Make a draft + eval case" }).click();

@@ -122,7 +122,11 @@ describe("a new site owner, at desktop width", () => {
   it("brands it and watches the real widget's preview change before saving", { timeout: 120_000 }, async () => {
     const frame = preview(page);
     await expect.poll(() => frame.locator(`${SHADOW} .sb-title`).textContent(), { timeout: 15_000 }).toBe("Acme Rockets");
+    // The preview frame has loaded everything it asks for (its config, the app, its strings)
+    // before the owner starts typing: a late answer must not be what the test measures.
+    await page.waitForLoadState("networkidle");
     await page.getByLabel("Title", { exact: true }).fill("Acme Rockets help");
+    expect(await page.getByLabel("Title", { exact: true }).inputValue()).toBe("Acme Rockets help");
     await page.getByLabel("Colour", { exact: true }).fill("#e11d48");
     await page.getByLabel("Welcome message").fill("Ready for launch? Ask away.");
     // The preview shows it at once; nothing is saved yet.
