@@ -5,13 +5,13 @@
  * to `npm start` reaches the worker; a second start on the same state still has the first
  * one's conversation.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCAL_ORIGIN, readSse, ROOT } from "./helpers/switchboard";
+import { freePort, runNpmStart } from "./helpers/npm-start";
+import { LOCAL_ORIGIN, readSse } from "./helpers/switchboard";
 
 const dir = mkdtempSync(join(tmpdir(), "switchboard-start-"));
 const running: ChildProcess[] = [];
@@ -21,52 +21,11 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `npm start`'s script; resolves with its origin and output once the banner is out. */
+/** `npm start` in this test's directory; the worker bundle is built by start.mjs itself, as on a fresh clone (the second start reuses it). */
 async function npmStart(port: number) {
-  const child = spawn(process.execPath, [join(ROOT, "scripts", "start.mjs")], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SWITCHBOARD_STATE: join(dir, "state"),
-      SWITCHBOARD_DEV_VARS: join(dir, ".dev.vars"),
-      // The worker bundle is built by npm start itself, into this test's directory, as on a
-      // fresh clone (the second start reuses it); the widget was built by the suite.
-      SWITCHBOARD_BUNDLE: join(dir, "bundle"),
-      SKIP_BUILD: "1",
-      RATE_LIMIT_STARTS_PER_IP: "2",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.push(child);
-  let output = "";
-  child.stdout?.on("data", (d) => (output += String(d)));
-  child.stderr?.on("data", (d) => (output += String(d)));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (output.includes("Ctrl+C stops.")) return resolve();
-      if (child.exitCode !== null) return reject(new Error(`npm start exited with ${child.exitCode}:\n${output}`));
-      setTimeout(check, 100);
-    };
-    check();
-  });
-  const stop = async () => {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  };
-  return { origin: `http://127.0.0.1:${port}`, output: () => output, child, stop };
+  const app = await runNpmStart(dir, port, { SWITCHBOARD_BUNDLE: join(dir, "bundle"), RATE_LIMIT_STARTS_PER_IP: "2" });
+  running.push(app.child);
+  return app;
 }
 
 describe("npm start", () => {

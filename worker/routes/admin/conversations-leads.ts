@@ -3,6 +3,7 @@
  * (JSON, or CSV for a spreadsheet).
  */
 import { z } from "zod";
+import { ConversationRow, Lead } from "../../../shared/admin";
 import { ConversationStatus } from "../../../shared/protocol";
 import { ConversationDetail } from "../../../shared/staff";
 import { requireAdmin } from "../../auth/admin";
@@ -23,32 +24,6 @@ const ListQuery = z.object({
   agent: Ids.agent.optional(),
   /** Only conversations with a thumbs-up, a thumbs-down, or no vote at all (from the feedback facts). */
   feedback: z.enum(["up", "down", "none"]).optional(),
-});
-
-const ConversationRow = z.object({
-  id: z.string(),
-  siteKey: z.string(),
-  status: z.string(),
-  summary: z.string().nullable(),
-  lastMessage: z.string().nullable(),
-  messages: z.number(),
-  assignee: z.string().nullable(),
-  userId: z.string().nullable(),
-  visitorName: z.string().nullable(),
-  visitorEmail: z.string().nullable(),
-  identityVerified: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const Lead = z.object({
-  id: z.string(),
-  siteKey: z.string(),
-  conversationId: z.string().nullable(),
-  name: z.string().nullable(),
-  email: z.string(),
-  note: z.string().nullable(),
-  source: z.string(),
-  createdAt: z.string(),
 });
 
 /** A cell a spreadsheet will not run as a formula, quoted when it needs to be. */
