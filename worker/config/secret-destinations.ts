@@ -7,8 +7,8 @@
  * have (routes/admin/secret-scope.ts); this module only says what they are.
  *
  * A destination is an origin, not a URL: within one origin the secret already reaches the
- * same party. A URL whose host or port holds a `{placeholder}` (the model fills it) is its
- * own destination, written as the template, so any change to it counts as new.
+ * same party. (A tool URL's `{placeholders}` stand only in its path or query — shared/config.ts
+ * refuses them in the host — so the origin is fixed by the config.)
  */
 import type { AgentConfig, HttpToolConfig } from "../../shared/config";
 
@@ -24,7 +24,6 @@ export interface SecretDestination {
 export function destinationOf(url: string): string {
   if (url.startsWith("/")) return "this deployment";
   const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0] ?? url;
-  if (authority.includes("{")) return authority.toLowerCase();
   try {
     return new URL(authority).origin;
   } catch {
